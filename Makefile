@@ -1,0 +1,61 @@
+# numa_pg/Makefile
+
+MODULE_big = numa_pg
+OBJS = \
+	$(WIN32RES) \
+	numa_pg.o \
+	src/guc.o \
+	src/nodemask.o \
+	src/numa_support.o \
+	src/topology.o \
+	src/topology_sql.o
+
+EXTENSION = numa_pg
+DATA = numa_pg--1.0.sql
+PGFILEDESC = "numa_pg - NUMA awareness for PostgreSQL"
+
+PG_CPPFLAGS = -I$(srcdir)/src
+# Warnings are errors.  PostgreSQL's own headers have unused parameters in
+# inline functions, so that one -Wextra warning is off.  Override
+# NUMAPG_WARNINGS to build with a compiler that warns about more.
+NUMAPG_WARNINGS ?= -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
+PG_CFLAGS += $(NUMAPG_WARNINGS)
+SHLIB_LINK = -lnuma
+
+# pg_regress, against a running server that preloads numa_pg (see
+# scripts/test.sh, which starts one); installcheck needs it preloaded.
+REGRESS = basic guc errors
+NO_INSTALLCHECK_DEFAULT = 0
+
+EXTRA_CLEAN = test/unit/bin test/tools/bin results regression.diffs regression.out
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+# C unit tests of the pure modules (no PostgreSQL headers), TAP output.
+UNIT_CFLAGS = -std=gnu99 -O1 -g -Wall -Wextra -Werror -I$(srcdir)/src
+UNIT_TESTS = test/unit/bin/test_nodemask test/unit/bin/test_topology
+
+test/unit/bin/test_nodemask: test/unit/test_nodemask.c src/nodemask.c src/nodemask.h test/unit/tap.h
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_nodemask.c src/nodemask.c
+
+test/unit/bin/test_topology: test/unit/test_topology.c src/topology.c src/topology.h src/nodemask.c test/unit/tap.h
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_topology.c src/topology.c src/nodemask.c
+
+# Runs a command with the NUMA system calls refused, as in a container.
+test/tools/bin/numa_syscalls_fail: test/tools/numa_syscalls_fail.c
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -o $@ $<
+
+.PHONY: unit test demo
+unit: $(UNIT_TESTS) test/tools/bin/numa_syscalls_fail
+
+# The README's two commands.
+test:
+	scripts/test.sh
+
+demo:
+	scripts/demo.sh

@@ -1,0 +1,68 @@
+/* numa_pg--1.0.sql */
+
+-- complain if script is sourced in psql, rather than via CREATE EXTENSION
+\echo Use "CREATE EXTENSION numa_pg" to load this file. \quit
+
+-- Topology and status: what sysfs shows is readable by every user on the
+-- machine, so these are left to PUBLIC.
+
+CREATE FUNCTION numa_available()
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'numapg_sql_available'
+LANGUAGE C VOLATILE PARALLEL SAFE;
+
+COMMENT ON FUNCTION numa_available() IS
+'Can this server place memory on NUMA nodes (libnuma works and its system calls are permitted)?';
+
+CREATE FUNCTION numa_status(
+	OUT available boolean,
+	OUT mode text,
+	OUT reason text,
+	OUT node_count integer,
+	OUT memory_node_count integer,
+	OUT cpu_count integer,
+	OUT preloaded boolean,
+	OUT enabled boolean)
+RETURNS record
+AS 'MODULE_PATHNAME', 'numapg_sql_status'
+LANGUAGE C VOLATILE PARALLEL SAFE;
+
+COMMENT ON FUNCTION numa_status() IS
+'What numa_pg can do on this server (numa, single_node, unavailable, disabled) and why';
+
+CREATE FUNCTION numa_topology(
+	OUT node integer,
+	OUT cpus integer[],
+	OUT cpu_count integer,
+	OUT has_memory boolean,
+	OUT memory_total bigint,
+	OUT memory_free bigint,
+	OUT hugepages_2mb_total bigint,
+	OUT hugepages_2mb_free bigint,
+	OUT hugepages_1gb_total bigint,
+	OUT hugepages_1gb_free bigint,
+	OUT distances integer[],
+	OUT cpus_allowed integer[],
+	OUT memory_allowed boolean)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'numapg_sql_topology'
+LANGUAGE C VOLATILE PARALLEL SAFE ROWS 4;
+
+COMMENT ON FUNCTION numa_topology() IS
+'One row per NUMA node: CPUs, memory, huge pages, distances, and what this server may use';
+
+CREATE FUNCTION numa_node_of_cpu(cpu integer)
+RETURNS integer
+AS 'MODULE_PATHNAME', 'numapg_sql_node_of_cpu'
+LANGUAGE C VOLATILE PARALLEL SAFE;
+
+COMMENT ON FUNCTION numa_node_of_cpu(integer) IS
+'The NUMA node a CPU belongs to';
+
+CREATE FUNCTION numa_distance(node_a integer, node_b integer)
+RETURNS integer
+AS 'MODULE_PATHNAME', 'numapg_sql_distance'
+LANGUAGE C VOLATILE PARALLEL SAFE;
+
+COMMENT ON FUNCTION numa_distance(integer, integer) IS
+'Distance between two NUMA nodes as the firmware reports it (10 = local)';

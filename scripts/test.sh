@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# scripts/test.sh: numa_pg's whole test suite, from nothing.
+#
+# Installs what is missing (as root, with apt-get), builds numa_pg with
+# warnings as errors, installs it, and runs, each against a real server
+# started here as an unprivileged user:
+#
+#   unit       C unit tests of the pure modules (prove)
+#   regress    pg_regress, sql/ + expected/, numa_pg preloaded
+#   pgtap      pgTAP, test/*.sql, numa_pg preloaded, checked against
+#              numactl --hardware and sysfs
+#   nopreload  pgTAP, test/nopreload/*.sql, numa_pg not preloaded
+#   eperm      pgTAP, test/degraded/eperm.sql, NUMA syscalls refused (EPERM)
+#   enosys     pgTAP, test/degraded/enosys.sql, NUMA syscalls absent (ENOSYS)
+#   disabled   pgTAP, test/degraded/disabled.sql, numa_pg.enabled = off
+#   server     prove, test/t/*.sh: server start and its log (bad settings
+#              refused with FATAL, topology logged)
+#
+# Exits non-zero if anything failed, after stopping every cluster.
+# NUMAPG_KEEP=1 keeps the scratch directory (logs, regression.diffs).
+
+. "$(dirname "$0")/lib.sh"
+
+ensure_packages $NUMAPG_PACKAGES
+build_and_install
+make_workdir
+cd "$NUMAPG_SRC" || exit 1
+
+PASSED=()
+FAILED=()
+
+# step NAME COMMAND...: run a step, remember whether it passed
+step() {
+	local name=$1
+	shift
+	say "$name"
+	if "$@"; then PASSED+=("$name"); else FAILED+=("$name"); fi
+}
+
+# pgtap_suite NAME WRAPPER CONF FILES...: a fresh cluster with the given
+# settings, started through WRAPPER (may be empty), and pg_prove on FILES
+pgtap_suite() {
+	local name=$1 wrapper=$2 conf=$3 port
+	shift 3
+	port=$(free_port)
+	cluster_init "$name" "$port" "$conf" || return 1
+	# shellcheck disable=SC2086
+	cluster_start "$name" $wrapper || cluster_failed "$name" || return 1
+	cluster_env "$name"
+	"$PG_BIN/psql" -X -q -d postgres -c 'CREATE EXTENSION pgtap' -c 'CREATE EXTENSION numa_pg' ||
+		return 1
+	pg_prove -d postgres --psql-bin "$PG_BIN/psql" \
+		--set numactl="$(numactl --hardware)" \
+		--set online_cpus="$(cat /sys/devices/system/cpu/online)" \
+		--set pg_os_user="$PG_OS_USER" \
+		"$@"
+	local rc=$?
+	cluster_stop "$name" >/dev/null
+	return $rc
+}
+
+regress() {
+	local port rc
+	port=$(free_port)
+	cluster_init regress "$port" "shared_preload_libraries = 'numa_pg'" || return 1
+	cluster_start regress || cluster_failed regress || return 1
+	cluster_env regress
+	make -s installcheck PG_CONFIG="$PG_CONFIG"
+	rc=$?
+	[ $rc -ne 0 ] && [ -f regression.diffs ] && cat regression.diffs
+	cluster_stop regress >/dev/null
+	return $rc
+}
+
+WRAP=test/tools/bin/numa_syscalls_fail
+PRELOAD="shared_preload_libraries = 'numa_pg'"
+
+step unit prove test/unit/bin/test_nodemask test/unit/bin/test_topology
+step regress regress
+step pgtap pgtap_suite main "" "$PRELOAD" test/*.sql
+step nopreload pgtap_suite nopreload "" "" test/nopreload/*.sql
+step eperm pgtap_suite eperm "$NUMAPG_SRC/$WRAP EPERM" "$PRELOAD" test/degraded/eperm.sql
+step enosys pgtap_suite enosys "$NUMAPG_SRC/$WRAP ENOSYS" "$PRELOAD" test/degraded/enosys.sql
+step disabled pgtap_suite disabled "" "$PRELOAD
+numa_pg.enabled = off" test/degraded/disabled.sql
+step server prove -e bash test/t/*.sh
+
+say "summary"
+echo "passed: ${PASSED[*]:-none}"
+echo "failed: ${FAILED[*]:-none}"
+echo "${#PASSED[@]} passed, ${#FAILED[@]} failed"
+[ ${#FAILED[@]} -eq 0 ]

@@ -1,0 +1,30 @@
+--
+-- guc.sql: numa_pg's parameters exist, take effect at start only, and bad
+-- values are refused with a detail saying what is wrong and a hint.
+--
+SELECT name, setting, context, vartype
+FROM pg_settings WHERE name LIKE 'numa_pg.%' ORDER BY name;
+
+-- postmaster parameters cannot be changed in a session
+SET numa_pg.enabled = off;
+SET numa_pg.worker_cpus = '0';
+
+-- the numa_pg prefix is reserved: typos are caught
+SET numa_pg.enabeld = on;
+ALTER SYSTEM SET numa_pg.enabeld = on;
+
+-- ALTER SYSTEM runs the check hook: each bad list is refused
+ALTER SYSTEM SET numa_pg.worker_cpus = '';
+ALTER SYSTEM SET numa_pg.worker_cpus = '3-1';
+ALTER SYSTEM SET numa_pg.worker_cpus = 'zero';
+ALTER SYSTEM SET numa_pg.worker_cpus = '0,,1';
+ALTER SYSTEM SET numa_pg.worker_cpus = '0-1,';
+ALTER SYSTEM SET numa_pg.worker_cpus = '0,0';
+ALTER SYSTEM SET numa_pg.worker_cpus = '99999999999999999999';
+ALTER SYSTEM SET numa_pg.worker_cpus = '-1';
+ALTER SYSTEM SET numa_pg.enabled = 'maybe';
+
+-- good values are accepted (and reset again)
+ALTER SYSTEM SET numa_pg.worker_cpus = '0';
+ALTER SYSTEM SET numa_pg.worker_cpus = 'AUTO';
+ALTER SYSTEM RESET numa_pg.worker_cpus;

@@ -1,0 +1,40 @@
+/*-------------------------------------------------------------------------
+ *
+ * compat.h
+ *		Every PG_VERSION_NUM difference numa_pg cares about, in one place.
+ *
+ * numa_pg needs PostgreSQL 15 or later (shmem_request_hook).  It is built
+ * and tested on 15; the shims below keep it building on 16 to 18.
+ *
+ * IDENTIFICATION
+ *	  src/compat.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef NUMAPG_COMPAT_H
+#define NUMAPG_COMPAT_H
+
+#include "postgres.h"
+#include "fmgr.h"
+#include "funcapi.h"
+
+#if PG_VERSION_NUM < 150000
+#error "numa_pg requires PostgreSQL 15 or later"
+#endif
+
+/* 15.0 called InitMaterializedSRF() SetSingleFuncCall(). */
+#if PG_VERSION_NUM < 150001
+#define InitMaterializedSRF(fcinfo, flags) SetSingleFuncCall(fcinfo, flags)
+#endif
+
+/* 18 lets a module say its name and version. */
+#if PG_VERSION_NUM >= 180000
+#define NUMAPG_MODULE_MAGIC \
+	PG_MODULE_MAGIC_EXT(.name = "numa_pg", .version = NUMAPG_VERSION)
+#else
+#define NUMAPG_MODULE_MAGIC PG_MODULE_MAGIC
+#endif
+
+#define NUMAPG_VERSION "1.0"
+
+#endif							/* NUMAPG_COMPAT_H */

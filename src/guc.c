@@ -1,0 +1,174 @@
+/*-------------------------------------------------------------------------
+ *
+ * guc.c
+ *		Definition and validation of numa_pg's configuration parameters.
+ *
+ * Lists of CPUs and nodes are parsed by nodemask.c and then checked
+ * against this machine: an id that parses but does not exist, or that
+ * this server's cpuset does not allow, is refused here, at the time the
+ * value is set, with a detail saying what exists.  A bad value in
+ * postgresql.conf thus stops the server at start with a clear FATAL, and
+ * ALTER SYSTEM refuses it before it reaches the file.
+ *
+ * IDENTIFICATION
+ *	  src/guc.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "miscadmin.h"
+#include "utils/guc.h"
+
+#include "guc.h"
+#include "topology.h"
+
+/*---- GUC variables ----*/
+
+bool		numapg_enabled = true;
+char	   *numapg_worker_cpus = NULL;
+
+/*
+ * Parse a CPU or node list and check every id against this machine:
+ * CPUs must be online and allowed by this server's cpuset and affinity,
+ * nodes must be online.  On failure, sets the GUC error detail and
+ * returns false.  For use inside check hooks.
+ */
+bool
+numapg_check_list_on_machine(const char *value, NumaPgListKind kind,
+							 NumaPgMask *out)
+{
+	char		err[256];
+	NumaPgTopology *topo;
+	NumaPgMask	exists;
+	char		have[1024];
+	int			missing = -1;
+	bool		valid = true;
+
+	if (!numapg_parse_list(value, kind, out, err, sizeof(err)))
+	{
+		GUC_check_errdetail("%s.", err);
+		return false;
+	}
+
+	/* check hooks must not throw: read the topology without ereport */
+	topo = palloc(sizeof(NumaPgTopology));
+	if (!numapg_topology_read("/", topo, err, sizeof(err)))
+	{
+		GUC_check_errdetail("Could not read the NUMA topology to check the list: %s.",
+							err);
+		pfree(topo);
+		return false;
+	}
+
+	if (kind == NUMAPG_LIST_CPUS)
+	{
+		if (!numapg_mask_is_subset(out, &topo->cpus_online, &missing))
+		{
+			numapg_format_list(&topo->cpus_online, have, sizeof(have));
+			GUC_check_errdetail("CPU %d does not exist; the online CPUs are %s.",
+								missing, have);
+			valid = false;
+		}
+		else if (!numapg_mask_is_subset(out, &topo->cpus_allowed, &missing))
+		{
+			numapg_format_list(&topo->cpus_allowed, have, sizeof(have));
+			GUC_check_errdetail("CPU %d is not in the CPUs this server may use (%s), as set by its cpuset or affinity.",
+								missing, have);
+			valid = false;
+		}
+	}
+	else
+	{
+		numapg_mask_clear(&exists);
+		for (int i = 0; i < topo->node_count; i++)
+			numapg_mask_set(&exists, topo->nodes[i].id);
+		if (!numapg_mask_is_subset(out, &exists, &missing))
+		{
+			numapg_format_list(&exists, have, sizeof(have));
+			GUC_check_errdetail("NUMA node %d does not exist; the online nodes are %s.",
+								missing, have);
+			valid = false;
+		}
+	}
+	pfree(topo);
+	return valid;
+}
+
+/* Check hook of numa_pg.worker_cpus: "auto" or a list of usable CPUs. */
+static bool
+check_worker_cpus(char **newval, void **extra, GucSource source)
+{
+	NumaPgMask *mask;
+
+	if (*newval == NULL || pg_strcasecmp(*newval, "auto") == 0)
+		return true;
+	mask = palloc(sizeof(NumaPgMask));
+	if (!numapg_check_list_on_machine(*newval, NUMAPG_LIST_CPUS, mask))
+	{
+		GUC_check_errhint("Use \"auto\" or a list of CPUs such as \"0-3,8\".");
+		pfree(mask);
+		return false;
+	}
+	pfree(mask);
+	return true;
+}
+
+/* every parameter numa_pg defines, for the start-up validation below */
+static const char *const numapg_guc_names[] = {
+	"numa_pg.enabled",
+	"numa_pg.worker_cpus",
+};
+
+/*
+ * Define every numa_pg.* parameter.  Called from _PG_init only when the
+ * library is preloaded: all of them take effect at server start.
+ *
+ * PostgreSQL reads postgresql.conf before it loads us, and keeps our
+ * settings as placeholders.  When we define a parameter whose placeholder
+ * holds a bad value, PostgreSQL only logs a WARNING and starts with the
+ * default: a typo in numa_pg.worker_cpus would silently pin workers
+ * elsewhere.  So we keep the placeholders' values and, once everything is
+ * defined, validate each again at FATAL level: a bad value stops the
+ * server with the parameter's own message, detail and hint, as a bad
+ * value of a built-in parameter does.
+ */
+void
+numapg_define_gucs(void)
+{
+	const char *configured[lengthof(numapg_guc_names)];
+
+	for (size_t i = 0; i < lengthof(numapg_guc_names); i++)
+	{
+		const char *value = GetConfigOption(numapg_guc_names[i], true, false);
+
+		configured[i] = value ? pstrdup(value) : NULL;
+	}
+
+	DefineCustomBoolVariable("numa_pg.enabled",
+							 "Enables NUMA placement by numa_pg.",
+							 "When off, numa_pg only reports the topology: it places no memory.",
+							 &numapg_enabled,
+							 true,
+							 PGC_POSTMASTER,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomStringVariable("numa_pg.worker_cpus",
+							   "Sets the CPUs numa_pg's workers are pinned to.",
+							   "\"auto\" spreads the workers round-robin over the nodes, "
+							   "on the CPUs this server may use; otherwise a list such as \"0-3,8\".",
+							   &numapg_worker_cpus,
+							   "auto",
+							   PGC_POSTMASTER,
+							   0,
+							   check_worker_cpus, NULL, NULL);
+
+	MarkGUCPrefixReserved("numa_pg");
+
+	for (size_t i = 0; i < lengthof(numapg_guc_names); i++)
+		if (configured[i] != NULL)
+			(void) set_config_option(numapg_guc_names[i], configured[i],
+									 PGC_POSTMASTER, PGC_S_FILE,
+									 GUC_ACTION_SET, false, FATAL, false);
+}

@@ -1,0 +1,254 @@
+/*-------------------------------------------------------------------------
+ *
+ * numa_support.c
+ *		Find out whether NUMA placement works in this process, say why not,
+ *		and route libnuma's own messages through ereport.
+ *
+ * Three things can stand in the way, and none of them may crash us:
+ *
+ *	- numa_available() < 0: a kernel without NUMA, or the NUMA system calls
+ *	  answered with ENOSYS (e.g. blocked by a seccomp profile that way);
+ *	- get_mempolicy() failing with EPERM: the usual seccomp profile of a
+ *	  container.  libnuma before 2.0.19 (Debian 12 ships 2.0.16) does not
+ *	  treat that as unavailable, so we probe it ourselves, as PostgreSQL
+ *	  18's pg_numa_init() does;
+ *	- one node (or one node this process may allocate on): nothing to place.
+ *
+ * In each case numa_pg still loads, reports the topology that sysfs shows,
+ * and numa_status() says what degraded and why.
+ *
+ * IDENTIFICATION
+ *	  src/numa_support.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <errno.h>
+#include <numa.h>
+#include <numaif.h>
+
+#include "lib/stringinfo.h"
+
+#include "guc.h"
+#include "numa_support.h"
+
+bool		numapg_preloaded = false;
+
+/* Text of a mode, as numa_status() shows it. */
+const char *
+numapg_mode_name(NumaPgMode mode)
+{
+	switch (mode)
+	{
+		case NUMAPG_MODE_NUMA:
+			return "numa";
+		case NUMAPG_MODE_SINGLE_NODE:
+			return "single_node";
+		case NUMAPG_MODE_UNAVAILABLE:
+			return "unavailable";
+		case NUMAPG_MODE_DISABLED:
+			return "disabled";
+	}
+	return "unknown";			/* keep compiler quiet */
+}
+
+/* errno of get_mempolicy(), or 0 when it works. */
+static int
+mempolicy_errno(void)
+{
+	if (get_mempolicy(NULL, NULL, 0, NULL, 0) < 0)
+		return errno;
+	return 0;
+}
+
+/* Number of nodes with memory that this process may allocate on. */
+static int
+usable_memory_nodes(const NumaPgTopology *topo)
+{
+	int			n = 0;
+
+	for (int i = 0; i < topo->node_count; i++)
+		if (topo->nodes[i].has_memory &&
+			numapg_mask_test(&topo->mems_allowed, topo->nodes[i].id))
+			n++;
+	return n;
+}
+
+/*
+ * Work out what numa_pg can do in this process, given the topology.
+ * Cheap (two system calls), so callers need not cache it.
+ */
+void
+numapg_probe_support(const NumaPgTopology *topo, NumaPgSupport *support)
+{
+	int			err;
+	int			nodes;
+
+	memset(support, 0, sizeof(*support));
+
+	if (numa_available() < 0)
+	{
+		err = mempolicy_errno();
+		support->mode = NUMAPG_MODE_UNAVAILABLE;
+		snprintf(support->reason, sizeof(support->reason),
+				 "libnuma reports NUMA as unavailable (get_mempolicy: %s); memory is left to the kernel's default policy",
+				 err ? strerror(err) : "no error");
+	}
+	else if ((err = mempolicy_errno()) != 0)
+	{
+		support->mode = NUMAPG_MODE_UNAVAILABLE;
+		snprintf(support->reason, sizeof(support->reason),
+				 "the NUMA system calls are refused (get_mempolicy: %s), as under a container's seccomp profile; memory is left to the kernel's default policy",
+				 strerror(err));
+	}
+	else
+	{
+		support->libnuma_usable = true;
+		nodes = usable_memory_nodes(topo);
+		if (nodes > 1)
+			support->mode = NUMAPG_MODE_NUMA;
+		else
+		{
+			support->mode = NUMAPG_MODE_SINGLE_NODE;
+			if (topo->node_count > 1)
+				snprintf(support->reason, sizeof(support->reason),
+						 "%d NUMA nodes, but this process may allocate memory on only one; there is nothing to place",
+						 topo->node_count);
+			else
+				snprintf(support->reason, sizeof(support->reason),
+						 "this machine has one NUMA node; there is nothing to place");
+		}
+	}
+
+	if (numapg_preloaded && !numapg_enabled)
+	{
+		support->mode = NUMAPG_MODE_DISABLED;
+		snprintf(support->reason, sizeof(support->reason),
+				 "numa_pg.enabled is off");
+	}
+}
+
+/*
+ * Read the live topology into palloc'd memory, or raise an ERROR saying
+ * what in sysfs could not be read.
+ */
+NumaPgTopology *
+numapg_read_topology(void)
+{
+	NumaPgTopology *topo = palloc(sizeof(NumaPgTopology));
+	char		err[512];
+
+	if (!numapg_topology_read("/", topo, err, sizeof(err)))
+		ereport(ERROR,
+				(errcode(ERRCODE_SYSTEM_ERROR),
+				 errmsg("could not read the NUMA topology"),
+				 errdetail("%s.", err)));
+	return topo;
+}
+
+/* "12345 MB" or "none" for huge pages of a size the kernel does not offer */
+static void
+format_hugepages(char *buf, size_t len, int64_t total, int64_t free_pages)
+{
+	if (total < 0)
+		snprintf(buf, len, "n/a");
+	else
+		snprintf(buf, len, "%lld of %lld free", (long long) free_pages,
+				 (long long) total);
+}
+
+/*
+ * Log the topology once, at server start, one line per node.  Never fails
+ * the start: a topology that cannot be read is logged as such.
+ */
+void
+numapg_log_topology(void)
+{
+	NumaPgTopology *topo;
+	NumaPgSupport support;
+	char		err[512];
+	char		allowed_cpus[1024];
+	char		allowed_mems[256];
+
+	topo = palloc(sizeof(NumaPgTopology));
+	if (!numapg_topology_read("/", topo, err, sizeof(err)))
+	{
+		ereport(LOG,
+				(errmsg("numa_pg: could not read the NUMA topology"),
+				 errdetail("%s.", err)));
+		pfree(topo);
+		return;
+	}
+	numapg_probe_support(topo, &support);
+	numapg_format_list(&topo->cpus_allowed, allowed_cpus, sizeof(allowed_cpus));
+	numapg_format_list(&topo->mems_allowed, allowed_mems, sizeof(allowed_mems));
+
+	ereport(LOG,
+			(errmsg("numa_pg: %d NUMA node(s), mode %s%s%s; this server may run on CPUs %s and allocate on nodes %s",
+					topo->node_count, numapg_mode_name(support.mode),
+					support.reason[0] ? ": " : "", support.reason,
+					allowed_cpus, allowed_mems)));
+
+	for (int i = 0; i < topo->node_count; i++)
+	{
+		NumaPgNode *node = &topo->nodes[i];
+		char		cpus[1024];
+		char		hp2[64];
+		char		hp1[64];
+		StringInfoData dist;
+
+		numapg_format_list(&node->cpus, cpus, sizeof(cpus));
+		format_hugepages(hp2, sizeof(hp2), node->hugepages_2mb_total,
+						 node->hugepages_2mb_free);
+		format_hugepages(hp1, sizeof(hp1), node->hugepages_1gb_total,
+						 node->hugepages_1gb_free);
+		initStringInfo(&dist);
+		for (int j = 0; j < topo->node_count; j++)
+			appendStringInfo(&dist, "%s%d", j ? " " : "", node->distances[j]);
+
+		if (node->has_memory)
+			ereport(LOG,
+					(errmsg("numa_pg: node %d: CPUs %s, memory %lld MB (%lld MB free), huge pages 2 MB: %s, 1 GB: %s, distances %s",
+							node->id, cpus[0] ? cpus : "none",
+							(long long) (node->memory_total >> 20),
+							(long long) (node->memory_free >> 20),
+							hp2, hp1, dist.data)));
+		else
+			ereport(LOG,
+					(errmsg("numa_pg: node %d: CPUs %s, no memory (memoryless node), distances %s",
+							node->id, cpus[0] ? cpus : "none", dist.data)));
+		pfree(dist.data);
+	}
+	pfree(topo);
+}
+
+/*
+ * libnuma prints its warnings and errors to stderr, where nobody reads
+ * them and the log has no trace.  These definitions take precedence over
+ * libnuma's weak ones and turn them into WARNINGs (never ERRORs: libnuma
+ * calls them from the middle of its own functions, which must return).
+ */
+void
+numa_warn(int num, char *fmt,...)
+{
+	va_list		ap;
+	char		msg[1024];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	/* libnuma ends its messages with a newline */
+	msg[strcspn(msg, "\n")] = '\0';
+	ereport(WARNING,
+			(errmsg("libnuma: %s", msg),
+			 errdetail("libnuma warning number %d.", num)));
+}
+
+void
+numa_error(char *where)
+{
+	/* ereport keeps errno for %m */
+	ereport(WARNING,
+			(errmsg("libnuma: %s failed: %m", where)));
+}

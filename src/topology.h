@@ -1,0 +1,62 @@
+/*-------------------------------------------------------------------------
+ *
+ * topology.h
+ *		The machine's NUMA topology as the kernel describes it in sysfs.
+ *
+ * numapg_topology_read() takes the root directory to read from ("/" on a
+ * live system), so that the C unit tests can replay sysfs-shaped fixture
+ * trees of machines we do not have.  Pure C: no PostgreSQL header.
+ *
+ * IDENTIFICATION
+ *	  src/topology.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef NUMAPG_TOPOLOGY_H
+#define NUMAPG_TOPOLOGY_H
+
+#include "nodemask.h"
+
+/* Most nodes one topology holds (node ids themselves may go to 1023). */
+#define NUMAPG_TOPO_MAX_NODES	64
+
+/* sysfs' default distances when a node has no distance file */
+#define NUMAPG_LOCAL_DISTANCE	10
+#define NUMAPG_REMOTE_DISTANCE	20
+
+typedef struct NumaPgNode
+{
+	int			id;				/* kernel node id; may be sparse */
+	bool		has_memory;		/* false for a memoryless (CPU-only) node */
+	NumaPgMask	cpus;			/* CPUs of this node */
+	int64_t		memory_total;	/* bytes */
+	int64_t		memory_free;	/* bytes */
+	/* huge page counts; -1 when the kernel offers no pages of that size */
+	int64_t		hugepages_2mb_total;
+	int64_t		hugepages_2mb_free;
+	int64_t		hugepages_1gb_total;
+	int64_t		hugepages_1gb_free;
+	/* distance to nodes[i] of the same topology (index, not node id) */
+	int			distances[NUMAPG_TOPO_MAX_NODES];
+} NumaPgNode;
+
+typedef struct NumaPgTopology
+{
+	int			node_count;
+	NumaPgNode	nodes[NUMAPG_TOPO_MAX_NODES];	/* ascending node id */
+	NumaPgMask	cpus_online;	/* every online CPU */
+	NumaPgMask	cpus_allowed;	/* what this process may run on (cpuset
+								 * and affinity) */
+	NumaPgMask	mems_allowed;	/* nodes this process may allocate on */
+	bool		synthesized;	/* kernel has no node directory: one node
+								 * made up from the CPU and memory totals */
+} NumaPgTopology;
+
+extern bool numapg_topology_read(const char *root, NumaPgTopology *topo,
+								 char *errbuf, size_t errlen);
+extern int	numapg_topology_index_of_node(const NumaPgTopology *topo,
+										  int node);
+extern int	numapg_topology_node_of_cpu(const NumaPgTopology *topo, int cpu);
+extern int	numapg_topology_memory_node_count(const NumaPgTopology *topo);
+
+#endif							/* NUMAPG_TOPOLOGY_H */

@@ -1,0 +1,12 @@
+-- test/degraded/disabled.sql: numa_pg preloaded with numa_pg.enabled = off.
+\set ON_ERROR_STOP true
+BEGIN;
+SELECT plan(4);
+
+SELECT is(current_setting('numa_pg.enabled'), 'off', 'numa_pg.enabled is off');
+SELECT is((SELECT mode FROM numa_status()), 'disabled', 'mode is disabled');
+SELECT is((SELECT reason FROM numa_status()), 'numa_pg.enabled is off', 'the reason names the setting');
+SELECT is((SELECT (preloaded, enabled)::text FROM numa_status()), '(t,f)', 'preloaded but not enabled');
+
+SELECT * FROM finish();
+ROLLBACK;

@@ -1,0 +1,20 @@
+-- test/nopreload/nopreload.sql: CREATE EXTENSION on a server that does not
+-- preload numa_pg.  The reporting functions work; numa_status() says the
+-- library is not preloaded, and its parameters are not defined.
+\set ON_ERROR_STOP true
+BEGIN;
+SELECT plan(6);
+
+SELECT is((SELECT setting FROM pg_settings WHERE name = 'shared_preload_libraries'), '',
+          'numa_pg is not preloaded on this server');
+SELECT ok((SELECT count(*) FROM numa_topology()) >= 1, 'numa_topology() works without preloading');
+SELECT is(numa_node_of_cpu(0), (SELECT node FROM numa_topology() WHERE 0 = ANY (cpus)),
+          'numa_node_of_cpu() works without preloading');
+SELECT is((SELECT (preloaded, enabled)::text FROM numa_status()), '(f,f)',
+          'numa_status() says numa_pg is neither preloaded nor enabled');
+SELECT is((SELECT count(*)::int FROM pg_settings WHERE name LIKE 'numa_pg.%'), 0,
+          'no numa_pg parameter is defined');
+SELECT is(numa_available(), true, 'numa_available() still answers');
+
+SELECT * FROM finish();
+ROLLBACK;

@@ -1,0 +1,24 @@
+-- test/status.sql: numa_available() and numa_status() on a server that
+-- preloads numa_pg with NUMA working (this machine or a multi-node guest).
+\set ON_ERROR_STOP true
+BEGIN;
+SELECT plan(9);
+
+SELECT has_function('numa_available', 'numa_available() exists');
+SELECT has_function('numa_status', 'numa_status() exists');
+SELECT is(numa_available(), true, 'NUMA is available');
+
+CREATE TEMP TABLE st AS SELECT * FROM numa_status();
+SELECT is((SELECT count(*)::int FROM st), 1, 'numa_status() returns one row');
+SELECT is((SELECT available FROM st), numa_available(), 'status agrees with numa_available()');
+SELECT is((SELECT node_count FROM st), (SELECT count(*)::int FROM numa_topology()),
+          'status counts the nodes of numa_topology()');
+SELECT is((SELECT mode FROM st),
+          CASE WHEN (SELECT count(*) FROM numa_topology() WHERE has_memory AND memory_allowed) > 1
+               THEN 'numa' ELSE 'single_node' END,
+          'mode is numa with several memory nodes, single_node with one');
+SELECT ok((SELECT (mode = 'numa') = (reason IS NULL) FROM st), 'a reason is given unless mode is numa');
+SELECT is((SELECT (preloaded, enabled)::text FROM st), '(t,t)', 'numa_pg is preloaded and enabled');
+
+SELECT * FROM finish();
+ROLLBACK;

@@ -1,0 +1,152 @@
+/*-------------------------------------------------------------------------
+ *
+ * test_topology.c
+ *		Unit tests of the sysfs topology reader, on fixture trees of
+ *		machines this one is not: a 2-socket server, 4 nodes with a
+ *		memoryless node and a restricted cpuset, sparse node ids, a kernel
+ *		without NUMA, and a broken sysfs.
+ *
+ * Run with the fixture directory as the only argument.
+ *
+ * IDENTIFICATION
+ *	  test/unit/test_topology.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include <stdlib.h>
+
+#include "topology.h"
+#include "tap.h"
+
+static const char *fixtures;
+static NumaPgTopology topo;
+
+/* Read fixture "name"; report the error as a failed test. */
+static bool
+load(const char *name)
+{
+	char		root[4096];
+	char		err[512] = "";
+	bool		loaded;
+
+	snprintf(root, sizeof(root), "%s/%s", fixtures, name);
+	loaded = numapg_topology_read(root, &topo, err, sizeof(err));
+	ok(loaded, "%s: topology is read%s%s", name, loaded ? "" : ": ", err);
+	return loaded;
+}
+
+/* Canonical list text of a mask (static buffer). */
+static const char *
+list(const NumaPgMask *mask)
+{
+	static char buf[4][256];
+	static int	n = 0;
+
+	n = (n + 1) % 4;
+	numapg_format_list(mask, buf[n], sizeof(buf[n]));
+	return buf[n];
+}
+
+static void
+test_two_socket(void)
+{
+	if (!load("two_socket"))
+		return;
+	is_int(topo.node_count, 2, "two_socket: 2 nodes");
+	ok(!topo.synthesized, "two_socket: read from the node directory");
+	is_str(list(&topo.nodes[0].cpus), "0-15,32-47", "node 0 CPUs with SMT siblings");
+	is_str(list(&topo.nodes[1].cpus), "16-31,48-63", "node 1 CPUs with SMT siblings");
+	is_int(topo.nodes[0].memory_total, 134217728LL * 1024, "node 0 MemTotal in bytes");
+	is_int(topo.nodes[1].memory_free, 125000000LL * 1024, "node 1 MemFree in bytes");
+	is_int(topo.nodes[0].hugepages_2mb_total, 1024, "node 0 2 MB huge pages total");
+	is_int(topo.nodes[0].hugepages_2mb_free, 1000, "node 0 2 MB huge pages free");
+	is_int(topo.nodes[1].hugepages_1gb_free, 2, "node 1 1 GB huge pages free");
+	is_int(topo.nodes[0].distances[1], 21, "distance 0->1 is 21");
+	is_int(topo.nodes[1].distances[1], 10, "distance 1->1 is 10");
+	ok(topo.nodes[0].has_memory && topo.nodes[1].has_memory, "both nodes have memory");
+	is_int(numapg_topology_node_of_cpu(&topo, 40), 0, "CPU 40 (an SMT sibling) is on node 0");
+	is_int(numapg_topology_node_of_cpu(&topo, 63), 1, "CPU 63 is on node 1");
+	is_int(numapg_topology_node_of_cpu(&topo, 64), -1, "CPU 64 is on no node");
+	is_str(list(&topo.cpus_allowed), "0-63", "all CPUs allowed");
+	is_str(list(&topo.mems_allowed), "0-1", "both nodes allowed");
+}
+
+static void
+test_four_node_memoryless(void)
+{
+	if (!load("four_node_memoryless"))
+		return;
+	is_int(topo.node_count, 4, "four_node: 4 nodes");
+	ok(!topo.nodes[2].has_memory, "node 2 is memoryless");
+	is_int(topo.nodes[2].memory_total, 0, "node 2 has 0 bytes");
+	is_str(list(&topo.nodes[2].cpus), "8-11", "but node 2 has CPUs 8-11");
+	ok(topo.nodes[0].has_memory && topo.nodes[1].has_memory && topo.nodes[3].has_memory,
+	   "nodes 0, 1, 3 have memory");
+	is_int(numapg_topology_memory_node_count(&topo), 3, "3 nodes have memory");
+	is_int(topo.nodes[2].hugepages_2mb_total, -1, "memoryless node: no huge page directory");
+	is_int(topo.nodes[3].hugepages_2mb_free, 0, "node 3: 0 free huge pages");
+	is_int(topo.nodes[0].distances[3], 22, "distance 0->3 is 22");
+	is_int(topo.nodes[3].distances[1], 16, "distance 3->1 is 16");
+	is_int(topo.nodes[2].distances[2], 10, "distance 2->2 is 10");
+	is_str(list(&topo.cpus_allowed), "0-5,8-11", "cpuset restricts CPUs to 0-5,8-11");
+	is_str(list(&topo.mems_allowed), "0-1,3", "cpuset restricts memory to nodes 0,1,3");
+}
+
+static void
+test_sparse(void)
+{
+	if (!load("sparse"))
+		return;
+	is_int(topo.node_count, 2, "sparse: 2 nodes");
+	is_int(topo.nodes[0].id, 0, "first node id is 0");
+	is_int(topo.nodes[1].id, 4, "second node id is 4");
+	is_int(numapg_topology_index_of_node(&topo, 4), 1, "node 4 is at index 1");
+	is_int(numapg_topology_index_of_node(&topo, 1), -1, "node 1 does not exist");
+	is_int(numapg_topology_node_of_cpu(&topo, 5), 4, "CPU 5 is on node 4");
+	is_int(topo.nodes[0].distances[1], 32, "distance 0->4 is 32 (by index)");
+	is_int(topo.nodes[1].hugepages_1gb_total, -1, "no 1 GB pages on node 4");
+}
+
+static void
+test_no_numa(void)
+{
+	if (!load("no_numa"))
+		return;
+	ok(topo.synthesized, "no_numa: a single node is made up");
+	is_int(topo.node_count, 1, "no_numa: 1 node");
+	is_int(topo.nodes[0].id, 0, "it is node 0");
+	is_str(list(&topo.nodes[0].cpus), "0-3", "with every online CPU");
+	is_int(topo.nodes[0].memory_total, 8388608LL * 1024, "and /proc/meminfo's MemTotal");
+	is_int(topo.nodes[0].hugepages_2mb_total, 16, "and the global 2 MB huge pages");
+	is_int(topo.nodes[0].distances[0], 10, "distance to itself is 10");
+}
+
+static void
+test_broken(void)
+{
+	char		root[4096];
+	char		err[512] = "";
+
+	snprintf(root, sizeof(root), "%s/broken_cpulist", fixtures);
+	ok(!numapg_topology_read(root, &topo, err, sizeof(err)),
+	   "broken_cpulist: reading fails");
+	contains(err, "node0/cpulist", "the error names the file");
+	contains(err, "Unexpected character \"z\"", "and says what is wrong in it");
+
+	snprintf(root, sizeof(root), "%s/does_not_exist", fixtures);
+	ok(!numapg_topology_read(root, &topo, err, sizeof(err)),
+	   "a missing root fails");
+	contains(err, "Could not read", "with a message saying what could not be read");
+}
+
+int
+main(int argc, char **argv)
+{
+	fixtures = argc > 1 ? argv[1] : "test/fixtures";
+	test_two_socket();
+	test_four_node_memoryless();
+	test_sparse();
+	test_no_numa();
+	test_broken();
+	return done_testing();
+}
