@@ -6,9 +6,14 @@ OBJS = \
 	numa_pg.o \
 	src/guc.o \
 	src/nodemask.o \
+	src/placement.o \
+	src/report_sql.o \
+	src/shmem.o \
 	src/numa_support.o \
 	src/topology.o \
-	src/topology_sql.o
+	src/topology_sql.o \
+	src/worker.o \
+	src/worker_plan.o
 
 EXTENSION = numa_pg
 DATA = numa_pg--1.0.sql
@@ -35,7 +40,8 @@ include $(PGXS)
 
 # C unit tests of the pure modules (no PostgreSQL headers), TAP output.
 UNIT_CFLAGS = -std=gnu99 -O1 -g -Wall -Wextra -Werror -I$(srcdir)/src
-UNIT_TESTS = test/unit/bin/test_nodemask test/unit/bin/test_topology
+UNIT_TESTS = test/unit/bin/test_nodemask test/unit/bin/test_topology \
+	test/unit/bin/test_worker_plan
 
 test/unit/bin/test_nodemask: test/unit/test_nodemask.c src/nodemask.c src/nodemask.h test/unit/tap.h
 	@mkdir -p $(@D)
@@ -49,6 +55,10 @@ test/unit/bin/test_topology: test/unit/test_topology.c src/topology.c src/topolo
 test/tools/bin/numa_syscalls_fail: test/tools/numa_syscalls_fail.c
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -o $@ $<
+
+test/unit/bin/test_worker_plan: test/unit/test_worker_plan.c src/worker_plan.c src/worker_plan.h src/topology.c src/nodemask.c test/unit/tap.h
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_worker_plan.c src/worker_plan.c src/topology.c src/nodemask.c
 
 .PHONY: unit test demo
 unit: $(UNIT_TESTS) test/tools/bin/numa_syscalls_fail

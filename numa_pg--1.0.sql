@@ -66,3 +66,65 @@ LANGUAGE C VOLATILE PARALLEL SAFE;
 
 COMMENT ON FUNCTION numa_distance(integer, integer) IS
 'Distance between two NUMA nodes as the firmware reports it (10 = local)';
+
+-- The worker pool and where its memory is.  These show server internals
+-- and cost a system call per 1024 pages: pg_monitor only, as PostgreSQL
+-- 18's NUMA views.
+
+CREATE FUNCTION numa_workers(
+	OUT worker integer,
+	OUT pid integer,
+	OUT cpu integer,
+	OUT node integer,
+	OUT memory_node integer,
+	OUT running boolean,
+	OUT pinned boolean,
+	OUT last_cpu integer,
+	OUT affinity integer[],
+	OUT starts integer)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'numapg_sql_workers'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION numa_workers() IS
+'One row per numa_pg worker: its CPU and node, whether it runs and is pinned there';
+
+CREATE FUNCTION numa_regions(
+	OUT name text,
+	OUT kind text,
+	OUT worker integer,
+	OUT producer_node integer,
+	OUT policy text,
+	OUT target_node integer,
+	OUT size bigint,
+	OUT page_size bigint,
+	OUT pages bigint,
+	OUT pages_on_target bigint,
+	OUT pages_elsewhere bigint,
+	OUT pages_not_faulted bigint,
+	OUT bind_error text,
+	OUT query_error text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'numapg_sql_regions'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION numa_regions() IS
+'One row per numa_pg memory region: where it was asked to be, and where the kernel says its pages are';
+
+CREATE FUNCTION numa_region_nodes(
+	OUT name text,
+	OUT node integer,
+	OUT pages bigint)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'numapg_sql_region_nodes'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION numa_region_nodes() IS
+'Pages of each numa_pg region per NUMA node, from the kernel (node NULL: not faulted in)';
+
+REVOKE ALL ON FUNCTION numa_workers() FROM PUBLIC;
+REVOKE ALL ON FUNCTION numa_regions() FROM PUBLIC;
+REVOKE ALL ON FUNCTION numa_region_nodes() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION numa_workers() TO pg_monitor;
+GRANT EXECUTE ON FUNCTION numa_regions() TO pg_monitor;
+GRANT EXECUTE ON FUNCTION numa_region_nodes() TO pg_monitor;

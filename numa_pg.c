@@ -22,6 +22,8 @@
 
 #include "guc.h"
 #include "numa_support.h"
+#include "shmem.h"
+#include "worker.h"
 
 NUMAPG_MODULE_MAGIC;
 
@@ -43,4 +45,7 @@ _PG_init(void)
 	numapg_preloaded = true;
 	numapg_define_gucs();
 	numapg_log_topology();
+	numapg_plan_pool();
+	numapg_install_shmem_hooks();
+	numapg_register_workers();
 }

@@ -7,8 +7,9 @@
 #
 #   unit       C unit tests of the pure modules (prove)
 #   regress    pg_regress, sql/ + expected/, numa_pg preloaded
-#   pgtap      pgTAP, test/*.sql, numa_pg preloaded, checked against
-#              numactl --hardware and sysfs
+#   pgtap      pgTAP, test/*.sql, numa_pg preloaded with a worker pool,
+#              checked against numactl --hardware, sysfs and move_pages
+#   explicit   pgTAP, test/explicit/*.sql, one worker on an explicit CPU
 #   nopreload  pgTAP, test/nopreload/*.sql, numa_pg not preloaded
 #   eperm      pgTAP, test/degraded/eperm.sql, NUMA syscalls refused (EPERM)
 #   enosys     pgTAP, test/degraded/enosys.sql, NUMA syscalls absent (ENOSYS)
@@ -53,6 +54,8 @@ pgtap_suite() {
 		--set numactl="$(numactl --hardware)" \
 		--set online_cpus="$(cat /sys/devices/system/cpu/online)" \
 		--set pg_os_user="$PG_OS_USER" \
+		--set workers="$POOL_WORKERS" \
+		--set explicit_cpu="$EXPLICIT_CPU" \
 		"$@"
 	local rc=$?
 	cluster_stop "$name" >/dev/null
@@ -74,15 +77,29 @@ regress() {
 
 WRAP=test/tools/bin/numa_syscalls_fail
 PRELOAD="shared_preload_libraries = 'numa_pg'"
+# one worker per CPU this machine has, at most 4
+POOL_WORKERS=$(nproc)
+[ "$POOL_WORKERS" -gt 4 ] && POOL_WORKERS=4
+POOL="numa_pg.workers = $POOL_WORKERS
+numa_pg.state_store_size = '1MB'
+numa_pg.wal_staging_size = '256kB'"
+EXPLICIT_CPU=$(($(nproc) - 1))
 
-step unit prove test/unit/bin/test_nodemask test/unit/bin/test_topology
+step unit prove test/unit/bin/test_*
 step regress regress
-step pgtap pgtap_suite main "" "$PRELOAD" test/*.sql
+step pgtap pgtap_suite main "" "$PRELOAD
+$POOL" test/*.sql
+step explicit pgtap_suite explicit "" "$PRELOAD
+numa_pg.workers = 1
+numa_pg.worker_cpus = '$EXPLICIT_CPU'" test/explicit/explicit.sql
 step nopreload pgtap_suite nopreload "" "" test/nopreload/*.sql
-step eperm pgtap_suite eperm "$NUMAPG_SRC/$WRAP EPERM" "$PRELOAD" test/degraded/eperm.sql
-step enosys pgtap_suite enosys "$NUMAPG_SRC/$WRAP ENOSYS" "$PRELOAD" test/degraded/enosys.sql
+step eperm pgtap_suite eperm "$NUMAPG_SRC/$WRAP EPERM" "$PRELOAD
+$POOL" test/degraded/eperm.sql
+step enosys pgtap_suite enosys "$NUMAPG_SRC/$WRAP ENOSYS" "$PRELOAD
+$POOL" test/degraded/enosys.sql
 step disabled pgtap_suite disabled "" "$PRELOAD
-numa_pg.enabled = off" test/degraded/disabled.sql
+numa_pg.enabled = off
+numa_pg.workers = 2" test/degraded/disabled.sql
 step server prove -e bash test/t/*.sh
 
 say "summary"

@@ -28,3 +28,8 @@ SELECT p.oid::regprocedure AS function, pg_get_function_result(p.oid) AS result
 FROM pg_proc p JOIN pg_depend d ON d.objid = p.oid AND d.classid = 'pg_proc'::regclass
 JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'numa_pg'
 ORDER BY 1::text;
+
+-- this server runs no worker pool (numa_pg.workers = 0): the reports are empty
+SELECT count(*) AS workers FROM numa_workers();
+SELECT count(*) AS regions FROM numa_regions();
+SELECT count(*) AS region_nodes FROM numa_region_nodes();

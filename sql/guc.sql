@@ -2,7 +2,7 @@
 -- guc.sql: numa_pg's parameters exist, take effect at start only, and bad
 -- values are refused with a detail saying what is wrong and a hint.
 --
-SELECT name, setting, context, vartype
+SELECT name, setting, unit, min_val, max_val, context, vartype
 FROM pg_settings WHERE name LIKE 'numa_pg.%' ORDER BY name;
 
 -- postmaster parameters cannot be changed in a session
@@ -23,6 +23,16 @@ ALTER SYSTEM SET numa_pg.worker_cpus = '0,0';
 ALTER SYSTEM SET numa_pg.worker_cpus = '99999999999999999999';
 ALTER SYSTEM SET numa_pg.worker_cpus = '-1';
 ALTER SYSTEM SET numa_pg.enabled = 'maybe';
+ALTER SYSTEM SET numa_pg.strict = 'sometimes';
+ALTER SYSTEM SET numa_pg.workers = -1;
+ALTER SYSTEM SET numa_pg.workers = 257;
+ALTER SYSTEM SET numa_pg.workers = 'two';
+ALTER SYSTEM SET numa_pg.state_store_size = '32kB';
+ALTER SYSTEM SET numa_pg.state_store_size = '17GB';
+ALTER SYSTEM SET numa_pg.wal_staging_size = '1 parsec';
+ALTER SYSTEM SET numa_pg.wal_staging_size = '2GB';
+ALTER SYSTEM SET numa_pg.queue_size = '4kB';
+ALTER SYSTEM SET numa_pg.queue_size = '1.5';
 
 -- good values are accepted (and reset again)
 ALTER SYSTEM SET numa_pg.worker_cpus = '0';

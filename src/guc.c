@@ -21,12 +21,18 @@
 #include "utils/guc.h"
 
 #include "guc.h"
+#include "shmem.h"
 #include "topology.h"
 
 /*---- GUC variables ----*/
 
 bool		numapg_enabled = true;
 char	   *numapg_worker_cpus = NULL;
+int			numapg_workers = 0;
+int			numapg_state_store_size_kb = 8192;
+int			numapg_wal_staging_size_kb = 1024;
+int			numapg_queue_size_kb = 64;
+bool		numapg_strict = false;
 
 /*
  * Parse a CPU or node list and check every id against this machine:
@@ -118,6 +124,11 @@ check_worker_cpus(char **newval, void **extra, GucSource source)
 static const char *const numapg_guc_names[] = {
 	"numa_pg.enabled",
 	"numa_pg.worker_cpus",
+	"numa_pg.workers",
+	"numa_pg.state_store_size",
+	"numa_pg.wal_staging_size",
+	"numa_pg.queue_size",
+	"numa_pg.strict",
 };
 
 /*
@@ -163,6 +174,53 @@ numapg_define_gucs(void)
 							   PGC_POSTMASTER,
 							   0,
 							   check_worker_cpus, NULL, NULL);
+
+	DefineCustomIntVariable("numa_pg.workers",
+							"Sets the number of numa_pg workers, each pinned to one CPU.",
+							"0 runs no worker.",
+							&numapg_workers,
+							0, 0, NUMAPG_MAX_WORKERS,
+							PGC_POSTMASTER,
+							0,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("numa_pg.state_store_size",
+							"Sets the size of each worker's state store, on the worker's NUMA node.",
+							NULL,
+							&numapg_state_store_size_kb,
+							8192, 64, 16 * 1024 * 1024,
+							PGC_POSTMASTER,
+							GUC_UNIT_KB,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("numa_pg.wal_staging_size",
+							"Sets the size of each worker's WAL staging buffer, on the worker's NUMA node.",
+							NULL,
+							&numapg_wal_staging_size_kb,
+							1024, 64, 1024 * 1024,
+							PGC_POSTMASTER,
+							GUC_UNIT_KB,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("numa_pg.queue_size",
+							"Sets the size of each inbox queue of a worker (one per NUMA node its producers run on).",
+							NULL,
+							&numapg_queue_size_kb,
+							64, 8, 64 * 1024,
+							PGC_POSTMASTER,
+							GUC_UNIT_KB,
+							NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("numa_pg.strict",
+							 "Binds numa_pg's memory to its NUMA node strictly.",
+							 "When off, memory is preferred on its node and falls back to "
+							 "other nodes if that one is full; when on, it must be on its "
+							 "node and the server does not start if the node is short of memory.",
+							 &numapg_strict,
+							 false,
+							 PGC_POSTMASTER,
+							 0,
+							 NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("numa_pg");
 

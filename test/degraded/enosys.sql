@@ -3,7 +3,7 @@
 -- libnuma is -1.  numa_pg loads, reports and says why it cannot place.
 \set ON_ERROR_STOP true
 BEGIN;
-SELECT plan(5);
+SELECT plan(9);
 
 SELECT is(numa_available(), false, 'NUMA is not available');
 SELECT is((SELECT mode FROM numa_status()), 'unavailable', 'mode is unavailable');
@@ -12,6 +12,17 @@ SELECT matches((SELECT reason FROM numa_status()),
                'the reason says libnuma found no NUMA and why');
 SELECT is((SELECT (preloaded, enabled)::text FROM numa_status()), '(t,t)', 'numa_pg is still loaded and enabled');
 SELECT ok((SELECT count(*) FROM numa_topology()) >= 1, 'the topology is still reported from sysfs');
+
+-- the pool still runs, pinned, with its regions unbound and the kernel's
+-- placement query refused
+SELECT ok((SELECT count(*) = :workers AND bool_and(running AND pinned AND affinity = ARRAY[cpu]) FROM numa_workers()),
+          'every worker runs, pinned to its CPU');
+SELECT ok((SELECT count(*) > 0 AND bool_and(policy = 'default') FROM numa_regions()),
+          'regions exist, with the default policy (nothing could be bound)');
+SELECT ok((SELECT bool_and(query_error = 'Function not implemented' AND pages_on_target IS NULL) FROM numa_regions()),
+          'numa_regions() reports the refused placement query instead of failing');
+SELECT throws_ok('SELECT * FROM numa_region_nodes()', '58000', NULL,
+                 'numa_region_nodes() raises a clear error when the kernel refuses the query');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -4,7 +4,7 @@
 -- must see through that, keep working and say why it cannot place.
 \set ON_ERROR_STOP true
 BEGIN;
-SELECT plan(6);
+SELECT plan(10);
 
 SELECT is(numa_available(), false, 'NUMA is not available when its system calls are refused');
 SELECT is((SELECT mode FROM numa_status()), 'unavailable', 'mode is unavailable');
@@ -15,6 +15,17 @@ SELECT is((SELECT (preloaded, enabled)::text FROM numa_status()), '(t,t)', 'numa
 SELECT ok((SELECT count(*) FROM numa_topology()) >= 1, 'the topology is still reported from sysfs');
 SELECT is(numa_node_of_cpu(0), (SELECT node FROM numa_topology() WHERE 0 = ANY (cpus)),
           'numa_node_of_cpu() still works');
+
+-- the pool still runs, pinned, with its regions unbound and the kernel's
+-- placement query refused
+SELECT ok((SELECT count(*) = :workers AND bool_and(running AND pinned AND affinity = ARRAY[cpu]) FROM numa_workers()),
+          'every worker runs, pinned to its CPU');
+SELECT ok((SELECT count(*) > 0 AND bool_and(policy = 'default') FROM numa_regions()),
+          'regions exist, with the default policy (nothing could be bound)');
+SELECT ok((SELECT bool_and(query_error = 'Operation not permitted' AND pages_on_target IS NULL) FROM numa_regions()),
+          'numa_regions() reports the refused placement query instead of failing');
+SELECT throws_ok('SELECT * FROM numa_region_nodes()', '58000', NULL,
+                 'numa_region_nodes() raises a clear error when the kernel refuses the query');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -3,7 +3,7 @@
 -- library is not preloaded, and its parameters are not defined.
 \set ON_ERROR_STOP true
 BEGIN;
-SELECT plan(6);
+SELECT plan(9);
 
 SELECT is((SELECT setting FROM pg_settings WHERE name = 'shared_preload_libraries'), '',
           'numa_pg is not preloaded on this server');
@@ -15,6 +15,15 @@ SELECT is((SELECT (preloaded, enabled)::text FROM numa_status()), '(f,f)',
 SELECT is((SELECT count(*)::int FROM pg_settings WHERE name LIKE 'numa_pg.%'), 0,
           'no numa_pg parameter is defined');
 SELECT is(numa_available(), true, 'numa_available() still answers');
+SELECT throws_ok('SELECT * FROM numa_workers()', '55000',
+                 'numa_pg must be loaded via "shared_preload_libraries"',
+                 'numa_workers() needs the library preloaded, and says so');
+SELECT throws_ok('SELECT * FROM numa_regions()', '55000',
+                 'numa_pg must be loaded via "shared_preload_libraries"',
+                 'numa_regions() needs the library preloaded, and says so');
+SELECT throws_ok('SELECT * FROM numa_region_nodes()', '55000',
+                 'numa_pg must be loaded via "shared_preload_libraries"',
+                 'numa_region_nodes() needs the library preloaded, and says so');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -50,6 +50,20 @@ bad_value "numa_pg.worker_cpus = '8191'" 'CPU 8191 does not exist; the online CP
 bad_value "numa_pg.worker_cpus = '9999'" 'CPU number "9999" is out of range \(at most 8191\)\.'
 FATAL_RE='parameter "numa_pg\.enabled" requires a Boolean value' bad_value "numa_pg.enabled = maybe" ""
 
+FATAL_RE='16 kB is outside the valid range for parameter "numa_pg\.state_store_size" \(64 \.\. 16777216\)' bad_value "numa_pg.state_store_size = '16kB'" ""
+FATAL_RE='invalid value for parameter "numa_pg\.queue_size": "lots"' bad_value "numa_pg.queue_size = 'lots'" ""
+
+# a pool that cannot be run as configured
+cpus=$(nproc)
+FATAL_RE="numa_pg: cannot run $((cpus + 1)) workers" bad_value "numa_pg.workers = $((cpus + 1))" \
+	"$((cpus + 1)) workers need $((cpus + 1)) CPUs, but this server's allowed CPU set provides $cpus\."
+like "$log" 'HINT:  Lower numa_pg.workers, or give numa_pg.worker_cpus more CPUs \(one per worker\)\.' "  and a hint"
+FATAL_RE="numa_pg: cannot run 2 workers" bad_value "numa_pg.workers = 2
+numa_pg.worker_cpus = '0'" "2 workers need 2 CPUs, but the CPU list provides 1\."
+FATAL_RE='numa_pg: numa_pg.workers \(1\) is more than max_worker_processes \(0\)' bad_value "numa_pg.workers = 1
+max_worker_processes = 0" ""
+like "$log" 'HINT:  Raise max_worker_processes' "  and a hint"
+
 # a CPU that exists but that the server's affinity (as a cpuset would) excludes
 if [ "$(nproc --all)" -ge 2 ]; then
 	bad_value "numa_pg.worker_cpus = '1'" \

@@ -1,0 +1,224 @@
+/*-------------------------------------------------------------------------
+ *
+ * placement.c
+ *		Put memory on NUMA nodes, and ask the kernel where it really is.
+ *
+ * Binding uses mbind(2) with MPOL_MF_MOVE, so pages already faulted in are
+ * moved too.  Shared memory takes the policy on the shared object's range,
+ * so what the postmaster sets holds for every process.
+ *
+ * The placement query must not change placement.  move_pages(2) in query
+ * mode only sees pages mapped in the calling process, and a backend has
+ * not mapped shared pages it never touched (fork does not copy page tables
+ * of shared mappings).  Touching a page that does not exist yet would
+ * allocate it, on whatever node the policy or the toucher says.  So we
+ * first ask mincore(2), which for shared memory reports whether the page
+ * exists in the shared object at all; pages that exist are read-touched
+ * (mapping an existing page allocates nothing) and queried; pages that do
+ * not exist are reported as not faulted in, and left alone.  The query
+ * runs in chunks of 1024 pages with CHECK_FOR_INTERRUPTS between them.
+ *
+ * IDENTIFICATION
+ *	  src/placement.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <errno.h>
+#include <numaif.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "miscadmin.h"
+
+#include "placement.h"
+
+#define QUERY_CHUNK 1024
+
+/* Text of a policy, as the reports show it. */
+const char *
+numapg_policy_name(NumaPgPolicy policy)
+{
+	switch (policy)
+	{
+		case NUMAPG_POLICY_DEFAULT:
+			return "default";
+		case NUMAPG_POLICY_PREFERRED:
+			return "preferred";
+		case NUMAPG_POLICY_BIND:
+			return "bind";
+		case NUMAPG_POLICY_INTERLEAVE:
+			return "interleave";
+	}
+	return "unknown";			/* keep compiler quiet */
+}
+
+/* Copy a node mask into the kernel's unsigned long bitmap. */
+static void
+to_kernel_mask(const NumaPgMask *nodes, unsigned long *kmask, size_t words)
+{
+	memset(kmask, 0, words * sizeof(unsigned long));
+	for (int n = numapg_mask_next(nodes, -1); n >= 0 && n < NUMAPG_MAX_NODES;
+		 n = numapg_mask_next(nodes, n))
+		kmask[n / (8 * sizeof(unsigned long))] |=
+			1UL << (n % (8 * sizeof(unsigned long)));
+}
+
+/*
+ * Apply a policy to [addr, addr+len); addr must be page-aligned.  Returns 0
+ * or an errno value.  Pages already present are moved (MPOL_MF_MOVE).
+ */
+int
+numapg_bind_range(void *addr, size_t len, NumaPgPolicy policy,
+				  const NumaPgMask *nodes)
+{
+	unsigned long kmask[NUMAPG_MAX_NODES / (8 * sizeof(unsigned long))];
+	int			mode;
+
+	switch (policy)
+	{
+		case NUMAPG_POLICY_PREFERRED:
+			mode = MPOL_PREFERRED;
+			break;
+		case NUMAPG_POLICY_BIND:
+			mode = MPOL_BIND;
+			break;
+		case NUMAPG_POLICY_INTERLEAVE:
+			mode = MPOL_INTERLEAVE;
+			break;
+		default:
+			mode = MPOL_DEFAULT;
+			break;
+	}
+	to_kernel_mask(nodes, kmask, lengthof(kmask));
+	if (mbind(addr, len, mode, mode == MPOL_DEFAULT ? NULL : kmask,
+			  mode == MPOL_DEFAULT ? 0 : NUMAPG_MAX_NODES + 1,
+			  MPOL_MF_MOVE) != 0)
+		return errno;
+	return 0;
+}
+
+/*
+ * Make this process's own future allocations local to the CPU it runs on
+ * (MPOL_LOCAL).  Returns 0 or an errno value.
+ */
+int
+numapg_set_local_policy(void)
+{
+	if (set_mempolicy(MPOL_LOCAL, NULL, 0) != 0)
+		return errno;
+	return 0;
+}
+
+/*
+ * Fault every page of the range in, by writing to it, so that the pages
+ * exist now, where the policy says, rather than wherever the first user
+ * happens to run.  The range must not hold data yet.
+ */
+void
+numapg_prefault(void *addr, size_t len, size_t page_size)
+{
+	volatile char *p = (volatile char *) addr;
+
+	for (size_t off = 0; off < len; off += page_size)
+		p[off] = 0;
+}
+
+/*
+ * Count where the pages of [addr, addr+len) are, without faulting any page
+ * in (see the file header).  addr must be page-aligned.  Returns 0 or an
+ * errno value of the failing system call.
+ */
+int
+numapg_query_range(const void *addr, size_t len, size_t page_size,
+				   NumaPgPageCounts *counts)
+{
+	size_t		npages = (len + page_size - 1) / page_size;
+	unsigned char *resident;
+	void	   *pages[QUERY_CHUNK];
+	int			status[QUERY_CHUNK];
+	int			result = 0;
+
+	memset(counts, 0, sizeof(*counts));
+	counts->pages = npages;
+	if (npages == 0)
+		return 0;
+
+	resident = palloc(npages);
+	if (mincore((void *) addr, npages * page_size, resident) != 0)
+	{
+		result = errno;
+		pfree(resident);
+		return result;
+	}
+
+	for (size_t first = 0; first < npages; first += QUERY_CHUNK)
+	{
+		size_t		n = 0;
+
+		CHECK_FOR_INTERRUPTS();
+		for (size_t i = first; i < npages && i < first + QUERY_CHUNK; i++)
+		{
+			volatile const char *page = (const char *) addr + i * page_size;
+
+			if (!(resident[i] & 1))
+			{
+				counts->not_present++;
+				continue;
+			}
+			(void) *page;		/* map the existing page; allocates nothing */
+			pages[n++] = (void *) page;
+		}
+		if (n == 0)
+			continue;
+		if (move_pages(0, n, pages, NULL, status, 0) != 0)
+		{
+			result = errno;
+			break;
+		}
+		for (size_t i = 0; i < n; i++)
+		{
+			if (status[i] >= 0 && status[i] < NUMAPG_MAX_NODES)
+				counts->per_node[status[i]]++;
+			else if (status[i] == -ENOENT)
+				counts->not_present++;
+			else
+				counts->unknown++;
+		}
+	}
+	pfree(resident);
+	return result;
+}
+
+/*
+ * The page size backing the mapping that holds addr (4 kB, or the huge
+ * page size), from /proc/self/smaps; the base page size if not found.
+ */
+size_t
+numapg_page_size_of(const void *addr)
+{
+	FILE	   *f = fopen("/proc/self/smaps", "r");
+	char		line[512];
+	bool		inside = false;
+	size_t		result = (size_t) sysconf(_SC_PAGESIZE);
+
+	if (f == NULL)
+		return result;
+	while (fgets(line, sizeof(line), f))
+	{
+		unsigned long start,
+					end;
+		unsigned long kb;
+
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2 && strchr(line, '-') < strchr(line, ' '))
+			inside = (uintptr_t) addr >= start && (uintptr_t) addr < end;
+		else if (inside && sscanf(line, "KernelPageSize: %lu kB", &kb) == 1)
+		{
+			result = (size_t) kb * 1024;
+			break;
+		}
+	}
+	fclose(f);
+	return result;
+}

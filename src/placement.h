@@ -1,0 +1,42 @@
+/*-------------------------------------------------------------------------
+ *
+ * placement.h
+ *		Put memory on NUMA nodes, and ask the kernel where it really is.
+ *
+ * IDENTIFICATION
+ *	  src/placement.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef NUMAPG_PLACEMENT_H
+#define NUMAPG_PLACEMENT_H
+
+#include "nodemask.h"
+
+typedef enum NumaPgPolicy
+{
+	NUMAPG_POLICY_DEFAULT,		/* leave it to the kernel (first touch) */
+	NUMAPG_POLICY_PREFERRED,	/* on the node, fall back if it is full */
+	NUMAPG_POLICY_BIND,			/* on the node, or fail */
+	NUMAPG_POLICY_INTERLEAVE	/* page by page over the nodes */
+} NumaPgPolicy;
+
+/* Where the pages of a range are, from the kernel. */
+typedef struct NumaPgPageCounts
+{
+	int64_t		pages;			/* pages in the range */
+	int64_t		not_present;	/* never faulted in (or swapped out) */
+	int64_t		unknown;		/* present, but the kernel gave no node */
+	int64_t		per_node[NUMAPG_MAX_NODES];
+} NumaPgPageCounts;
+
+extern const char *numapg_policy_name(NumaPgPolicy policy);
+extern int	numapg_bind_range(void *addr, size_t len, NumaPgPolicy policy,
+							  const NumaPgMask *nodes);
+extern int	numapg_set_local_policy(void);
+extern void numapg_prefault(void *addr, size_t len, size_t page_size);
+extern int	numapg_query_range(const void *addr, size_t len, size_t page_size,
+							   NumaPgPageCounts *counts);
+extern size_t numapg_page_size_of(const void *addr);
+
+#endif							/* NUMAPG_PLACEMENT_H */

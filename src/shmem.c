@@ -1,0 +1,397 @@
+/*-------------------------------------------------------------------------
+ *
+ * shmem.c
+ *		Reserve numa_pg's regions in PostgreSQL's shared memory, place them
+ *		on their nodes before anything touches them, and keep a registry.
+ *
+ * Layout.  Every region is page-aligned and a whole number of pages.  The
+ * regions bound for one node are grouped into one slab per node, and the
+ * interleaved regions into one more slab: with huge pages (2 MB), a region
+ * smaller than a huge page could not be placed on its own, but a slab can,
+ * because slabs are aligned and sized to the huge page size whenever
+ * huge_pages is not off.  Each slab is one ShmemInitStruct allocation.
+ *
+ * Placement.  In the postmaster, in shmem_startup_hook, before any other
+ * process exists: each slab is bound with mbind(2) (PREFERRED, or BIND
+ * under numa_pg.strict; INTERLEAVE for the shared slab), then prefaulted so
+ * that its pages exist on that node now.  Then the kernel is asked where
+ * the pages went, and a WARNING says so if some did not land on target
+ * (PREFERRED falls back to other nodes when a node is full).
+ *
+ * Policy per kind of data: a worker's state store and WAL staging buffer
+ * go to the worker's node; an inbox queue goes to the node of its
+ * producers (the backends that run there); allocator pools to their node;
+ * shared read-mostly data is interleaved over the nodes.
+ *
+ * IDENTIFICATION
+ *	  src/shmem.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <unistd.h>
+
+#include "miscadmin.h"
+#include "storage/ipc.h"
+#include "storage/shmem.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+
+#include "numa_support.h"
+#include "shmem.h"
+#include "worker.h"
+
+NumaPgShared *numapg_shared = NULL;
+
+static shmem_request_hook_type prev_shmem_request_hook = NULL;
+static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
+
+/* The layout, computed once in the postmaster; children inherit it. */
+typedef struct SlabLayout
+{
+	int			node;			/* -1 for the interleaved slab */
+	Size		size;			/* whole slab, a multiple of the alignment */
+} SlabLayout;
+
+static NumaPgRegion *planned_regions = NULL;
+static int	planned_nregions = 0;
+static SlabLayout planned_slabs[NUMAPG_TOPO_MAX_NODES + 1];
+static int	planned_nslabs = 0;
+static Size slab_alignment = 0;
+static int	producer_nodes[NUMAPG_TOPO_MAX_NODES];
+static int	nproducer_nodes = 0;
+
+#define REGION_ALIGN	((Size) 4096)
+
+/* The huge page size from /proc/meminfo, or 2 MB if it cannot be read. */
+static Size
+default_huge_page_size(void)
+{
+	FILE	   *f = fopen("/proc/meminfo", "r");
+	char		line[256];
+	unsigned long kb = 2048;
+
+	if (f)
+	{
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "Hugepagesize: %lu kB", &kb) == 1)
+				break;
+		fclose(f);
+	}
+	return (Size) kb * 1024;
+}
+
+/* Add a region to the plan; returns its index. */
+static int
+plan_region(const char *name, NumaPgRegionKind kind, int worker,
+			int producer_node, int target_node, Size size)
+{
+	NumaPgRegion *r = &planned_regions[planned_nregions];
+
+	memset(r, 0, sizeof(*r));
+	strlcpy(r->name, name, sizeof(r->name));
+	r->kind = kind;
+	r->worker = worker;
+	r->producer_node = producer_node;
+	r->target_node = target_node;
+	r->size = TYPEALIGN(REGION_ALIGN, size);
+	return planned_nregions++;
+}
+
+/*
+ * Work out every region and slab from the worker plan and the size GUCs.
+ * Postmaster only, from the shmem request hook.
+ */
+static void
+plan_layout(void)
+{
+	const NumaPgTopology *topo = numapg_pool_topology();
+	const NumaPgWorkerPlace *places = numapg_pool_places();
+	int			nworkers = numapg_pool_nworkers();
+	int			max_regions;
+
+	planned_nregions = 0;
+	planned_nslabs = 0;
+	nproducer_nodes = 0;
+	slab_alignment = REGION_ALIGN;
+	if (nworkers == 0)
+		return;					/* no pool: no topology was read */
+
+	/* producers: backends may run on any node with CPUs we may use */
+	for (int i = 0; i < topo->node_count; i++)
+	{
+		NumaPgMask	mine;
+
+		numapg_mask_and(&mine, &topo->nodes[i].cpus, &topo->cpus_allowed);
+		if (numapg_mask_count(&mine) > 0)
+			producer_nodes[nproducer_nodes++] = topo->nodes[i].id;
+	}
+
+	max_regions = nworkers * (2 + nproducer_nodes);
+	planned_regions = MemoryContextAllocZero(TopMemoryContext,
+											 sizeof(NumaPgRegion) * max_regions);
+
+	for (int w = 0; w < nworkers; w++)
+	{
+		char		name[NUMAPG_REGION_NAME_LEN];
+
+		snprintf(name, sizeof(name), "worker %d state store", w);
+		plan_region(name, NUMAPG_REGION_STATE_STORE, w, -1,
+					places[w].memory_node,
+					(Size) numapg_state_store_size_kb * 1024);
+		snprintf(name, sizeof(name), "worker %d WAL staging", w);
+		plan_region(name, NUMAPG_REGION_WAL_STAGING, w, -1,
+					places[w].memory_node,
+					(Size) numapg_wal_staging_size_kb * 1024);
+		for (int p = 0; p < nproducer_nodes; p++)
+		{
+			snprintf(name, sizeof(name), "worker %d inbox from node %d",
+					 w, producer_nodes[p]);
+			plan_region(name, NUMAPG_REGION_QUEUE, w, producer_nodes[p],
+						numapg_nearest_memory_node(topo, producer_nodes[p]),
+						(Size) numapg_queue_size_kb * 1024);
+		}
+	}
+
+	/* one slab per target node, in node order */
+	if (strcmp(GetConfigOption("huge_pages", false, false), "off") != 0)
+		slab_alignment = Max(slab_alignment, default_huge_page_size());
+	for (int i = 0; i < topo->node_count; i++)
+	{
+		Size		size = 0;
+
+		for (int r = 0; r < planned_nregions; r++)
+			if (planned_regions[r].target_node == topo->nodes[i].id)
+				size += planned_regions[r].size;
+		if (size == 0)
+			continue;
+		planned_slabs[planned_nslabs].node = topo->nodes[i].id;
+		planned_slabs[planned_nslabs].size = TYPEALIGN(slab_alignment, size);
+		planned_nslabs++;
+	}
+}
+
+/* Bytes of the registry struct. */
+static Size
+shared_struct_size(void)
+{
+	return add_size(offsetof(NumaPgShared, regions),
+					mul_size(sizeof(NumaPgRegion), Max(planned_nregions, 1)));
+}
+
+/*
+ * shmem_request hook: reserve the registry and one slab per node (plus
+ * room to align it), and the lock tranche.
+ */
+static void
+numapg_shmem_request(void)
+{
+	Size		size;
+
+	if (prev_shmem_request_hook)
+		prev_shmem_request_hook();
+
+	plan_layout();
+	size = MAXALIGN(shared_struct_size());
+	for (int s = 0; s < planned_nslabs; s++)
+		size = add_size(size, add_size(planned_slabs[s].size, slab_alignment));
+	RequestAddinShmemSpace(size);
+	RequestNamedLWLockTranche("numa_pg", 1);
+}
+
+/* Free memory of a node now, in bytes (0 if unknown). */
+static int64
+node_free_bytes(const NumaPgTopology *topo, int node)
+{
+	int			i = numapg_topology_index_of_node(topo, node);
+
+	return i < 0 ? 0 : topo->nodes[i].memory_free;
+}
+
+/*
+ * Bind one slab to its node and fault its pages in; then check where the
+ * pages went and warn if some are not on target.  Postmaster only.
+ */
+static void
+place_slab(char *base, const SlabLayout *slab, bool can_bind,
+		   const NumaPgTopology *live)
+{
+	NumaPgMask	nodes;
+	NumaPgPolicy policy = numapg_strict ? NUMAPG_POLICY_BIND
+		: NUMAPG_POLICY_PREFERRED;
+	int			err = 0;
+
+	numapg_mask_clear(&nodes);
+	numapg_mask_set(&nodes, slab->node);
+
+	if (can_bind)
+	{
+		int64		free_bytes = node_free_bytes(live, slab->node);
+
+		if (free_bytes < (int64) slab->size)
+		{
+			if (numapg_strict)
+				ereport(FATAL,
+						(errcode(ERRCODE_OUT_OF_MEMORY),
+						 errmsg("numa_pg: NUMA node %d has %lld MB free, but its workers' memory needs %lld MB",
+								slab->node, (long long) (free_bytes >> 20),
+								(long long) (slab->size >> 20)),
+						 errhint("Reduce numa_pg.state_store_size, numa_pg.wal_staging_size or numa_pg.workers, or turn off numa_pg.strict to let the memory fall back to other nodes.")));
+			ereport(WARNING,
+					(errmsg("numa_pg: NUMA node %d has %lld MB free, but its workers' memory needs %lld MB",
+							slab->node, (long long) (free_bytes >> 20),
+							(long long) (slab->size >> 20)),
+					 errdetail("Pages that do not fit will be placed on other nodes.")));
+		}
+		err = numapg_bind_range(base, slab->size, policy, &nodes);
+		if (err != 0)
+			ereport(WARNING,
+					(errmsg("numa_pg: could not bind %lld MB of shared memory to NUMA node %d: %s",
+							(long long) (slab->size >> 20), slab->node,
+							strerror(err)),
+					 errdetail("The memory stays where the kernel puts it.")));
+	}
+	else
+		policy = NUMAPG_POLICY_DEFAULT;
+
+	numapg_prefault(base, slab->size, REGION_ALIGN);
+
+	/* record the outcome in each region of the slab */
+	for (int r = 0; r < numapg_shared->nregions; r++)
+	{
+		NumaPgRegion *region = &numapg_shared->regions[r];
+
+		if (region->target_node != slab->node)
+			continue;
+		region->policy = err ? NUMAPG_POLICY_DEFAULT : policy;
+		region->bind_errno = err;
+	}
+
+	if (can_bind && err == 0)
+	{
+		NumaPgPageCounts *counts = palloc(sizeof(NumaPgPageCounts));
+
+		if (numapg_query_range(base, slab->size,
+							   numapg_page_size_of(base), counts) == 0 &&
+			counts->per_node[slab->node] < counts->pages)
+			ereport(WARNING,
+					(errmsg("numa_pg: %lld of %lld pages meant for NUMA node %d are elsewhere",
+							(long long) (counts->pages - counts->per_node[slab->node]),
+							(long long) counts->pages, slab->node),
+					 errdetail("Node %d did not have enough free memory; the policy was %s.",
+							   slab->node, numapg_policy_name(policy))));
+		pfree(counts);
+	}
+}
+
+/*
+ * shmem_startup hook: attach to (or, in the postmaster, create, place and
+ * register) the registry and the slabs.
+ */
+static void
+numapg_shmem_startup(void)
+{
+	bool		found;
+	char	   *slab_base[NUMAPG_TOPO_MAX_NODES + 1];
+
+	if (prev_shmem_startup_hook)
+		prev_shmem_startup_hook();
+
+	/* reset in case this is a restart within the postmaster */
+	numapg_shared = NULL;
+
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	numapg_shared = ShmemInitStruct("numa_pg", shared_struct_size(), &found);
+	for (int s = 0; s < planned_nslabs; s++)
+	{
+		char		name[64];
+		bool		slab_found;
+		char	   *raw;
+
+		snprintf(name, sizeof(name), "numa_pg slab node %d", planned_slabs[s].node);
+		raw = ShmemInitStruct(name, planned_slabs[s].size + slab_alignment,
+							  &slab_found);
+		slab_base[s] = (char *) TYPEALIGN(slab_alignment, raw);
+	}
+
+	if (!found)
+	{
+		NumaPgTopology *live = numapg_read_topology();
+		NumaPgSupport support;
+		const NumaPgWorkerPlace *places = numapg_pool_places();
+
+		numapg_probe_support(live, &support);
+
+		memset(numapg_shared, 0, shared_struct_size());
+		numapg_shared->lock = &(GetNamedLWLockTranche("numa_pg"))->lock;
+		numapg_shared->nworkers = numapg_pool_nworkers();
+		numapg_shared->nproducer_nodes = nproducer_nodes;
+		memcpy(numapg_shared->producer_nodes, producer_nodes,
+			   sizeof(int) * nproducer_nodes);
+		numapg_shared->slab_alignment = slab_alignment;
+		numapg_shared->nregions = planned_nregions;
+		if (planned_nregions > 0)
+			memcpy(numapg_shared->regions, planned_regions,
+				   sizeof(NumaPgRegion) * planned_nregions);
+
+		/* give each region its address inside its node's slab */
+		for (int s = 0; s < planned_nslabs; s++)
+		{
+			Size		offset = 0;
+
+			for (int r = 0; r < planned_nregions; r++)
+			{
+				NumaPgRegion *region = &numapg_shared->regions[r];
+
+				if (region->target_node != planned_slabs[s].node)
+					continue;
+				region->base = slab_base[s] + offset;
+				offset += region->size;
+			}
+		}
+
+		for (int w = 0; w < numapg_pool_nworkers(); w++)
+		{
+			NumaPgWorkerSlot *slot = &numapg_shared->workers[w];
+
+			slot->cpu = places[w].cpu;
+			slot->node = places[w].node;
+			slot->memory_node = places[w].memory_node;
+			slot->state_region = w * (2 + nproducer_nodes);
+			slot->wal_region = slot->state_region + 1;
+			slot->first_queue_region = slot->state_region + 2;
+		}
+
+		for (int s = 0; s < planned_nslabs; s++)
+			place_slab(slab_base[s], &planned_slabs[s],
+					   support.libnuma_usable, live);
+		numapg_init_worker_regions();
+		pfree(live);
+	}
+	LWLockRelease(AddinShmemInitLock);
+}
+
+/* Install the hooks; _PG_init calls this when preloading. */
+void
+numapg_install_shmem_hooks(void)
+{
+	prev_shmem_request_hook = shmem_request_hook;
+	shmem_request_hook = numapg_shmem_request;
+	prev_shmem_startup_hook = shmem_startup_hook;
+	shmem_startup_hook = numapg_shmem_startup;
+}
+
+/*
+ * Raise an error unless numa_pg's shared memory exists: for the functions
+ * that need the library preloaded.
+ */
+void
+numapg_require_shared(void)
+{
+	if (numapg_shared == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("numa_pg must be loaded via \"shared_preload_libraries\""),
+				 errhint("Add numa_pg to \"shared_preload_libraries\" in postgresql.conf and restart the server.")));
+}

@@ -1,0 +1,251 @@
+/*-------------------------------------------------------------------------
+ *
+ * worker.c
+ *		The pool of background workers, each pinned to one CPU.
+ *
+ * Process-per-core: numa_pg.workers background workers, worker i pinned
+ * with sched_setaffinity to the CPU the plan gives it (worker_plan.c),
+ * with its own memory policy set to local so that its private memory is
+ * on its node too.  Its shared regions (state store, WAL staging buffer)
+ * were placed on that node by the postmaster before it started; a worker
+ * that dies is started again by the postmaster and finds them there.
+ *
+ * The plan is made once, in the postmaster, from _PG_init: a plan that
+ * cannot be met (more workers than CPUs, too few max_worker_processes)
+ * stops the server with a FATAL and a hint, rather than running a pool
+ * that is not what was configured.
+ *
+ * IDENTIFICATION
+ *	  src/worker.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <sched.h>
+
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/proc.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+
+#include "guc.h"
+#include "numa_support.h"
+#include "shmem.h"
+#include "worker.h"
+
+/* The plan, made in the postmaster and inherited by every child. */
+static NumaPgTopology *pool_topology = NULL;
+static NumaPgWorkerPlace pool_places[NUMAPG_MAX_WORKERS];
+static int	pool_nworkers = 0;
+
+/* Number of workers the pool runs (0 when disabled or not preloaded). */
+int
+numapg_pool_nworkers(void)
+{
+	return pool_nworkers;
+}
+
+const NumaPgTopology *
+numapg_pool_topology(void)
+{
+	return pool_topology;
+}
+
+const NumaPgWorkerPlace *
+numapg_pool_places(void)
+{
+	return pool_places;
+}
+
+/*
+ * Make the pool's plan from the GUCs and the topology, log it, and stop
+ * the server if it cannot be met.  Postmaster, _PG_init, after the GUCs.
+ */
+void
+numapg_plan_pool(void)
+{
+	NumaPgMask	cpus;
+	bool		explicit_cpus;
+	char		err[256];
+
+	pool_nworkers = 0;
+	if (numapg_workers == 0)
+		return;
+	if (!numapg_enabled)
+	{
+		ereport(LOG,
+				(errmsg("numa_pg: numa_pg.enabled is off: no workers are started")));
+		return;
+	}
+
+	pool_topology = MemoryContextAlloc(TopMemoryContext, sizeof(NumaPgTopology));
+	if (!numapg_topology_read("/", pool_topology, err, sizeof(err)))
+		ereport(FATAL,
+				(errcode(ERRCODE_SYSTEM_ERROR),
+				 errmsg("numa_pg: could not read the NUMA topology to plan the workers"),
+				 errdetail("%s.", err)));
+
+	explicit_cpus = pg_strcasecmp(numapg_worker_cpus, "auto") != 0;
+	if (explicit_cpus &&
+		!numapg_parse_list(numapg_worker_cpus, NUMAPG_LIST_CPUS, &cpus,
+						   err, sizeof(err)))
+		elog(FATAL, "numa_pg.worker_cpus was not validated: %s", err);
+
+	if (!numapg_plan_workers(pool_topology, numapg_workers,
+							 explicit_cpus ? &cpus : NULL, pool_places,
+							 err, sizeof(err)))
+		ereport(FATAL,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("numa_pg: cannot run %d workers", numapg_workers),
+				 errdetail("%s.", err),
+				 errhint("Lower numa_pg.workers, or give numa_pg.worker_cpus more CPUs (one per worker).")));
+
+	if (numapg_workers > max_worker_processes)
+		ereport(FATAL,
+				(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+				 errmsg("numa_pg: numa_pg.workers (%d) is more than max_worker_processes (%d)",
+						numapg_workers, max_worker_processes),
+				 errhint("Raise max_worker_processes to at least numa_pg.workers plus what other extensions and parallel queries need.")));
+
+	pool_nworkers = numapg_workers;
+	for (int w = 0; w < pool_nworkers; w++)
+	{
+		if (pool_places[w].memory_node != pool_places[w].node)
+			ereport(WARNING,
+					(errmsg("numa_pg: worker %d runs on CPU %d of NUMA node %d, which has no memory it may use; its memory goes to node %d, the nearest that has",
+							w, pool_places[w].cpu, pool_places[w].node,
+							pool_places[w].memory_node)));
+		else
+			ereport(LOG,
+					(errmsg("numa_pg: worker %d: CPU %d, NUMA node %d",
+							w, pool_places[w].cpu, pool_places[w].node)));
+	}
+}
+
+/* Register one static background worker per planned worker. */
+void
+numapg_register_workers(void)
+{
+	for (int w = 0; w < pool_nworkers; w++)
+	{
+		BackgroundWorker worker;
+
+		memset(&worker, 0, sizeof(worker));
+		worker.bgw_flags = BGWORKER_SHMEM_ACCESS;
+		worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+		worker.bgw_restart_time = 1;
+		strlcpy(worker.bgw_library_name, "numa_pg", BGW_MAXLEN);
+		strlcpy(worker.bgw_function_name, "numapg_worker_main", BGW_MAXLEN);
+		snprintf(worker.bgw_name, BGW_MAXLEN, "numa_pg worker %d (CPU %d)",
+				 w, pool_places[w].cpu);
+		strlcpy(worker.bgw_type, "numa_pg worker", BGW_MAXLEN);
+		worker.bgw_main_arg = Int32GetDatum(w);
+		RegisterBackgroundWorker(&worker);
+	}
+}
+
+/*
+ * Initialise the contents of every worker's regions.  Postmaster, once
+ * the regions are placed and prefaulted, before any worker starts.
+ */
+void
+numapg_init_worker_regions(void)
+{
+}
+
+/* before_shmem_exit callback: the worker is gone. */
+static void
+worker_detach(int code, Datum arg)
+{
+	NumaPgWorkerSlot *slot = &numapg_shared->workers[DatumGetInt32(arg)];
+
+	LWLockAcquire(numapg_shared->lock, LW_EXCLUSIVE);
+	slot->pid = 0;
+	slot->latch = NULL;
+	LWLockRelease(numapg_shared->lock);
+}
+
+/* Pin this process to one CPU; false (with a WARNING) if refused. */
+static bool
+pin_to_cpu(int id, int cpu)
+{
+	cpu_set_t	set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set) != 0)
+	{
+		ereport(WARNING,
+				(errmsg("numa_pg: worker %d could not pin itself to CPU %d: %m",
+						id, cpu),
+				 errdetail("It runs wherever the scheduler puts it.")));
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Entry point of a worker.  main_arg is its id.
+ */
+void
+numapg_worker_main(Datum main_arg)
+{
+	int			id = DatumGetInt32(main_arg);
+	NumaPgWorkerSlot *slot;
+	NumaPgSupport support;
+	bool		pinned;
+
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGTERM, SignalHandlerForShutdownRequest);
+	BackgroundWorkerUnblockSignals();
+
+	if (numapg_shared == NULL || id < 0 || id >= numapg_shared->nworkers)
+		elog(FATAL, "numa_pg worker %d has no shared state", id);
+	slot = &numapg_shared->workers[id];
+
+	pinned = pin_to_cpu(id, slot->cpu);
+	numapg_probe_support(numapg_pool_topology(), &support);
+	if (support.libnuma_usable)
+	{
+		int			err = numapg_set_local_policy();
+
+		if (err != 0)
+			ereport(WARNING,
+					(errmsg("numa_pg: worker %d could not set its memory policy to local: %s",
+							id, strerror(err))));
+	}
+
+	LWLockAcquire(numapg_shared->lock, LW_EXCLUSIVE);
+	slot->pid = MyProcPid;
+	slot->latch = MyLatch;
+	slot->pinned = pinned;
+	slot->starts++;
+	LWLockRelease(numapg_shared->lock);
+	before_shmem_exit(worker_detach, Int32GetDatum(id));
+
+	ereport(LOG,
+			(errmsg("numa_pg worker %d started on CPU %d (NUMA node %d)",
+					id, slot->cpu, slot->node)));
+
+	while (!ShutdownRequestPending)
+	{
+		(void) WaitLatch(MyLatch,
+						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 1000L, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+	}
+	/* exit 1: if the server is not shutting down, the postmaster restarts us */
+	proc_exit(1);
+}

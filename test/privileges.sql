@@ -1,0 +1,28 @@
+-- test/privileges.sql: the reports of server internals are for pg_monitor;
+-- the topology is for everyone.
+\set ON_ERROR_STOP true
+BEGIN;
+SELECT plan(8);
+
+CREATE ROLE numapg_plain LOGIN;
+CREATE ROLE numapg_monitor LOGIN IN ROLE pg_monitor;
+
+SET ROLE numapg_plain;
+SELECT throws_ok('SELECT * FROM numa_regions()', '42501', 'permission denied for function numa_regions',
+                 'a plain user may not read numa_regions()');
+SELECT throws_ok('SELECT * FROM numa_region_nodes()', '42501', 'permission denied for function numa_region_nodes',
+                 'a plain user may not read numa_region_nodes()');
+SELECT throws_ok('SELECT * FROM numa_workers()', '42501', 'permission denied for function numa_workers',
+                 'a plain user may not read numa_workers()');
+SELECT lives_ok('SELECT * FROM numa_topology()', 'a plain user may read numa_topology()');
+SELECT lives_ok('SELECT * FROM numa_status()', 'a plain user may read numa_status()');
+RESET ROLE;
+
+SET ROLE numapg_monitor;
+SELECT lives_ok('SELECT * FROM numa_regions()', 'pg_monitor may read numa_regions()');
+SELECT lives_ok('SELECT * FROM numa_region_nodes()', 'pg_monitor may read numa_region_nodes()');
+SELECT lives_ok('SELECT * FROM numa_workers()', 'pg_monitor may read numa_workers()');
+RESET ROLE;
+
+SELECT * FROM finish();
+ROLLBACK;
