@@ -6,12 +6,18 @@ OBJS = \
 	numa_pg.o \
 	src/guc.o \
 	src/nodemask.o \
+	src/numa_support.o \
 	src/placement.o \
 	src/report_sql.o \
+	src/request.o \
+	src/serve.o \
 	src/shmem.o \
-	src/numa_support.o \
+	src/spsc.o \
+	src/state_sql.o \
+	src/state_store.o \
 	src/topology.o \
 	src/topology_sql.o \
+	src/wal_staging.o \
 	src/worker.o \
 	src/worker_plan.o
 
@@ -41,7 +47,9 @@ include $(PGXS)
 # C unit tests of the pure modules (no PostgreSQL headers), TAP output.
 UNIT_CFLAGS = -std=gnu99 -O1 -g -Wall -Wextra -Werror -I$(srcdir)/src
 UNIT_TESTS = test/unit/bin/test_nodemask test/unit/bin/test_topology \
-	test/unit/bin/test_worker_plan
+	test/unit/bin/test_worker_plan test/unit/bin/test_state_store \
+	test/unit/bin/test_wal_staging test/unit/bin/test_spsc \
+	test/unit/bin/test_spsc_stress test/unit/bin/test_spsc_tsan
 
 test/unit/bin/test_nodemask: test/unit/test_nodemask.c src/nodemask.c src/nodemask.h test/unit/tap.h
 	@mkdir -p $(@D)
@@ -59,6 +67,35 @@ test/tools/bin/numa_syscalls_fail: test/tools/numa_syscalls_fail.c
 test/unit/bin/test_worker_plan: test/unit/test_worker_plan.c src/worker_plan.c src/worker_plan.h src/topology.c src/nodemask.c test/unit/tap.h
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_worker_plan.c src/worker_plan.c src/topology.c src/nodemask.c
+
+test/unit/bin/test_state_store: test/unit/test_state_store.c src/state_store.c src/state_store.h test/unit/tap.h
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_state_store.c src/state_store.c
+
+test/unit/bin/test_wal_staging: test/unit/test_wal_staging.c src/wal_staging.c src/wal_staging.h src/state_store.c test/unit/tap.h
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_wal_staging.c src/wal_staging.c src/state_store.c
+
+test/unit/bin/test_spsc: test/unit/test_spsc.c src/spsc.c src/spsc.h test/unit/tap.h
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_spsc.c src/spsc.c
+
+# Two processes, then two threads, 5 million checked messages each.
+test/unit/bin/test_spsc_stress: test/unit/stress_spsc.c src/spsc.c src/spsc.h
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -O2 -pthread -o $@ test/unit/stress_spsc.c src/spsc.c
+
+# The thread part under ThreadSanitizer, which must report no race.
+test/unit/bin/test_spsc_tsan: test/unit/stress_spsc.c src/spsc.c src/spsc.h
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -fsanitize=thread -pthread \
+		-DSTRESS_DEFAULT_MESSAGES=200000 -DSTRESS_DEFAULT_MODE='"threads"' \
+		-o $@ test/unit/stress_spsc.c src/spsc.c
+
+# Benchmarks of the pure modules (not run by the tests: they only print).
+test/unit/bin/bench_state_store: test/unit/bench_state_store.c src/state_store.c src/state_store.h
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -O2 -o $@ test/unit/bench_state_store.c src/state_store.c
 
 .PHONY: unit test demo
 unit: $(UNIT_TESTS) test/tools/bin/numa_syscalls_fail

@@ -81,7 +81,16 @@ CREATE FUNCTION numa_workers(
 	OUT pinned boolean,
 	OUT last_cpu integer,
 	OUT affinity integer[],
-	OUT starts integer)
+	OUT starts integer,
+	OUT state_entries bigint,
+	OUT state_bytes bigint,
+	OUT state_capacity bigint,
+	OUT wal_staged_bytes bigint,
+	OUT wal_flushed_records bigint,
+	OUT wal_flushed_bytes bigint,
+	OUT wal_flushes bigint,
+	OUT wal_flush_lsn pg_lsn,
+	OUT queue_depths integer[])
 RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'numapg_sql_workers'
 LANGUAGE C VOLATILE PARALLEL RESTRICTED;
@@ -128,3 +137,53 @@ REVOKE ALL ON FUNCTION numa_region_nodes() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION numa_workers() TO pg_monitor;
 GRANT EXECUTE ON FUNCTION numa_regions() TO pg_monitor;
 GRANT EXECUTE ON FUNCTION numa_region_nodes() TO pg_monitor;
+
+-- The state stores, through the workers.  These cost a round trip to a
+-- worker and change data: not for PUBLIC; grant them to the roles that
+-- need them (see README).
+
+CREATE FUNCTION numa_state_put(key text, value bytea)
+RETURNS void
+AS 'MODULE_PATHNAME', 'numapg_sql_state_put'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION numa_state_put(text, bytea) IS
+'Store value under key, in the state store of the worker that owns the key';
+
+CREATE FUNCTION numa_state_get(key text)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'numapg_sql_state_get'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION numa_state_get(text) IS
+'The value stored under key, or NULL';
+
+CREATE FUNCTION numa_state_delete(key text)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'numapg_sql_state_delete'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION numa_state_delete(text) IS
+'Remove key; true if it was there';
+
+CREATE FUNCTION numa_state_flush()
+RETURNS pg_lsn
+AS 'MODULE_PATHNAME', 'numapg_sql_state_flush'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION numa_state_flush() IS
+'Make every worker write its staged changes to WAL now; returns the highest WAL position flushed';
+
+CREATE FUNCTION numa_state_worker(key text)
+RETURNS integer
+AS 'MODULE_PATHNAME', 'numapg_sql_state_worker'
+LANGUAGE C VOLATILE PARALLEL SAFE;
+
+COMMENT ON FUNCTION numa_state_worker(text) IS
+'The worker that owns key';
+
+REVOKE ALL ON FUNCTION numa_state_put(text, bytea) FROM PUBLIC;
+REVOKE ALL ON FUNCTION numa_state_get(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION numa_state_delete(text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION numa_state_flush() FROM PUBLIC;
+REVOKE ALL ON FUNCTION numa_state_worker(text) FROM PUBLIC;

@@ -82,7 +82,8 @@ POOL_WORKERS=$(nproc)
 [ "$POOL_WORKERS" -gt 4 ] && POOL_WORKERS=4
 POOL="numa_pg.workers = $POOL_WORKERS
 numa_pg.state_store_size = '1MB'
-numa_pg.wal_staging_size = '256kB'"
+numa_pg.wal_staging_size = '256kB'
+wal_level = logical"
 EXPLICIT_CPU=$(($(nproc) - 1))
 
 step unit prove test/unit/bin/test_*

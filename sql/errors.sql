@@ -19,3 +19,11 @@ SELECT numa_distance(0, 1024);
 
 -- and the session is still fine
 SELECT numa_distance(0, 0);
+
+-- this server runs no worker pool: the state functions say so, and how to fix it
+SELECT numa_state_put('k', '\x01');
+SELECT numa_state_get('k');
+SELECT numa_state_flush();
+-- argument errors come first
+SELECT numa_state_get(NULL);
+SELECT numa_state_get('');

@@ -33,6 +33,15 @@ ALTER SYSTEM SET numa_pg.wal_staging_size = '1 parsec';
 ALTER SYSTEM SET numa_pg.wal_staging_size = '2GB';
 ALTER SYSTEM SET numa_pg.queue_size = '4kB';
 ALTER SYSTEM SET numa_pg.queue_size = '1.5';
+ALTER SYSTEM SET numa_pg.wal_flush_delay = 0;
+ALTER SYSTEM SET numa_pg.wal_flush_delay = '2min';
+SET numa_pg.request_timeout = '-5s';
+SET numa_pg.request_timeout = 'soon';
+
+-- numa_pg.request_timeout is per session
+SET numa_pg.request_timeout = '2s';
+SHOW numa_pg.request_timeout;
+RESET numa_pg.request_timeout;
 
 -- good values are accepted (and reset again)
 ALTER SYSTEM SET numa_pg.worker_cpus = '0';

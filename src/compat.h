@@ -37,4 +37,13 @@
 
 #define NUMAPG_VERSION "1.0"
 
+/* 17 gave LogLogicalMessage() a "flush" argument; we flush ourselves. */
+#if PG_VERSION_NUM >= 170000
+#define NumaPgLogLogicalMessage(prefix, message, size, transactional) \
+	LogLogicalMessage(prefix, message, size, transactional, false)
+#else
+#define NumaPgLogLogicalMessage(prefix, message, size, transactional) \
+	LogLogicalMessage(prefix, message, size, transactional)
+#endif
+
 #endif							/* NUMAPG_COMPAT_H */

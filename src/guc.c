@@ -21,6 +21,8 @@
 #include "utils/guc.h"
 
 #include "guc.h"
+#include "request.h"
+#include "serve.h"
 #include "shmem.h"
 #include "topology.h"
 
@@ -33,6 +35,7 @@ int			numapg_state_store_size_kb = 8192;
 int			numapg_wal_staging_size_kb = 1024;
 int			numapg_queue_size_kb = 64;
 bool		numapg_strict = false;
+char	   *numapg_database = NULL;
 
 /*
  * Parse a CPU or node list and check every id against this machine:
@@ -129,6 +132,9 @@ static const char *const numapg_guc_names[] = {
 	"numa_pg.wal_staging_size",
 	"numa_pg.queue_size",
 	"numa_pg.strict",
+	"numa_pg.database",
+	"numa_pg.wal_flush_delay",
+	"numa_pg.request_timeout",
 };
 
 /*
@@ -221,6 +227,35 @@ numapg_define_gucs(void)
 							 PGC_POSTMASTER,
 							 0,
 							 NULL, NULL, NULL);
+
+	DefineCustomStringVariable("numa_pg.database",
+							   "Sets the database numa_pg's workers connect to.",
+							   "Their WAL messages carry this database's OID: logical decoding "
+							   "sees them through a replication slot of this database.",
+							   &numapg_database,
+							   "postgres",
+							   PGC_POSTMASTER,
+							   0,
+							   NULL, NULL, NULL);
+
+	DefineCustomIntVariable("numa_pg.wal_flush_delay",
+							"Sets how long a worker keeps changes staged before writing them to WAL.",
+							"A worker also writes them when its staging buffer is half full, "
+							"and on numa_state_flush().",
+							&numapg_wal_flush_delay_ms,
+							200, 1, 60000,
+							PGC_SIGHUP,
+							GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("numa_pg.request_timeout",
+							"Sets how long a backend waits for a numa_pg worker to answer.",
+							NULL,
+							&numapg_request_timeout_ms,
+							10000, 1, 3600000,
+							PGC_USERSET,
+							GUC_UNIT_MS,
+							NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("numa_pg");
 

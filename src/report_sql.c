@@ -20,10 +20,14 @@
 #include "catalog/pg_type.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/pg_lsn.h"
 #include "utils/tuplestore.h"
 
 #include "placement.h"
 #include "shmem.h"
+#include "spsc.h"
+#include "state_store.h"
+#include "wal_staging.h"
 
 PG_FUNCTION_INFO_V1(numapg_sql_regions);
 PG_FUNCTION_INFO_V1(numapg_sql_region_nodes);
@@ -237,8 +241,11 @@ numapg_sql_workers(PG_FUNCTION_ARGS)
 	for (int w = 0; w < numapg_shared->nworkers; w++)
 	{
 		NumaPgWorkerSlot slot;
-		Datum		values[10] = {0};
-		bool		nulls[10] = {0};
+		Datum		values[19] = {0};
+		bool		nulls[19] = {0};
+		NumaPgStateStats stats;
+		const NumaPgWalStaging *ws;
+		Datum	   *depths;
 
 		LWLockAcquire(numapg_shared->lock, LW_SHARED);
 		slot = numapg_shared->workers[w];
@@ -260,6 +267,27 @@ numapg_sql_workers(PG_FUNCTION_ARGS)
 		else
 			nulls[7] = nulls[8] = true;
 		values[9] = Int32GetDatum(slot.starts);
+
+		/* written by the worker alone; 8-byte reads are whole on 64 bits */
+		numapg_state_stats((const NumaPgStateStore *)
+						   numapg_shared->regions[slot.state_region].base, &stats);
+		values[10] = Int64GetDatum((int64) stats.entries);
+		values[11] = Int64GetDatum((int64) stats.bytes_used);
+		values[12] = Int64GetDatum((int64) stats.capacity);
+		ws = (const NumaPgWalStaging *) numapg_shared->regions[slot.wal_region].base;
+		values[13] = Int64GetDatum((int64) ws->used);
+		values[14] = Int64GetDatum((int64) ws->flushed_records);
+		values[15] = Int64GetDatum((int64) ws->flushed_bytes);
+		values[16] = Int64GetDatum((int64) ws->flushes);
+		values[17] = LSNGetDatum((XLogRecPtr) ws->last_flush_lsn);
+		nulls[17] = ws->last_flush_lsn == 0;
+		depths = palloc(sizeof(Datum) * numapg_shared->nproducer_nodes);
+		for (int p = 0; p < numapg_shared->nproducer_nodes; p++)
+			depths[p] = Int32GetDatum((int32) numapg_spsc_depth((const NumaPgSpscRing *)
+																numapg_shared->regions[slot.first_queue_region + p].base));
+		values[18] = PointerGetDatum(construct_array(depths, numapg_shared->nproducer_nodes,
+													 INT4OID, sizeof(int32), true,
+													 TYPALIGN_INT));
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;

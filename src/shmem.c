@@ -39,7 +39,10 @@
 #include "utils/memutils.h"
 
 #include "numa_support.h"
+#include "request.h"
+#include "serve.h"
 #include "shmem.h"
+#include "state_store.h"
 #include "worker.h"
 
 NumaPgShared *numapg_shared = NULL;
@@ -137,9 +140,11 @@ plan_layout(void)
 		char		name[NUMAPG_REGION_NAME_LEN];
 
 		snprintf(name, sizeof(name), "worker %d state store", w);
+		/* numa_pg.state_store_size is the room for entries; add the header */
 		plan_region(name, NUMAPG_REGION_STATE_STORE, w, -1,
 					places[w].memory_node,
-					(Size) numapg_state_store_size_kb * 1024);
+					numapg_state_store_size(numapg_state_store_capacity_for((Size) numapg_state_store_size_kb * 1024 +
+																			sizeof(NumaPgStateStore))));
 		snprintf(name, sizeof(name), "worker %d WAL staging", w);
 		plan_region(name, NUMAPG_REGION_WAL_STAGING, w, -1,
 					places[w].memory_node,
@@ -196,8 +201,9 @@ numapg_shmem_request(void)
 	size = MAXALIGN(shared_struct_size());
 	for (int s = 0; s < planned_nslabs; s++)
 		size = add_size(size, add_size(planned_slabs[s].size, slab_alignment));
+	size = add_size(size, numapg_replies_size());
 	RequestAddinShmemSpace(size);
-	RequestNamedLWLockTranche("numa_pg", 1);
+	RequestNamedLWLockTranche("numa_pg", 1 + numapg_pool_nworkers() * nproducer_nodes);
 }
 
 /* Free memory of a node now, in bytes (0 if unknown). */
@@ -286,6 +292,18 @@ place_slab(char *base, const SlabLayout *slab, bool can_bind,
 }
 
 /*
+ * on_shmem_exit callback of the postmaster.  Exit code 1 while the
+ * postmaster lives on means it is about to recreate shared memory after a
+ * crash: keep the workers' state for the new segment.
+ */
+static void
+numapg_shmem_exit(int code, Datum arg)
+{
+	if (code != 0)
+		numapg_serve_save_for_restart();
+}
+
+/*
  * shmem_startup hook: attach to (or, in the postmaster, create, place and
  * register) the registry and the slabs.
  */
@@ -315,6 +333,8 @@ numapg_shmem_startup(void)
 		slab_base[s] = (char *) TYPEALIGN(slab_alignment, raw);
 	}
 
+	numapg_replies_attach(!found);
+
 	if (!found)
 	{
 		NumaPgTopology *live = numapg_read_topology();
@@ -325,6 +345,7 @@ numapg_shmem_startup(void)
 
 		memset(numapg_shared, 0, shared_struct_size());
 		numapg_shared->lock = &(GetNamedLWLockTranche("numa_pg"))->lock;
+		numapg_shared->ring_locks = GetNamedLWLockTranche("numa_pg") + 1;
 		numapg_shared->nworkers = numapg_pool_nworkers();
 		numapg_shared->nproducer_nodes = nproducer_nodes;
 		memcpy(numapg_shared->producer_nodes, producer_nodes,
@@ -370,6 +391,9 @@ numapg_shmem_startup(void)
 		pfree(live);
 	}
 	LWLockRelease(AddinShmemInitLock);
+
+	if (!IsUnderPostmaster)
+		on_shmem_exit(numapg_shmem_exit, (Datum) 0);
 }
 
 /* Install the hooks; _PG_init calls this when preloading. */

@@ -64,6 +64,7 @@ typedef struct NumaPgWorkerSlot
 typedef struct NumaPgShared
 {
 	LWLock	   *lock;			/* protects the worker slots */
+	LWLockPadded *ring_locks;	/* one per inbox ring: [worker][producer] */
 	int			nworkers;
 	int			nproducer_nodes;
 	int			producer_nodes[NUMAPG_TOPO_MAX_NODES];
@@ -86,5 +87,6 @@ extern int	numapg_state_store_size_kb;
 extern int	numapg_wal_staging_size_kb;
 extern int	numapg_queue_size_kb;
 extern bool numapg_strict;
+extern char *numapg_database;
 
 #endif							/* NUMAPG_SHMEM_H */

@@ -36,6 +36,7 @@
 
 #include "guc.h"
 #include "numa_support.h"
+#include "serve.h"
 #include "shmem.h"
 #include "worker.h"
 
@@ -43,6 +44,16 @@
 static NumaPgTopology *pool_topology = NULL;
 static NumaPgWorkerPlace pool_places[NUMAPG_MAX_WORKERS];
 static int	pool_nworkers = 0;
+static int16 cpu_to_node[NUMAPG_MAX_CPUS];
+
+/* The node of a CPU, from the plan's topology; -1 if unknown. */
+int
+numapg_node_of_cpu_cached(int cpu)
+{
+	if (pool_topology == NULL || cpu < 0 || cpu >= NUMAPG_MAX_CPUS)
+		return -1;
+	return cpu_to_node[cpu];
+}
 
 /* Number of workers the pool runs (0 when disabled or not preloaded). */
 int
@@ -113,6 +124,9 @@ numapg_plan_pool(void)
 						numapg_workers, max_worker_processes),
 				 errhint("Raise max_worker_processes to at least numa_pg.workers plus what other extensions and parallel queries need.")));
 
+	for (int cpu = 0; cpu < NUMAPG_MAX_CPUS; cpu++)
+		cpu_to_node[cpu] = numapg_topology_node_of_cpu(pool_topology, cpu);
+
 	pool_nworkers = numapg_workers;
 	for (int w = 0; w < pool_nworkers; w++)
 	{
@@ -137,7 +151,8 @@ numapg_register_workers(void)
 		BackgroundWorker worker;
 
 		memset(&worker, 0, sizeof(worker));
-		worker.bgw_flags = BGWORKER_SHMEM_ACCESS;
+		worker.bgw_flags = BGWORKER_SHMEM_ACCESS |
+			BGWORKER_BACKEND_DATABASE_CONNECTION;
 		worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
 		worker.bgw_restart_time = 1;
 		strlcpy(worker.bgw_library_name, "numa_pg", BGW_MAXLEN);
@@ -157,6 +172,9 @@ numapg_register_workers(void)
 void
 numapg_init_worker_regions(void)
 {
+	for (int w = 0; w < pool_nworkers; w++)
+		numapg_serve_init_regions(w);
+	numapg_serve_restore_after_restart();
 }
 
 /* before_shmem_exit callback: the worker is gone. */
@@ -229,15 +247,21 @@ numapg_worker_main(Datum main_arg)
 	LWLockRelease(numapg_shared->lock);
 	before_shmem_exit(worker_detach, Int32GetDatum(id));
 
+	/* the WAL messages carry this database's OID, for logical decoding */
+	BackgroundWorkerInitializeConnection(numapg_database, NULL, 0);
+
 	ereport(LOG,
 			(errmsg("numa_pg worker %d started on CPU %d (NUMA node %d)",
 					id, slot->cpu, slot->node)));
 
 	while (!ShutdownRequestPending)
 	{
+		/* serve what came while we slept (or were not running) */
+		long		sleep_ms = numapg_serve(id);
+
 		(void) WaitLatch(MyLatch,
 						 WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 1000L, PG_WAIT_EXTENSION);
+						 sleep_ms, PG_WAIT_EXTENSION);
 		ResetLatch(MyLatch);
 		CHECK_FOR_INTERRUPTS();
 		if (ConfigReloadPending)
@@ -246,6 +270,8 @@ numapg_worker_main(Datum main_arg)
 			ProcessConfigFile(PGC_SIGHUP);
 		}
 	}
+	/* leave nothing staged behind */
+	numapg_serve_flush(id);
 	/* exit 1: if the server is not shutting down, the postmaster restarts us */
 	proc_exit(1);
 }

@@ -22,6 +22,7 @@ extern int	numapg_pool_nworkers(void);
 extern const NumaPgTopology *numapg_pool_topology(void);
 extern const NumaPgWorkerPlace *numapg_pool_places(void);
 extern void numapg_init_worker_regions(void);
+extern int	numapg_node_of_cpu_cached(int cpu);
 
 extern PGDLLEXPORT void numapg_worker_main(Datum main_arg);
 

@@ -25,6 +25,15 @@ like() {
 	[ $rc -eq 0 ] || { echo "# no line of $1 matches: $2"; sed 's/^/#   /' "$1" | tail -20; }
 }
 
+# wait_for_log FILE REGEX: until a line matches (at most 60 s); status 1 if none
+wait_for_log() {
+	for _ in $(seq 1 120); do
+		grep -Eq -- "$2" "$1" && return 0
+		sleep 0.5
+	done
+	return 1
+}
+
 # is GOT EXPECTED NAME
 is() {
 	[ "$1" = "$2" ]

@@ -1,0 +1,411 @@
+/*-------------------------------------------------------------------------
+ *
+ * serve.c
+ *		What a worker does with its inbox, its state store and its WAL
+ *		staging buffer.
+ *
+ * A worker drains its inbox rings (one per producer node), applies each
+ * request to its state store, stages a record of every change in its WAL
+ * staging buffer, and answers.  It writes what is staged to PostgreSQL's
+ * WAL as one logical message with prefix "numa_pg" (so that logical
+ * decoding consumers can follow the change stream) when the buffer is half
+ * full, when numa_pg.wal_flush_delay has passed since the first record
+ * staged, or when asked (numa_state_flush()), and waits for that WAL to
+ * be flushed to disk.
+ *
+ * Surviving a crash.  When any server process dies unexpectedly, the
+ * postmaster kills the others and recreates shared memory.  Just before
+ * the old segment goes (an on_shmem_exit callback of the postmaster, which
+ * runs before the segment is detached), every worker's state store entries
+ * and staged WAL records that pass their checksums are copied into the
+ * postmaster's private memory; once the new segment is placed, they are
+ * put back.  An operation cut in half by the crash fails its checksum and
+ * is dropped, and reported in the log.  A clean shutdown or restart
+ * starts empty: the durable history is the WAL.
+ *
+ * IDENTIFICATION
+ *	  src/serve.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xlog.h"
+#include "miscadmin.h"
+#include "replication/message.h"
+#include "utils/timestamp.h"
+
+#include "compat.h"
+#include "request.h"
+#include "serve.h"
+#include "shmem.h"
+#include "spsc.h"
+#include "state_store.h"
+#include "wal_staging.h"
+
+int			numapg_wal_flush_delay_ms = 200;
+
+/* when the oldest unflushed record of this worker was staged */
+static TimestampTz first_staged_at = 0;
+
+static NumaPgStateStore *
+state_store_of(int worker)
+{
+	return (NumaPgStateStore *)
+		numapg_shared->regions[numapg_shared->workers[worker].state_region].base;
+}
+
+static NumaPgWalStaging *
+wal_staging_of(int worker)
+{
+	return (NumaPgWalStaging *)
+		numapg_shared->regions[numapg_shared->workers[worker].wal_region].base;
+}
+
+static NumaPgSpscRing *
+inbox_of(int worker, int producer)
+{
+	return (NumaPgSpscRing *)
+		numapg_shared->regions[numapg_shared->workers[worker].first_queue_region + producer].base;
+}
+
+/*
+ * Set up a worker's state store, WAL staging buffer and inbox rings in
+ * their (placed, prefaulted) regions.  Postmaster, before workers start.
+ */
+void
+numapg_serve_init_regions(int worker)
+{
+	NumaPgWorkerSlot *slot = &numapg_shared->workers[worker];
+	NumaPgRegion *state = &numapg_shared->regions[slot->state_region];
+	NumaPgRegion *wal = &numapg_shared->regions[slot->wal_region];
+
+	if (!numapg_state_store_init((NumaPgStateStore *) state->base, state->size))
+		elog(FATAL, "numa_pg: region \"%s\" is too small for a state store", state->name);
+	if (!numapg_wal_staging_init((NumaPgWalStaging *) wal->base, wal->size))
+		elog(FATAL, "numa_pg: region \"%s\" is too small for WAL staging", wal->name);
+	for (int p = 0; p < numapg_shared->nproducer_nodes; p++)
+	{
+		NumaPgRegion *q = &numapg_shared->regions[slot->first_queue_region + p];
+		uint32		capacity = 2;
+
+		while (capacity < (UINT32_C(1) << 30) &&
+			   (Size) numapg_spsc_size(capacity * 2, NUMAPG_QUEUE_SLOT_SIZE) <= q->size)
+			capacity *= 2;
+		if (!numapg_spsc_init((NumaPgSpscRing *) q->base, capacity,
+							  NUMAPG_QUEUE_SLOT_SIZE) ||
+			numapg_spsc_size(capacity, NUMAPG_QUEUE_SLOT_SIZE) > q->size)
+			elog(FATAL, "numa_pg: region \"%s\" is too small for a queue", q->name);
+	}
+}
+
+/*
+ * Write everything staged to WAL as one logical message, wait for it to
+ * reach disk, and empty the buffer.
+ */
+void
+numapg_serve_flush(int worker)
+{
+	NumaPgWalStaging *ws = wal_staging_of(worker);
+	XLogRecPtr	lsn;
+
+	if (ws->used == 0)
+		return;
+	lsn = NumaPgLogLogicalMessage("numa_pg", ws->data, ws->used, false);
+	XLogFlush(lsn);
+	numapg_wal_staging_flushed(ws, lsn);
+	first_staged_at = 0;
+}
+
+/* Stage a change, flushing first if the buffer cannot take it. */
+static void
+stage(int worker, uint8 op, const char *key, uint16 keylen,
+	  const char *value, uint32 vallen)
+{
+	NumaPgWalStaging *ws = wal_staging_of(worker);
+
+	if (!numapg_wal_stage(ws, op, key, keylen, value, vallen))
+	{
+		numapg_serve_flush(worker);
+		if (!numapg_wal_stage(ws, op, key, keylen, value, vallen))
+			elog(ERROR, "numa_pg: a %u-byte record does not fit an empty WAL staging buffer",
+				 (unsigned) numapg_wal_record_size(keylen, vallen));
+	}
+	if (first_staged_at == 0)
+		first_staged_at = GetCurrentTimestamp();
+	if (ws->used >= ws->capacity / 2)
+		numapg_serve_flush(worker);
+}
+
+/* Carry out one request and answer it. */
+static void
+handle(int worker, const NumaPgRequest *req, uint32 len)
+{
+	NumaPgStateStore *store = state_store_of(worker);
+	const char *key = req->data;
+	const char *value = req->data + req->keylen;
+	NumaPgStateResult result;
+	const void *found;
+	uint32		vallen;
+	bool		replaced;
+
+	if (len < offsetof(NumaPgRequest, data) ||
+		len != offsetof(NumaPgRequest, data) + req->keylen + req->vallen)
+	{
+		numapg_reply(req, worker, NUMAPG_REPLY_BAD, NULL, 0, 0);
+		return;
+	}
+
+	switch (req->op)
+	{
+		case NUMAPG_OP_PUT:
+			result = numapg_state_put(store, key, req->keylen, value,
+									  req->vallen, &replaced);
+			if (result == NUMAPG_STATE_OK)
+			{
+				stage(worker, NUMAPG_WAL_PUT, key, req->keylen, value, req->vallen);
+				numapg_reply(req, worker, NUMAPG_REPLY_OK, NULL, 0, 0);
+			}
+			else
+				numapg_reply(req, worker,
+							 result == NUMAPG_STATE_FULL ? NUMAPG_REPLY_FULL
+							 : NUMAPG_REPLY_TOO_LARGE, NULL, 0, 0);
+			break;
+		case NUMAPG_OP_GET:
+			found = numapg_state_lookup(store, key, req->keylen, &vallen);
+			if (found)
+				numapg_reply(req, worker, NUMAPG_REPLY_OK, found, vallen, 0);
+			else
+				numapg_reply(req, worker, NUMAPG_REPLY_NOT_FOUND, NULL, 0, 0);
+			break;
+		case NUMAPG_OP_DELETE:
+			if (numapg_state_delete(store, key, req->keylen) == NUMAPG_STATE_OK)
+			{
+				stage(worker, NUMAPG_WAL_DELETE, key, req->keylen, NULL, 0);
+				numapg_reply(req, worker, NUMAPG_REPLY_OK, NULL, 0, 0);
+			}
+			else
+				numapg_reply(req, worker, NUMAPG_REPLY_NOT_FOUND, NULL, 0, 0);
+			break;
+		case NUMAPG_OP_FLUSH:
+			numapg_serve_flush(worker);
+			numapg_reply(req, worker, NUMAPG_REPLY_OK, NULL, 0,
+						 wal_staging_of(worker)->last_flush_lsn);
+			break;
+		default:
+			numapg_reply(req, worker, NUMAPG_REPLY_BAD, NULL, 0, 0);
+			break;
+	}
+}
+
+/*
+ * Drain the inbox, and flush if the flush delay has passed.  Returns how
+ * long the worker may sleep, in ms, before the next flush is due.
+ */
+long
+numapg_serve(int worker)
+{
+	union
+	{
+		NumaPgRequest req;
+		char		bytes[NUMAPG_REQUEST_MAX];
+	}			msg;
+	uint32		len;
+	bool		more = true;
+
+	while (more)
+	{
+		more = false;
+		for (int p = 0; p < numapg_shared->nproducer_nodes; p++)
+		{
+			NumaPgSpscRing *ring = inbox_of(worker, p);
+
+			/* a bounded batch per ring, so no node starves the others */
+			for (int n = 0; n < 64 && numapg_spsc_pop(ring, &msg, sizeof(msg), &len); n++)
+			{
+				handle(worker, &msg.req, len);
+				more = true;
+			}
+		}
+		CHECK_FOR_INTERRUPTS();
+	}
+
+	if (first_staged_at != 0)
+	{
+		long		left = TimestampDifferenceMilliseconds(GetCurrentTimestamp(),
+														   TimestampTzPlusMilliseconds(first_staged_at,
+																					   numapg_wal_flush_delay_ms));
+
+		if (left <= 0)
+		{
+			numapg_serve_flush(worker);
+			return 1000L;
+		}
+		return left;
+	}
+	return 1000L;
+}
+
+/*---- surviving a crash-and-reinitialise of the postmaster ----*/
+
+/* What one worker had, copied out of the old segment. */
+typedef struct SavedWorker
+{
+	char	   *entries;		/* [uint16 keylen][uint32 vallen][key][value]... */
+	size_t		entries_len;
+	size_t		entries_cap;
+	uint32		nentries;
+	uint32		torn_entries;
+	char	   *wal;			/* valid staged records, as they were */
+	size_t		wal_len;
+	uint64		wal_records;
+	uint64		next_sequence;
+	uint64		flushed_records;
+	uint64		flushed_bytes;
+	uint64		flushes;
+	uint64		last_flush_lsn;
+	bool		wal_torn;
+} SavedWorker;
+
+static SavedWorker *saved = NULL;
+static int	nsaved = 0;
+
+/* Visitor: append one valid entry to the saved copy (malloc: postmaster). */
+static void
+save_entry(void *arg, const void *key, uint32_t keylen, const void *value,
+		   uint32_t vallen)
+{
+	SavedWorker *sw = arg;
+	size_t		need = sizeof(uint16) + sizeof(uint32) + keylen + vallen;
+	uint16		k = (uint16) keylen;
+	uint32		v = vallen;
+
+	if (sw->entries_len + need > sw->entries_cap)
+	{
+		size_t		cap = Max(sw->entries_cap * 2, sw->entries_len + need + 65536);
+		char	   *grown = realloc(sw->entries, cap);
+
+		if (grown == NULL)
+			return;				/* out of memory: this entry is lost */
+		sw->entries = grown;
+		sw->entries_cap = cap;
+	}
+	memcpy(sw->entries + sw->entries_len, &k, sizeof(k));
+	memcpy(sw->entries + sw->entries_len + sizeof(k), &v, sizeof(v));
+	memcpy(sw->entries + sw->entries_len + sizeof(k) + sizeof(v), key, keylen);
+	memcpy(sw->entries + sw->entries_len + sizeof(k) + sizeof(v) + keylen, value, vallen);
+	sw->entries_len += need;
+	sw->nentries++;
+}
+
+/*
+ * Copy every worker's valid state entries and staged WAL records out of
+ * the shared memory that is about to be recreated.  Postmaster only, with
+ * every other process gone.
+ */
+void
+numapg_serve_save_for_restart(void)
+{
+	if (numapg_shared == NULL || numapg_shared->nworkers == 0)
+		return;
+	nsaved = numapg_shared->nworkers;
+	saved = calloc(nsaved, sizeof(SavedWorker));
+	if (saved == NULL)
+	{
+		nsaved = 0;
+		return;
+	}
+	for (int w = 0; w < nsaved; w++)
+	{
+		SavedWorker *sw = &saved[w];
+		NumaPgWalStaging *ws = wal_staging_of(w);
+		size_t		off = 0;
+		NumaPgRegion *state = &numapg_shared->regions[numapg_shared->workers[w].state_region];
+		size_t		used = ws->used <= ws->capacity ? ws->used : 0;
+
+		/* the visitor trusts the header's capacity: check it first */
+		if (numapg_state_store_looks_valid((NumaPgStateStore *) state->base, state->size))
+			sw->torn_entries = numapg_state_foreach_valid(state_store_of(w),
+														  save_entry, sw);
+		while (off < used &&
+			   numapg_wal_record_valid((NumaPgWalRecord *) (ws->data + off),
+									   used - off))
+		{
+			off += ((NumaPgWalRecord *) (ws->data + off))->length;
+			sw->wal_records++;
+		}
+		sw->wal_torn = off < ws->used;	/* includes a header gone bad */
+		sw->wal = malloc(Max(off, 1));
+		if (sw->wal)
+		{
+			memcpy(sw->wal, ws->data, off);
+			sw->wal_len = off;
+		}
+		else
+			sw->wal_records = 0;
+		sw->next_sequence = ws->next_sequence;
+		sw->flushed_records = ws->flushed_records;
+		sw->flushed_bytes = ws->flushed_bytes;
+		sw->flushes = ws->flushes;
+		sw->last_flush_lsn = ws->last_flush_lsn;
+	}
+}
+
+/*
+ * Put back what numapg_serve_save_for_restart() kept, into the fresh
+ * regions, and say what was recovered and what was lost.  Postmaster only.
+ */
+void
+numapg_serve_restore_after_restart(void)
+{
+	if (saved == NULL)
+		return;
+	for (int w = 0; w < nsaved && w < numapg_shared->nworkers; w++)
+	{
+		SavedWorker *sw = &saved[w];
+		NumaPgStateStore *store = state_store_of(w);
+		NumaPgWalStaging *ws = wal_staging_of(w);
+		size_t		off = 0;
+		uint32		restored = 0;
+
+		while (off < sw->entries_len)
+		{
+			uint16		keylen;
+			uint32		vallen;
+			bool		replaced;
+			const char *key;
+
+			memcpy(&keylen, sw->entries + off, sizeof(keylen));
+			memcpy(&vallen, sw->entries + off + sizeof(keylen), sizeof(vallen));
+			key = sw->entries + off + sizeof(keylen) + sizeof(vallen);
+			if (numapg_state_put(store, key, keylen, key + keylen, vallen,
+								 &replaced) == NUMAPG_STATE_OK && !replaced)
+				restored++;
+			off += sizeof(keylen) + sizeof(vallen) + keylen + vallen;
+		}
+		if (sw->wal_len <= ws->capacity)
+		{
+			memcpy(ws->data, sw->wal, sw->wal_len);
+			ws->used = sw->wal_len;
+			ws->staged_records = sw->wal_records;
+		}
+		ws->next_sequence = sw->next_sequence;
+		ws->flushed_records = sw->flushed_records;
+		ws->flushed_bytes = sw->flushed_bytes;
+		ws->flushes = sw->flushes;
+		ws->last_flush_lsn = sw->last_flush_lsn;
+
+		ereport(LOG,
+				(errmsg("numa_pg: worker %d kept %u state entries and %llu staged WAL records across the crash",
+						w, restored, (unsigned long long) sw->wal_records)));
+		if (sw->torn_entries > 0 || sw->wal_torn)
+			ereport(WARNING,
+					(errmsg("numa_pg: worker %d lost %u state entries and %s staged WAL record torn by the crash",
+							w, sw->torn_entries, sw->wal_torn ? "one" : "no")));
+		free(sw->entries);
+		free(sw->wal);
+	}
+	free(saved);
+	saved = NULL;
+	nsaved = 0;
+}

@@ -1,0 +1,734 @@
+/*-------------------------------------------------------------------------
+ *
+ * state_store.c
+ *		A worker's state store: a fixed-capacity key/value hash table in one
+ *		shared-memory region, written by its owner alone.
+ *
+ * Linear probing over fixed 512-byte slots.  A lookup hashes the key once,
+ * then walks the slots from the one the low hash bits name; it compares
+ * the stored 64-bit hash before the lengths and the key bytes, so a probe
+ * that does not match usually reads one cache line.  Deletion shifts the
+ * later members of the probe chain back (no tombstones), so chains never
+ * grow with churn.  The fill limit (90% of the slots) keeps chains short
+ * and guarantees an empty slot, which ends every probe.
+ *
+ * Write ordering, for crash safety (see state_store.h):
+ *	- insert: fill an empty slot, compute its checksum, then set its state
+ *	  to "used" (a release store): until then the slot is still empty.
+ *	- update in place: set the state to "busy", rewrite the value and the
+ *	  checksum, then set it back to "used".
+ *	- delete: each entry shifted back is copied into the hole the same way
+ *	  ("busy", copy, "used"); the source is left intact until it is itself
+ *	  overwritten or emptied, so a crash leaves at worst an identical copy.
+ * Only compiler ordering matters here: a killed process's stores are not
+ * lost, and other processes read the memory after it died.  The fences
+ * keep the compiler (and weakly ordered CPUs) from reordering the stores.
+ *
+ * The checksum is CRC-32C (Castagnoli) of the slot's hash, value length
+ * and key length fields followed by the key and value bytes.  On x86-64 it
+ * uses the SSE 4.2 instruction when the CPU has it, else a table-driven
+ * (slicing-by-8) version; both compute the same function.
+ *
+ * IDENTIFICATION
+ *	  src/state_store.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "state_store.h"
+
+#include <string.h>
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(NUMAPG_STATE_SOFT_CRC)
+#define USE_SSE42_CRC 1
+#include <cpuid.h>
+#endif
+
+/* A slot's state byte. */
+#define SLOT_EMPTY		0
+#define SLOT_USED		1
+#define SLOT_BUSY		2		/* being rewritten; invalid if seen after a
+								 * crash */
+
+/* Bytes of the header fields the checksum covers: hash, vallen, keylen. */
+#define SLOT_SUMMED_HEADER	14
+
+typedef struct StateSlot
+{
+	uint64_t	hash;			/* numapg_state_hash() of the key */
+	uint32_t	vallen;
+	uint16_t	keylen;
+	uint8_t		state;			/* SLOT_EMPTY, SLOT_USED or SLOT_BUSY */
+	uint8_t		pad;			/* zero */
+	uint32_t	crc;			/* CRC-32C, see slot_checksum() */
+	unsigned char data[NUMAPG_STATE_MAX_DATA];	/* key, then value */
+} StateSlot;
+
+_Static_assert(sizeof(StateSlot) == NUMAPG_STATE_SLOT_SIZE,
+			   "a slot is NUMAPG_STATE_SLOT_SIZE bytes");
+_Static_assert(offsetof(StateSlot, data) == NUMAPG_STATE_SLOT_HEADER,
+			   "key bytes start at NUMAPG_STATE_SLOT_HEADER");
+_Static_assert(offsetof(StateSlot, state) == SLOT_SUMMED_HEADER,
+			   "the checksummed header fields come first");
+_Static_assert((1 << NUMAPG_STATE_SLOT_SHIFT) == NUMAPG_STATE_SLOT_SIZE,
+			   "NUMAPG_STATE_SLOT_SHIFT is log2 of the slot size");
+_Static_assert(sizeof(NumaPgStateStore) == 128,
+			   "the store header is two cache lines");
+_Static_assert(NUMAPG_STATE_MAX_KEY <= UINT16_MAX,
+			   "key lengths fit the slot's 16-bit field");
+
+
+/* ---- hashing ---- */
+
+#define HASH_K1		UINT64_C(0x9e3779b97f4a7c15)	/* 2^64 / golden ratio */
+#define HASH_K2		UINT64_C(0xbf58476d1ce4e5b9)
+#define HASH_K3		UINT64_C(0x94d049bb133111eb)
+
+/* Rotate left by r bits (0 < r < 64). */
+static inline uint64_t
+rotl64(uint64_t x, int r)
+{
+	return (x << r) | (x >> (64 - r));
+}
+
+/*
+ * murmur3's 64-bit finalizer: every input bit flips each output bit with
+ * probability close to 1/2.
+ */
+static inline uint64_t
+fmix64(uint64_t k)
+{
+	k ^= k >> 33;
+	k *= UINT64_C(0xff51afd7ed558ccd);
+	k ^= k >> 33;
+	k *= UINT64_C(0xc4ceb9fe1a85ec53);
+	k ^= k >> 33;
+	return k;
+}
+
+/* Unaligned native-order loads. */
+static inline uint64_t
+load64(const unsigned char *p)
+{
+	uint64_t	v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline uint32_t
+load32(const unsigned char *p)
+{
+	uint32_t	v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* Fold one 64-bit word of key into the running hash. */
+static inline uint64_t
+hash_round(uint64_t h, uint64_t w)
+{
+	h ^= rotl64(w * HASH_K2, 31) * HASH_K3;
+	return rotl64(h, 29) * HASH_K1 + HASH_K2;
+}
+
+/*
+ * 64-bit hash of a key: 8 bytes per round, a last round for the 1-7 bytes
+ * left (each byte read at least once), the length in the seed, then
+ * fmix64 so that both the low bits (the table's) and the high bits (the
+ * router's) are well mixed.  Each round is a bijection of the running
+ * hash, and of the word for a given running hash.
+ */
+uint64_t
+numapg_state_hash(const void *key, uint32_t keylen)
+{
+	const unsigned char *p = key;
+	uint32_t	n = keylen;
+	uint64_t	h = HASH_K1 ^ ((uint64_t) keylen * HASH_K3);
+
+	while (n >= 8)
+	{
+		h = hash_round(h, load64(p));
+		p += 8;
+		n -= 8;
+	}
+	if (n >= 4)
+		h = hash_round(h, load32(p) | ((uint64_t) load32(p + n - 4) << 32));
+	else if (n > 0)
+		h = hash_round(h, (uint64_t) p[0] | ((uint64_t) p[n / 2] << 8) |
+					   ((uint64_t) p[n - 1] << 16));
+	return fmix64(h);
+}
+
+
+/* ---- CRC-32C ---- */
+
+#define CRC32C_POLY		0x82f63b78	/* Castagnoli, bit-reflected */
+
+static uint32_t crc32c_table[8][256];
+static bool crc32c_table_ready = false;
+
+/* Fill the slicing-by-8 tables (once per process). */
+static void
+crc32c_make_table(void)
+{
+	for (uint32_t i = 0; i < 256; i++)
+	{
+		uint32_t	c = i;
+
+		for (int k = 0; k < 8; k++)
+			c = (c & 1) ? (c >> 1) ^ CRC32C_POLY : c >> 1;
+		crc32c_table[0][i] = c;
+	}
+	for (uint32_t i = 0; i < 256; i++)
+		for (int t = 1; t < 8; t++)
+			crc32c_table[t][i] = (crc32c_table[t - 1][i] >> 8) ^
+				crc32c_table[0][crc32c_table[t - 1][i] & 0xff];
+	crc32c_table_ready = true;
+}
+
+/* Table-driven CRC-32C update (crc is the running, inverted value). */
+static uint32_t
+crc32c_soft(uint32_t crc, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	while (len >= 8)
+	{
+		uint64_t	w = load64(p) ^ crc;
+
+		crc = crc32c_table[7][w & 0xff] ^
+			crc32c_table[6][(w >> 8) & 0xff] ^
+			crc32c_table[5][(w >> 16) & 0xff] ^
+			crc32c_table[4][(w >> 24) & 0xff] ^
+			crc32c_table[3][(w >> 32) & 0xff] ^
+			crc32c_table[2][(w >> 40) & 0xff] ^
+			crc32c_table[1][(w >> 48) & 0xff] ^
+			crc32c_table[0][w >> 56];
+		p += 8;
+		len -= 8;
+	}
+#endif
+	while (len > 0)
+	{
+		crc = crc32c_table[0][(crc ^ *p++) & 0xff] ^ (crc >> 8);
+		len--;
+	}
+	return crc;
+}
+
+#ifdef USE_SSE42_CRC
+/* CRC-32C update with the SSE 4.2 crc32 instruction. */
+__attribute__((target("sse4.2")))
+static uint32_t
+crc32c_sse42(uint32_t crc, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	uint64_t	c = crc;
+
+	while (len >= 8)
+	{
+		c = __builtin_ia32_crc32di(c, load64(p));
+		p += 8;
+		len -= 8;
+	}
+	crc = (uint32_t) c;
+	while (len > 0)
+	{
+		crc = __builtin_ia32_crc32qi(crc, *p++);
+		len--;
+	}
+	return crc;
+}
+#endif
+
+static uint32_t crc32c_choose(uint32_t crc, const void *data, size_t len);
+
+/* The implementation in use; chosen on the first call in each process. */
+static uint32_t (*crc32c_update) (uint32_t crc, const void *data,
+								  size_t len) = crc32c_choose;
+
+/* Pick the fastest CRC-32C this CPU runs, then use it for this call. */
+static uint32_t
+crc32c_choose(uint32_t crc, const void *data, size_t len)
+{
+#ifdef USE_SSE42_CRC
+	unsigned int eax,
+				ebx,
+				ecx,
+				edx;
+
+	if (__get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & bit_SSE4_2))
+		crc32c_update = crc32c_sse42;
+	else
+#endif
+	{
+		if (!crc32c_table_ready)
+			crc32c_make_table();
+		crc32c_update = crc32c_soft;
+	}
+	return crc32c_update(crc, data, len);
+}
+
+/* CRC-32C of a buffer (the iSCSI checksum: "123456789" gives e3069283). */
+uint32_t
+numapg_state_crc32c(const void *data, size_t len)
+{
+	return ~crc32c_update(~(uint32_t) 0, data, len);
+}
+
+
+/* ---- slots ---- */
+
+/* The slot at index idx (no bounds check: idx is always masked). */
+static inline StateSlot *
+slot_at(const NumaPgStateStore *s, uint32_t idx)
+{
+	return (StateSlot *) ((char *) s + sizeof(NumaPgStateStore) +
+						  ((size_t) idx << NUMAPG_STATE_SLOT_SHIFT));
+}
+
+/* The checksum a used slot must carry, from its current contents. */
+static inline uint32_t
+slot_checksum(const StateSlot *slot)
+{
+	uint32_t	crc = ~(uint32_t) 0;
+
+	crc = crc32c_update(crc, slot, SLOT_SUMMED_HEADER);
+	crc = crc32c_update(crc, slot->data,
+						(size_t) slot->keylen + slot->vallen);
+	return ~crc;
+}
+
+/* Does the slot hold this key?  The hash decides most mismatches. */
+static inline bool
+slot_matches(const StateSlot *slot, uint64_t hash, const void *key,
+			 uint32_t keylen)
+{
+	return slot->hash == hash && slot->keylen == keylen &&
+		slot->state == SLOT_USED &&
+		(keylen == 0 || memcmp(slot->data, key, keylen) == 0);
+}
+
+/*
+ * Index of the slot holding the key, or the index of the empty slot that
+ * ends its probe chain; *found says which.
+ */
+static inline uint32_t
+find_slot(const NumaPgStateStore *s, uint64_t hash, const void *key,
+		  uint32_t keylen, bool *found)
+{
+	uint32_t	mask = s->mask;
+	uint32_t	idx = (uint32_t) hash & mask;
+
+	/*
+	 * Slots are 512 bytes apart, so the hardware does not fetch the next
+	 * one on its own; ask for it now, in case the chain goes on (it does
+	 * for about half the misses and a quarter of the hits at 50% fill).
+	 */
+	__builtin_prefetch(slot_at(s, (idx + 1) & mask));
+	for (;;)
+	{
+		const StateSlot *slot = slot_at(s, idx);
+
+		if (slot->state == SLOT_EMPTY)
+		{
+			*found = false;
+			return idx;
+		}
+		if (slot_matches(slot, hash, key, keylen))
+		{
+			*found = true;
+			return idx;
+		}
+		idx = (idx + 1) & mask;
+	}
+}
+
+/* Mark a used slot "busy" before rewriting it in place. */
+static inline void
+slot_mark_busy(StateSlot *slot)
+{
+	__atomic_store_n(&slot->state, SLOT_BUSY, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+/* Publish a slot whose contents and checksum are written. */
+static inline void
+slot_publish(StateSlot *slot)
+{
+	__atomic_store_n(&slot->state, SLOT_USED, __ATOMIC_RELEASE);
+}
+
+/* Copy a used slot into a hole, busy first, used last. */
+static void
+slot_move(StateSlot *dst, const StateSlot *src)
+{
+	slot_mark_busy(dst);
+	dst->hash = src->hash;
+	dst->vallen = src->vallen;
+	dst->keylen = src->keylen;
+	dst->pad = 0;
+	dst->crc = src->crc;
+	memcpy(dst->data, src->data, (size_t) src->keylen + src->vallen);
+	slot_publish(dst);
+}
+
+/*
+ * Is this non-empty slot a complete entry?  For recovery, so it trusts
+ * nothing: state, lengths, checksum, and the hash against the key.
+ */
+static bool
+slot_is_valid(const StateSlot *slot, uint8_t state)
+{
+	if (state != SLOT_USED)
+		return false;
+	if (slot->keylen > NUMAPG_STATE_MAX_KEY ||
+		slot->vallen > (uint32_t) NUMAPG_STATE_MAX_DATA - slot->keylen)
+		return false;
+	if (slot->crc != slot_checksum(slot))
+		return false;
+	return slot->hash == numapg_state_hash(slot->data, slot->keylen);
+}
+
+
+/* ---- header ---- */
+
+/* Add delta to a counter that other processes may read. */
+static inline void
+counter_add(uint64_t *counter, uint64_t delta)
+{
+	__atomic_store_n(counter, *counter + delta, __ATOMIC_RELAXED);
+}
+
+/* seq becomes odd: a modification starts. */
+static inline void
+change_begin(NumaPgStateStore *s)
+{
+	__atomic_store_n(&s->seq, s->seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+/* seq becomes even: the modification is complete. */
+static inline void
+change_end(NumaPgStateStore *s)
+{
+	__atomic_store_n(&s->seq, s->seq + 1, __ATOMIC_RELEASE);
+}
+
+/* The fill limit for a capacity: 90%, rounded down, so a slot stays empty. */
+static uint32_t
+max_fill_for(uint32_t capacity)
+{
+	return (uint32_t) (((uint64_t) capacity * 9) / 10);
+}
+
+/*
+ * Bytes a store of "capacity" slots takes: the header and the slots.  0 if
+ * capacity is not a power of two between NUMAPG_STATE_MIN_CAPACITY and
+ * NUMAPG_STATE_MAX_CAPACITY, or does not fit a size_t.
+ */
+size_t
+numapg_state_store_size(uint32_t capacity)
+{
+	if (capacity < NUMAPG_STATE_MIN_CAPACITY ||
+		capacity > NUMAPG_STATE_MAX_CAPACITY ||
+		(capacity & (capacity - 1)) != 0)
+		return 0;
+#if SIZE_MAX <= UINT32_MAX
+	/* a 32-bit size_t: the largest capacities do not fit */
+	if ((uint64_t) capacity >
+		(SIZE_MAX - sizeof(NumaPgStateStore)) >> NUMAPG_STATE_SLOT_SHIFT)
+		return 0;
+#endif
+	return sizeof(NumaPgStateStore) +
+		((size_t) capacity << NUMAPG_STATE_SLOT_SHIFT);
+}
+
+/*
+ * Largest power-of-two slot count whose store fits region_bytes, or 0 if
+ * not even NUMAPG_STATE_MIN_CAPACITY fits.  The header takes 128 bytes, so
+ * a region of exactly 2^k bytes holds 2^k / 1024 slots, not 2^k / 512:
+ * size regions with numapg_state_store_size() to waste nothing.
+ */
+uint32_t
+numapg_state_store_capacity_for(size_t region_bytes)
+{
+	uint64_t	slots;
+
+	if (region_bytes < sizeof(NumaPgStateStore))
+		return 0;
+	slots = (uint64_t) (region_bytes - sizeof(NumaPgStateStore)) >>
+		NUMAPG_STATE_SLOT_SHIFT;
+	if (slots < NUMAPG_STATE_MIN_CAPACITY)
+		return 0;
+	if (slots > NUMAPG_STATE_MAX_CAPACITY)
+		slots = NUMAPG_STATE_MAX_CAPACITY;
+	return (uint32_t) 1 << (63 - __builtin_clzll(slots));
+}
+
+/*
+ * Make an empty store in the region at s, as large as region_bytes allows.
+ * Returns false, writing nothing, if the region is too small or s is not
+ * 8-byte aligned (64-byte alignment keeps each slot header in one cache
+ * line).  The magic number is written last, so a store whose
+ * initialisation was cut short does not look valid.  Zeroes every slot,
+ * which also faults the pages in.
+ */
+bool
+numapg_state_store_init(NumaPgStateStore *s, size_t region_bytes)
+{
+	uint32_t	capacity = numapg_state_store_capacity_for(region_bytes);
+
+	if (s == NULL || capacity == 0 || ((uintptr_t) s & 7) != 0)
+		return false;
+	__atomic_store_n(&s->magic, 0, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	memset((char *) s + sizeof(s->magic), 0,
+		   numapg_state_store_size(capacity) - sizeof(s->magic));
+	s->version = NUMAPG_STATE_VERSION;
+	s->slot_size = NUMAPG_STATE_SLOT_SIZE;
+	s->capacity = capacity;
+	s->mask = capacity - 1;
+	s->max_fill = max_fill_for(capacity);
+	__atomic_store_n(&s->magic, NUMAPG_STATE_MAGIC, __ATOMIC_RELEASE);
+	return true;
+}
+
+/*
+ * Does the region at s hold a store of this module's layout, with a
+ * capacity that init would have chosen for region_bytes?  Check this
+ * before numapg_state_foreach_valid() on a region left by a crash: the
+ * visitor trusts the header's capacity.
+ */
+bool
+numapg_state_store_looks_valid(const NumaPgStateStore *s, size_t region_bytes)
+{
+	uint32_t	capacity = numapg_state_store_capacity_for(region_bytes);
+
+	if (s == NULL || capacity == 0 || ((uintptr_t) s & 7) != 0)
+		return false;
+	return __atomic_load_n(&s->magic, __ATOMIC_ACQUIRE) == NUMAPG_STATE_MAGIC &&
+		s->version == NUMAPG_STATE_VERSION &&
+		s->slot_size == NUMAPG_STATE_SLOT_SIZE &&
+		s->capacity == capacity &&
+		s->mask == capacity - 1 &&
+		s->max_fill == max_fill_for(capacity) &&
+		s->entries <= s->max_fill;
+}
+
+/* Largest value a key of this length may have; 0 for a key too long. */
+uint32_t
+numapg_state_max_value(uint32_t keylen)
+{
+	if (keylen > NUMAPG_STATE_MAX_KEY)
+		return 0;
+	return NUMAPG_STATE_MAX_DATA - keylen;
+}
+
+
+/* ---- operations ---- */
+
+/*
+ * Set key to value, adding the key or replacing its value (*replaced, if
+ * not NULL, says which).  TOO_LARGE if the key or key + value is too long;
+ * FULL, counted, if the key is new and the store holds max_fill entries;
+ * the store is unchanged then.  value may point into the store (at this
+ * key's own value, say).  key and value may be NULL when their length is 0.
+ */
+NumaPgStateResult
+numapg_state_put(NumaPgStateStore *s, const void *key, uint32_t keylen,
+				 const void *value, uint32_t vallen, bool *replaced)
+{
+	uint64_t	hash;
+	uint32_t	idx;
+	bool		found;
+	StateSlot  *slot;
+
+	if (replaced)
+		*replaced = false;
+	if (keylen > NUMAPG_STATE_MAX_KEY ||
+		vallen > NUMAPG_STATE_MAX_DATA - keylen)
+		return NUMAPG_STATE_TOO_LARGE;
+
+	hash = numapg_state_hash(key, keylen);
+	idx = find_slot(s, hash, key, keylen, &found);
+	slot = slot_at(s, idx);
+
+	if (found)
+	{
+		uint32_t	oldlen = slot->vallen;
+
+		change_begin(s);
+		slot_mark_busy(slot);
+		if (vallen > 0)
+			memmove(slot->data + keylen, value, vallen);
+		slot->vallen = vallen;
+		slot->crc = slot_checksum(slot);
+		slot_publish(slot);
+		counter_add(&s->bytes_used, (uint64_t) vallen - oldlen);
+		counter_add(&s->updates, 1);
+		change_end(s);
+		if (replaced)
+			*replaced = true;
+		return NUMAPG_STATE_OK;
+	}
+
+	if (s->entries >= s->max_fill)
+	{
+		counter_add(&s->full_refusals, 1);
+		return NUMAPG_STATE_FULL;
+	}
+
+	/* an empty slot: fill it, and only then mark it used */
+	change_begin(s);
+	slot->hash = hash;
+	slot->vallen = vallen;
+	slot->keylen = (uint16_t) keylen;
+	slot->pad = 0;
+	if (keylen > 0)
+		memcpy(slot->data, key, keylen);
+	if (vallen > 0)
+		memcpy(slot->data + keylen, value, vallen);
+	slot->crc = slot_checksum(slot);
+	slot_publish(slot);
+	counter_add(&s->entries, 1);
+	counter_add(&s->bytes_used, (uint64_t) keylen + vallen);
+	counter_add(&s->inserts, 1);
+	change_end(s);
+	return NUMAPG_STATE_OK;
+}
+
+/*
+ * The value stored for key, and its length in *vallen (if not NULL); NULL
+ * if the key is absent.  The pointer is into the store, not aligned, and
+ * valid until the next put or delete.
+ */
+const void *
+numapg_state_lookup(NumaPgStateStore *s, const void *key, uint32_t keylen,
+					uint32_t *vallen)
+{
+	uint64_t	hash;
+	uint32_t	idx;
+	bool		found;
+	const StateSlot *slot;
+
+	counter_add(&s->lookups, 1);
+	if (keylen > NUMAPG_STATE_MAX_KEY)
+		return NULL;
+	hash = numapg_state_hash(key, keylen);
+	idx = find_slot(s, hash, key, keylen, &found);
+	if (!found)
+		return NULL;
+	counter_add(&s->hits, 1);
+	slot = slot_at(s, idx);
+	if (vallen)
+		*vallen = slot->vallen;
+	return slot->data + keylen;
+}
+
+/*
+ * Remove key: NOT_FOUND if absent.  Backward-shift deletion: walk the
+ * probe chain after the hole, and move back each entry whose home slot is
+ * not between the hole and where it sits (cyclically), so that every
+ * entry stays reachable from its home without tombstones.
+ */
+NumaPgStateResult
+numapg_state_delete(NumaPgStateStore *s, const void *key, uint32_t keylen)
+{
+	uint64_t	hash;
+	uint32_t	mask = s->mask;
+	uint32_t	hole;
+	uint32_t	j;
+	uint64_t	freed;
+	bool		found;
+
+	if (keylen > NUMAPG_STATE_MAX_KEY)
+		return NUMAPG_STATE_NOT_FOUND;
+	hash = numapg_state_hash(key, keylen);
+	hole = find_slot(s, hash, key, keylen, &found);
+	if (!found)
+		return NUMAPG_STATE_NOT_FOUND;
+
+	change_begin(s);
+	freed = (uint64_t) keylen + slot_at(s, hole)->vallen;
+	j = hole;
+	for (;;)
+	{
+		const StateSlot *next;
+		uint32_t	home;
+
+		j = (j + 1) & mask;
+		next = slot_at(s, j);
+		if (next->state == SLOT_EMPTY)
+			break;
+		home = (uint32_t) next->hash & mask;
+		/* distance home->j at least hole->j: home is at or before the hole */
+		if (((j - home) & mask) >= ((j - hole) & mask))
+		{
+			slot_move(slot_at(s, hole), next);
+			hole = j;
+		}
+	}
+	__atomic_store_n(&slot_at(s, hole)->state, SLOT_EMPTY, __ATOMIC_RELEASE);
+	counter_add(&s->entries, (uint64_t) -1);
+	counter_add(&s->bytes_used, (uint64_t) 0 - freed);
+	counter_add(&s->deletes, 1);
+	change_end(s);
+	return NUMAPG_STATE_OK;
+}
+
+/*
+ * A copy of the header's counters.  Any process may call it while the
+ * owner works: each counter is read atomically, though not all at one
+ * instant.
+ */
+void
+numapg_state_stats(const NumaPgStateStore *s, NumaPgStateStats *out)
+{
+	out->entries = __atomic_load_n(&s->entries, __ATOMIC_RELAXED);
+	out->capacity = s->capacity;
+	out->bytes_used = __atomic_load_n(&s->bytes_used, __ATOMIC_RELAXED);
+	out->lookups = __atomic_load_n(&s->lookups, __ATOMIC_RELAXED);
+	out->hits = __atomic_load_n(&s->hits, __ATOMIC_RELAXED);
+	out->inserts = __atomic_load_n(&s->inserts, __ATOMIC_RELAXED);
+	out->updates = __atomic_load_n(&s->updates, __ATOMIC_RELAXED);
+	out->deletes = __atomic_load_n(&s->deletes, __ATOMIC_RELAXED);
+	out->full_refusals = __atomic_load_n(&s->full_refusals, __ATOMIC_RELAXED);
+	out->max_entries = s->max_fill;
+	out->seq = __atomic_load_n(&s->seq, __ATOMIC_RELAXED);
+}
+
+/*
+ * Call visit for each valid entry, in slot order, and return how many
+ * non-empty slots were skipped as invalid (busy, lengths out of range,
+ * checksum or hash not matching).  For recovery: copy the entries into a
+ * fresh store with numapg_state_put(); after a crash in a deletion one key
+ * may be visited twice, with the same value, and the last put wins.  The
+ * visitor must not modify s; check numapg_state_store_looks_valid() first.
+ */
+uint32_t
+numapg_state_foreach_valid(const NumaPgStateStore *s,
+						   NumaPgStateVisitor visit, void *arg)
+{
+	uint32_t	capacity = s->capacity;
+	uint32_t	invalid = 0;
+
+	for (uint32_t idx = 0; idx < capacity; idx++)
+	{
+		const StateSlot *slot = slot_at(s, idx);
+		uint8_t		state = __atomic_load_n(&slot->state, __ATOMIC_ACQUIRE);
+
+		if (state == SLOT_EMPTY)
+			continue;
+		if (!slot_is_valid(slot, state))
+		{
+			invalid++;
+			continue;
+		}
+		visit(arg, slot->data, slot->keylen, slot->data + slot->keylen,
+			  slot->vallen);
+	}
+	return invalid;
+}

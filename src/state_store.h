@@ -1,0 +1,164 @@
+/*-------------------------------------------------------------------------
+ *
+ * state_store.h
+ *		A worker's state store: a fixed-capacity key/value hash table that
+ *		lives in one shared-memory region on the worker's NUMA node.
+ *
+ * The region starts with a NumaPgStateStore header, followed by "capacity"
+ * slots of NUMAPG_STATE_SLOT_SIZE bytes each; capacity is a power of two.
+ * The table uses open addressing with linear probing and backward-shift
+ * deletion (no tombstones).  A slot holds a small header (the key's 64-bit
+ * hash, the key and value lengths, a state byte and a CRC-32C), then the
+ * key bytes and the value bytes inline.  Nothing in the region is a
+ * pointer, so it may be mapped at a different address in each process.
+ *
+ * Slot layout (native byte order, offsets in bytes):
+ *	  0  uint64 hash	numapg_state_hash() of the key
+ *	  8  uint32 vallen
+ *	 12  uint16 keylen
+ *	 14  uint8  state	0 empty, 1 used, 2 busy (being rewritten)
+ *	 15  uint8  pad		zero
+ *	 16  uint32 crc		CRC-32C of bytes 0-13, then of the key and value
+ *	 20  key bytes, then value bytes (NUMAPG_STATE_MAX_DATA = 492 in all)
+ *
+ * One process, the owning worker, modifies the store and looks keys up;
+ * other processes may read the header statistics (numapg_state_stats) at
+ * any time.  Nothing here takes a lock.
+ *
+ * Hash bits: the table uses the low log2(capacity) bits of
+ * numapg_state_hash() (at most 31 bits); the router that picks a worker
+ * for a key uses the high 32 bits, so the keys routed to one worker still
+ * spread evenly over its table.  The hash reads the key in native byte
+ * order: values are stable on one machine, not across endiannesses.
+ *
+ * Crash safety: each operation writes a slot so that at every instant it
+ * is either valid (state "used" and checksum matching) or visibly
+ * invalid (state "busy", or a checksum that does not match); the header's
+ * seq counter is odd while an operation is under way.  After a crash,
+ * check numapg_state_store_looks_valid(), then copy what
+ * numapg_state_foreach_valid() visits into a fresh store.  An operation
+ * cut short by a crash loses at most the entry it was writing (an update
+ * in place may lose the old value along with the new one); it never
+ * yields a torn entry.  An interrupted deletion may leave one entry in two
+ * slots, with identical contents, so the visitor may see a key twice:
+ * re-inserting with numapg_state_put() makes the last one win, which is
+ * the same value.  A store whose seq is even was not interrupted and may
+ * be used in place.
+ *
+ * This module is pure C: it includes no PostgreSQL header.
+ *
+ * IDENTIFICATION
+ *	  src/state_store.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef NUMAPG_STATE_STORE_H
+#define NUMAPG_STATE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Bytes per slot, and its log2 (the probe loop shifts, never divides). */
+#define NUMAPG_STATE_SLOT_SIZE		512
+#define NUMAPG_STATE_SLOT_SHIFT		9
+/* Bytes of a slot's header; key and value bytes follow it. */
+#define NUMAPG_STATE_SLOT_HEADER	20
+/* Most key + value bytes one entry may hold. */
+#define NUMAPG_STATE_MAX_DATA		(NUMAPG_STATE_SLOT_SIZE - NUMAPG_STATE_SLOT_HEADER)
+/* Longest key; keys of length 0 are allowed (the empty key). */
+#define NUMAPG_STATE_MAX_KEY		255
+/* Fewest slots a store has: one entry and one empty slot. */
+#define NUMAPG_STATE_MIN_CAPACITY	2
+/* Most slots a store has (slot indexes are 32-bit). */
+#define NUMAPG_STATE_MAX_CAPACITY	(UINT32_C(1) << 31)
+
+/* In the header, to recognise a region that holds a store. */
+#define NUMAPG_STATE_MAGIC			0x4e505353	/* "NPSS" */
+#define NUMAPG_STATE_VERSION		1
+
+typedef enum NumaPgStateResult
+{
+	NUMAPG_STATE_OK,
+	NUMAPG_STATE_NOT_FOUND,
+	NUMAPG_STATE_FULL,			/* the key is new and the fill limit is
+								 * reached */
+	NUMAPG_STATE_TOO_LARGE		/* key longer than NUMAPG_STATE_MAX_KEY,
+								 * or key + value over
+								 * NUMAPG_STATE_MAX_DATA */
+} NumaPgStateResult;
+
+typedef struct NumaPgStateStats
+{
+	uint64_t	entries;		/* live entries */
+	uint64_t	capacity;		/* slots */
+	uint64_t	bytes_used;		/* key + value bytes of the live entries */
+	uint64_t	lookups;
+	uint64_t	hits;			/* lookups that found their key */
+	uint64_t	inserts;		/* puts that added a key */
+	uint64_t	updates;		/* puts that replaced a value */
+	uint64_t	deletes;		/* deletes that removed a key */
+	uint64_t	full_refusals;	/* puts refused with NUMAPG_STATE_FULL */
+	uint64_t	max_entries;	/* the fill limit: 90% of capacity */
+	uint64_t	seq;			/* two per modification; odd while one is
+								 * under way */
+} NumaPgStateStats;
+
+/*
+ * The header at the start of the region; the slots follow it.  Fixed-width
+ * fields only, and 128 bytes, so every process sees the same layout.  The
+ * counters are written by the owner only (relaxed atomic stores) and may
+ * be read by anyone.
+ */
+typedef struct NumaPgStateStore
+{
+	uint32_t	magic;			/* NUMAPG_STATE_MAGIC, written last by init */
+	uint32_t	version;		/* NUMAPG_STATE_VERSION */
+	uint32_t	slot_size;		/* NUMAPG_STATE_SLOT_SIZE */
+	uint32_t	capacity;		/* slots, a power of two */
+	uint32_t	mask;			/* capacity - 1 */
+	uint32_t	max_fill;		/* most entries accepted */
+	uint64_t	seq;
+	uint64_t	entries;
+	uint64_t	bytes_used;
+	uint64_t	lookups;
+	uint64_t	hits;
+	uint64_t	inserts;
+	uint64_t	updates;
+	uint64_t	deletes;
+	uint64_t	full_refusals;
+	uint64_t	reserved[4];	/* zero; pads the header to 128 bytes */
+} NumaPgStateStore;
+
+/* Called for each valid entry; key and value are not aligned. */
+typedef void (*NumaPgStateVisitor) (void *arg, const void *key,
+									uint32_t keylen, const void *value,
+									uint32_t vallen);
+
+extern uint64_t numapg_state_hash(const void *key, uint32_t keylen);
+extern uint32_t numapg_state_crc32c(const void *data, size_t len);
+
+extern size_t numapg_state_store_size(uint32_t capacity);
+extern uint32_t numapg_state_store_capacity_for(size_t region_bytes);
+extern bool numapg_state_store_init(NumaPgStateStore *s, size_t region_bytes);
+extern bool numapg_state_store_looks_valid(const NumaPgStateStore *s,
+										   size_t region_bytes);
+extern uint32_t numapg_state_max_value(uint32_t keylen);
+
+extern NumaPgStateResult numapg_state_put(NumaPgStateStore *s,
+										  const void *key, uint32_t keylen,
+										  const void *value, uint32_t vallen,
+										  bool *replaced);
+extern const void *numapg_state_lookup(NumaPgStateStore *s, const void *key,
+									   uint32_t keylen, uint32_t *vallen);
+extern NumaPgStateResult numapg_state_delete(NumaPgStateStore *s,
+											 const void *key,
+											 uint32_t keylen);
+
+extern void numapg_state_stats(const NumaPgStateStore *s,
+							   NumaPgStateStats *out);
+extern uint32_t numapg_state_foreach_valid(const NumaPgStateStore *s,
+										   NumaPgStateVisitor visit,
+										   void *arg);
+
+#endif							/* NUMAPG_STATE_STORE_H */

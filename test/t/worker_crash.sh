@@ -1,0 +1,70 @@
+# test/t/worker_crash.sh: a worker that dies is started again and finds its
+# state: after SIGTERM (the worker alone restarts; shared memory stays) and
+# after SIGKILL (the postmaster recreates all shared memory; numa_pg carries
+# the state stores and staged WAL records across).
+
+. "$(dirname "$0")/tap.bash"
+make_workdir
+
+cluster_init c "$(free_port)" "shared_preload_libraries = 'numa_pg'" \
+	"numa_pg.workers = 2" "numa_pg.state_store_size = '1MB'" \
+	"numa_pg.wal_staging_size = '256kB'" "numa_pg.wal_flush_delay = '60s'"
+cluster_start c
+ok $? "server starts with 2 workers"
+sql_value c "CREATE EXTENSION numa_pg" >/dev/null
+
+# wait_restarted WORKER OLD_PID: until the worker runs with another pid
+wait_restarted() {
+	local pid
+	for _ in $(seq 1 120); do
+		pid=$(sql_value c "SELECT pid FROM numa_workers() WHERE worker = $1 AND running" 2>/dev/null)
+		[ -n "$pid" ] && [ "$pid" != "$2" ] && return 0
+		sleep 0.5
+	done
+	return 1
+}
+
+count_keys() {
+	sql_value c "SELECT count(*) FROM generate_series(1, 100) g WHERE numa_state_get('crash-' || g) = convert_to('v' || g, 'UTF8')"
+}
+
+sql_value c "SELECT count(numa_state_put('crash-' || g, convert_to('v' || g, 'UTF8'))) FROM generate_series(1, 100) g" >/dev/null
+is "$(count_keys)" 100 "100 keys stored"
+staged=$(sql_value c "SELECT sum(wal_staged_bytes) FROM numa_workers()")
+ok $(( staged > 0 ? 0 : 1 )) "their WAL records are staged, not yet flushed ($staged bytes)"
+
+staged0=$(sql_value c "SELECT wal_staged_bytes FROM numa_workers() WHERE worker = 0")
+staged1=$(sql_value c "SELECT wal_staged_bytes FROM numa_workers() WHERE worker = 1")
+
+# SIGTERM: the worker writes what it staged to WAL, exits, and the
+# postmaster starts it again
+pid=$(sql_value c "SELECT pid FROM numa_workers() WHERE worker = 0")
+kill -TERM "$pid"
+wait_restarted 0 "$pid"
+ok $? "worker 0 is started again after SIGTERM"
+is "$(count_keys)" 100 "all keys are still there"
+is "$(sql_value c "SELECT wal_staged_bytes || ' ' || wal_flushed_bytes FROM numa_workers() WHERE worker = 0")" \
+	"0 $staged0" "worker 0 wrote its staged records to WAL before exiting"
+
+# SIGKILL: the postmaster reinitialises shared memory
+pid=$(sql_value c "SELECT pid FROM numa_workers() WHERE worker = 1")
+kill -KILL "$pid"
+wait_for_log "$(cluster_log c)" "all server processes terminated; reinitializing"
+ok $? "SIGKILL makes the postmaster reinitialise"
+for _ in $(seq 1 120); do
+	sql_value c "SELECT 1" >/dev/null 2>&1 && break
+	sleep 0.5
+done
+wait_restarted 1 "$pid"
+ok $? "worker 1 is started again after SIGKILL"
+like "$(cluster_log c)" "numa_pg: worker 1 kept [0-9]+ state entries and [0-9]+ staged WAL records across the crash" \
+	"the log says what the worker kept"
+is "$(count_keys)" 100 "all keys are still there after the crash"
+is "$(sql_value c "SELECT sum(state_entries) FROM numa_workers()")" 100 "and no more"
+is "$(sql_value c "SELECT wal_staged_bytes FROM numa_workers() WHERE worker = 1")" "$staged1" \
+	"worker 1's staged WAL records survived too"
+lsn=$(sql_value c "SELECT numa_state_flush()")
+ok $? "and can be flushed to WAL ($lsn)"
+is "$(sql_value c "SELECT sum(wal_staged_bytes) FROM numa_workers()")" 0 "nothing is staged after the flush"
+
+done_testing
