@@ -4,6 +4,8 @@ MODULE_big = numa_pg
 OBJS = \
 	$(WIN32RES) \
 	numa_pg.o \
+	src/allocator.o \
+	src/arena.o \
 	src/guc.o \
 	src/nodemask.o \
 	src/numa_support.o \
@@ -25,7 +27,11 @@ EXTENSION = numa_pg
 DATA = numa_pg--1.0.sql
 PGFILEDESC = "numa_pg - NUMA awareness for PostgreSQL"
 
-PG_CPPFLAGS = -I$(srcdir)/src
+PG_CPPFLAGS = -I$(srcdir)/src -I$(srcdir)/include
+
+# The C API for other extensions, installed under
+# $(includedir_server)/extension/numa_pg/.
+HEADERS = include/numa_pg.h
 # Warnings are errors.  PostgreSQL's own headers have unused parameters in
 # inline functions, so that one -Wextra warning is off.  Override
 # NUMAPG_WARNINGS to build with a compiler that warns about more.
@@ -49,7 +55,8 @@ UNIT_CFLAGS = -std=gnu99 -O1 -g -Wall -Wextra -Werror -I$(srcdir)/src
 UNIT_TESTS = test/unit/bin/test_nodemask test/unit/bin/test_topology \
 	test/unit/bin/test_worker_plan test/unit/bin/test_state_store \
 	test/unit/bin/test_wal_staging test/unit/bin/test_spsc \
-	test/unit/bin/test_spsc_stress test/unit/bin/test_spsc_tsan
+	test/unit/bin/test_spsc_stress test/unit/bin/test_spsc_tsan \
+	test/unit/bin/test_arena
 
 test/unit/bin/test_nodemask: test/unit/test_nodemask.c src/nodemask.c src/nodemask.h test/unit/tap.h
 	@mkdir -p $(@D)
@@ -91,6 +98,10 @@ test/unit/bin/test_spsc_tsan: test/unit/stress_spsc.c src/spsc.c src/spsc.h
 	$(CC) $(UNIT_CFLAGS) -fsanitize=thread -pthread \
 		-DSTRESS_DEFAULT_MESSAGES=200000 -DSTRESS_DEFAULT_MODE='"threads"' \
 		-o $@ test/unit/stress_spsc.c src/spsc.c
+
+test/unit/bin/test_arena: test/unit/test_arena.c src/arena.c src/arena.h test/unit/tap.h
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_arena.c src/arena.c
 
 # Benchmarks of the pure modules (not run by the tests: they only print).
 test/unit/bin/bench_state_store: test/unit/bench_state_store.c src/state_store.c src/state_store.h

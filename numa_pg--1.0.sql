@@ -131,6 +131,26 @@ LANGUAGE C VOLATILE PARALLEL RESTRICTED;
 COMMENT ON FUNCTION numa_region_nodes() IS
 'Pages of each numa_pg region per NUMA node, from the kernel (node NULL: not faulted in)';
 
+CREATE FUNCTION numa_pools(
+	OUT node integer,
+	OUT kind text,
+	OUT region text,
+	OUT size bigint,
+	OUT used bigint,
+	OUT free bigint,
+	OUT largest_free bigint,
+	OUT allocs bigint,
+	OUT frees bigint,
+	OUT failed_allocs bigint)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'numapg_sql_pools'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION numa_pools() IS
+'One row per pool of the NUMA allocator: its node (NULL: interleaved), size, use and counts';
+
+REVOKE ALL ON FUNCTION numa_pools() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION numa_pools() TO pg_monitor;
 REVOKE ALL ON FUNCTION numa_workers() FROM PUBLIC;
 REVOKE ALL ON FUNCTION numa_regions() FROM PUBLIC;
 REVOKE ALL ON FUNCTION numa_region_nodes() FROM PUBLIC;

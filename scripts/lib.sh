@@ -40,11 +40,15 @@ build_and_install() {
 	say "building numa_pg (PostgreSQL $PG_MAJOR, -Wall -Wextra -Werror)"
 	make -C "$NUMAPG_SRC" -s clean >/dev/null
 	make -C "$NUMAPG_SRC" -s all unit || die "build failed"
-	if [ "$(id -u)" -eq 0 ]; then
-		make -C "$NUMAPG_SRC" -s install >/dev/null || die "make install failed"
-	else
-		sudo make -C "$NUMAPG_SRC" -s install >/dev/null || die "make install failed"
-	fi
+	run_as_root make -C "$NUMAPG_SRC" -s install >/dev/null || die "make install failed"
+	# a client of the installed C API, as another extension would be built
+	make -C "$NUMAPG_SRC/test/client" -s clean all >/dev/null || die "build of test/client failed"
+	run_as_root make -C "$NUMAPG_SRC/test/client" -s install >/dev/null ||
+		die "make install of test/client failed"
+}
+
+run_as_root() {
+	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
 # The user that runs the clusters: "postgres" when we are root, else us.

@@ -83,6 +83,8 @@ POOL_WORKERS=$(nproc)
 POOL="numa_pg.workers = $POOL_WORKERS
 numa_pg.state_store_size = '1MB'
 numa_pg.wal_staging_size = '256kB'
+numa_pg.pool_size = '1MB'
+numa_pg.interleaved_pool_size = '1MB'
 wal_level = logical"
 EXPLICIT_CPU=$(($(nproc) - 1))
 

@@ -33,3 +33,4 @@ ORDER BY 1::text;
 SELECT count(*) AS workers FROM numa_workers();
 SELECT count(*) AS regions FROM numa_regions();
 SELECT count(*) AS region_nodes FROM numa_region_nodes();
+SELECT count(*) AS pools FROM numa_pools();

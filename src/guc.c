@@ -20,6 +20,7 @@
 #include "miscadmin.h"
 #include "utils/guc.h"
 
+#include "allocator.h"
 #include "guc.h"
 #include "request.h"
 #include "serve.h"
@@ -36,6 +37,8 @@ int			numapg_wal_staging_size_kb = 1024;
 int			numapg_queue_size_kb = 64;
 bool		numapg_strict = false;
 char	   *numapg_database = NULL;
+int			numapg_pool_size_kb = 0;
+int			numapg_interleaved_pool_size_kb = 0;
 
 /*
  * Parse a CPU or node list and check every id against this machine:
@@ -135,6 +138,8 @@ static const char *const numapg_guc_names[] = {
 	"numa_pg.database",
 	"numa_pg.wal_flush_delay",
 	"numa_pg.request_timeout",
+	"numa_pg.pool_size",
+	"numa_pg.interleaved_pool_size",
 };
 
 /*
@@ -255,6 +260,24 @@ numapg_define_gucs(void)
 							10000, 1, 3600000,
 							PGC_USERSET,
 							GUC_UNIT_MS,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("numa_pg.pool_size",
+							"Sets the size of the NUMA allocator's pool on each NUMA node.",
+							"0 creates no per-node pool.",
+							&numapg_pool_size_kb,
+							0, 0, 64 * 1024 * 1024,
+							PGC_POSTMASTER,
+							GUC_UNIT_KB,
+							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("numa_pg.interleaved_pool_size",
+							"Sets the size of the NUMA allocator's pool interleaved over the NUMA nodes.",
+							"0 creates no interleaved pool.",
+							&numapg_interleaved_pool_size_kb,
+							0, 0, 64 * 1024 * 1024,
+							PGC_POSTMASTER,
+							GUC_UNIT_KB,
 							NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("numa_pg");

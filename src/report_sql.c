@@ -23,6 +23,7 @@
 #include "utils/pg_lsn.h"
 #include "utils/tuplestore.h"
 
+#include "allocator.h"
 #include "placement.h"
 #include "shmem.h"
 #include "spsc.h"
@@ -32,6 +33,7 @@
 PG_FUNCTION_INFO_V1(numapg_sql_regions);
 PG_FUNCTION_INFO_V1(numapg_sql_region_nodes);
 PG_FUNCTION_INFO_V1(numapg_sql_workers);
+PG_FUNCTION_INFO_V1(numapg_sql_pools);
 
 static const char *
 region_kind_name(NumaPgRegionKind kind)
@@ -92,8 +94,11 @@ numapg_sql_regions(PG_FUNCTION_ARGS)
 		int			err = query_region(region, counts);
 		int64		on_target = 0;
 
+		/* interleaved: on target wherever it is, so long as it is placed */
 		if (region->target_node >= 0)
 			on_target = counts->per_node[region->target_node];
+		else
+			on_target = counts->pages - counts->not_present - counts->unknown;
 
 		values[0] = CStringGetTextDatum(region->name);
 		values[1] = CStringGetTextDatum(region_kind_name(region->kind));
@@ -107,10 +112,8 @@ numapg_sql_regions(PG_FUNCTION_ARGS)
 		if (err == 0)
 		{
 			values[9] = Int64GetDatum(on_target);
-			nulls[9] = region->target_node < 0;
 			values[10] = Int64GetDatum(counts->pages - counts->not_present -
 									   counts->unknown - on_target);
-			nulls[10] = region->target_node < 0;
 			values[11] = Int64GetDatum(counts->not_present);
 		}
 		else
@@ -288,6 +291,40 @@ numapg_sql_workers(PG_FUNCTION_ARGS)
 		values[18] = PointerGetDatum(construct_array(depths, numapg_shared->nproducer_nodes,
 													 INT4OID, sizeof(int32), true,
 													 TYPALIGN_INT));
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+/*
+ * numa_pools(): one row per pool of the NUMA allocator.
+ */
+Datum
+numapg_sql_pools(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+
+	numapg_require_shared();
+	InitMaterializedSRF(fcinfo, 0);
+
+	for (int i = 0; i < numapg_shared->npools; i++)
+	{
+		const NumaPgPool *pool = &numapg_shared->pools[i];
+		NumaPgArenaStats stats;
+		Datum		values[10] = {0};
+		bool		nulls[10] = {0};
+
+		numapg_allocator_stats(i, &stats);
+		values[0] = int_or_null(pool->node, &nulls[0]);
+		values[1] = CStringGetTextDatum(pool->node >= 0 ? "node" : "interleaved");
+		values[2] = CStringGetTextDatum(numapg_shared->regions[pool->region].name);
+		values[3] = Int64GetDatum((int64) stats.usable_bytes);
+		values[4] = Int64GetDatum((int64) stats.used_bytes);
+		values[5] = Int64GetDatum((int64) stats.free_bytes);
+		values[6] = Int64GetDatum((int64) stats.largest_free_bytes);
+		values[7] = Int64GetDatum((int64) stats.allocs);
+		values[8] = Int64GetDatum((int64) stats.frees);
+		values[9] = Int64GetDatum((int64) stats.failed_allocs);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;

@@ -38,6 +38,7 @@
 #include "utils/guc.h"
 #include "utils/memutils.h"
 
+#include "allocator.h"
 #include "numa_support.h"
 #include "request.h"
 #include "serve.h"
@@ -64,6 +65,8 @@ static int	planned_nslabs = 0;
 static Size slab_alignment = 0;
 static int	producer_nodes[NUMAPG_TOPO_MAX_NODES];
 static int	nproducer_nodes = 0;
+static NumaPgPool planned_pools[NUMAPG_TOPO_MAX_NODES + 1];
+static int	planned_npools = 0;
 
 #define REGION_ALIGN	((Size) 4096)
 
@@ -116,10 +119,11 @@ plan_layout(void)
 
 	planned_nregions = 0;
 	planned_nslabs = 0;
+	planned_npools = 0;
 	nproducer_nodes = 0;
 	slab_alignment = REGION_ALIGN;
-	if (nworkers == 0)
-		return;					/* no pool: no topology was read */
+	if (topo == NULL)
+		return;					/* disabled: no topology was read */
 
 	/* producers: backends may run on any node with CPUs we may use */
 	for (int i = 0; i < topo->node_count; i++)
@@ -131,7 +135,7 @@ plan_layout(void)
 			producer_nodes[nproducer_nodes++] = topo->nodes[i].id;
 	}
 
-	max_regions = nworkers * (2 + nproducer_nodes);
+	max_regions = nworkers * (2 + nproducer_nodes) + topo->node_count + 1;
 	planned_regions = MemoryContextAllocZero(TopMemoryContext,
 											 sizeof(NumaPgRegion) * max_regions);
 
@@ -159,7 +163,29 @@ plan_layout(void)
 		}
 	}
 
-	/* one slab per target node, in node order */
+	/* the allocator's pools: one per node with usable memory, one interleaved */
+	for (int i = 0; i < topo->node_count && numapg_pool_size_kb > 0; i++)
+	{
+		char		name[NUMAPG_REGION_NAME_LEN];
+
+		if (!topo->nodes[i].has_memory ||
+			!numapg_mask_test(&topo->mems_allowed, topo->nodes[i].id))
+			continue;
+		snprintf(name, sizeof(name), "pool node %d", topo->nodes[i].id);
+		planned_pools[planned_npools].node = topo->nodes[i].id;
+		planned_pools[planned_npools++].region =
+			plan_region(name, NUMAPG_REGION_POOL, -1, -1, topo->nodes[i].id,
+						(Size) numapg_pool_size_kb * 1024);
+	}
+	if (numapg_interleaved_pool_size_kb > 0)
+	{
+		planned_pools[planned_npools].node = -1;
+		planned_pools[planned_npools++].region =
+			plan_region("interleaved pool", NUMAPG_REGION_SHARED, -1, -1, -1,
+						(Size) numapg_interleaved_pool_size_kb * 1024);
+	}
+
+	/* one slab per target node, in node order, then the interleaved one */
 	if (strcmp(GetConfigOption("huge_pages", false, false), "off") != 0)
 		slab_alignment = Max(slab_alignment, default_huge_page_size());
 	for (int i = 0; i < topo->node_count; i++)
@@ -173,6 +199,13 @@ plan_layout(void)
 			continue;
 		planned_slabs[planned_nslabs].node = topo->nodes[i].id;
 		planned_slabs[planned_nslabs].size = TYPEALIGN(slab_alignment, size);
+		planned_nslabs++;
+	}
+	if (numapg_interleaved_pool_size_kb > 0)
+	{
+		planned_slabs[planned_nslabs].node = -1;
+		planned_slabs[planned_nslabs].size =
+			TYPEALIGN(slab_alignment, (Size) numapg_interleaved_pool_size_kb * 1024);
 		planned_nslabs++;
 	}
 }
@@ -203,7 +236,8 @@ numapg_shmem_request(void)
 		size = add_size(size, add_size(planned_slabs[s].size, slab_alignment));
 	size = add_size(size, numapg_replies_size());
 	RequestAddinShmemSpace(size);
-	RequestNamedLWLockTranche("numa_pg", 1 + numapg_pool_nworkers() * nproducer_nodes);
+	RequestNamedLWLockTranche("numa_pg", 1 + numapg_pool_nworkers() * nproducer_nodes +
+							  planned_npools);
 }
 
 /* Free memory of a node now, in bytes (0 if unknown). */
@@ -229,9 +263,19 @@ place_slab(char *base, const SlabLayout *slab, bool can_bind,
 	int			err = 0;
 
 	numapg_mask_clear(&nodes);
-	numapg_mask_set(&nodes, slab->node);
+	if (slab->node >= 0)
+		numapg_mask_set(&nodes, slab->node);
+	else
+	{
+		/* interleave over every node with memory this server may use */
+		policy = NUMAPG_POLICY_INTERLEAVE;
+		for (int i = 0; i < live->node_count; i++)
+			if (live->nodes[i].has_memory &&
+				numapg_mask_test(&live->mems_allowed, live->nodes[i].id))
+				numapg_mask_set(&nodes, live->nodes[i].id);
+	}
 
-	if (can_bind)
+	if (can_bind && slab->node >= 0)
 	{
 		int64		free_bytes = node_free_bytes(live, slab->node);
 
@@ -250,10 +294,14 @@ place_slab(char *base, const SlabLayout *slab, bool can_bind,
 							(long long) (slab->size >> 20)),
 					 errdetail("Pages that do not fit will be placed on other nodes.")));
 		}
+	}
+	if (can_bind)
+	{
 		err = numapg_bind_range(base, slab->size, policy, &nodes);
 		if (err != 0)
 			ereport(WARNING,
-					(errmsg("numa_pg: could not bind %lld MB of shared memory to NUMA node %d: %s",
+					(errmsg("numa_pg: could not apply policy %s to %lld MB of shared memory for NUMA node %d: %s",
+							numapg_policy_name(policy),
 							(long long) (slab->size >> 20), slab->node,
 							strerror(err)),
 					 errdetail("The memory stays where the kernel puts it.")));
@@ -274,7 +322,7 @@ place_slab(char *base, const SlabLayout *slab, bool can_bind,
 		region->bind_errno = err;
 	}
 
-	if (can_bind && err == 0)
+	if (can_bind && err == 0 && slab->node >= 0)
 	{
 		NumaPgPageCounts *counts = palloc(sizeof(NumaPgPageCounts));
 
@@ -346,6 +394,13 @@ numapg_shmem_startup(void)
 		memset(numapg_shared, 0, shared_struct_size());
 		numapg_shared->lock = &(GetNamedLWLockTranche("numa_pg"))->lock;
 		numapg_shared->ring_locks = GetNamedLWLockTranche("numa_pg") + 1;
+		numapg_shared->npools = planned_npools;
+		for (int i = 0; i < planned_npools; i++)
+		{
+			numapg_shared->pools[i] = planned_pools[i];
+			numapg_shared->pools[i].lock =
+				&numapg_shared->ring_locks[numapg_pool_nworkers() * nproducer_nodes + i].lock;
+		}
 		numapg_shared->nworkers = numapg_pool_nworkers();
 		numapg_shared->nproducer_nodes = nproducer_nodes;
 		memcpy(numapg_shared->producer_nodes, producer_nodes,
@@ -388,6 +443,7 @@ numapg_shmem_startup(void)
 			place_slab(slab_base[s], &planned_slabs[s],
 					   support.libnuma_usable, live);
 		numapg_init_worker_regions();
+		numapg_allocator_init();
 		pfree(live);
 	}
 	LWLockRelease(AddinShmemInitLock);

@@ -61,6 +61,14 @@ typedef struct NumaPgWorkerSlot
 	int			first_queue_region; /* one per producer node, in order */
 } NumaPgWorkerSlot;
 
+/* A pool of the NUMA allocator (allocator.c). */
+typedef struct NumaPgPool
+{
+	int			node;			/* -1 for the interleaved pool */
+	int			region;			/* index into regions[] */
+	LWLock	   *lock;
+} NumaPgPool;
+
 typedef struct NumaPgShared
 {
 	LWLock	   *lock;			/* protects the worker slots */
@@ -71,6 +79,8 @@ typedef struct NumaPgShared
 	int			nregions;
 	Size		slab_alignment;	/* bytes; a huge page if they may be used */
 	NumaPgWorkerSlot workers[NUMAPG_MAX_WORKERS];
+	int			npools;
+	NumaPgPool	pools[NUMAPG_TOPO_MAX_NODES + 1];
 	NumaPgRegion regions[FLEXIBLE_ARRAY_MEMBER];
 } NumaPgShared;
 

@@ -86,21 +86,24 @@ numapg_plan_pool(void)
 	char		err[256];
 
 	pool_nworkers = 0;
-	if (numapg_workers == 0)
-		return;
 	if (!numapg_enabled)
 	{
 		ereport(LOG,
-				(errmsg("numa_pg: numa_pg.enabled is off: no workers are started")));
+				(errmsg("numa_pg: numa_pg.enabled is off: no workers and no allocator pools")));
 		return;
 	}
 
+	/* the workers and the allocator's pools are placed by this topology */
 	pool_topology = MemoryContextAlloc(TopMemoryContext, sizeof(NumaPgTopology));
 	if (!numapg_topology_read("/", pool_topology, err, sizeof(err)))
 		ereport(FATAL,
 				(errcode(ERRCODE_SYSTEM_ERROR),
 				 errmsg("numa_pg: could not read the NUMA topology to plan the workers"),
 				 errdetail("%s.", err)));
+	for (int cpu = 0; cpu < NUMAPG_MAX_CPUS; cpu++)
+		cpu_to_node[cpu] = numapg_topology_node_of_cpu(pool_topology, cpu);
+	if (numapg_workers == 0)
+		return;
 
 	explicit_cpus = pg_strcasecmp(numapg_worker_cpus, "auto") != 0;
 	if (explicit_cpus &&
@@ -123,9 +126,6 @@ numapg_plan_pool(void)
 				 errmsg("numa_pg: numa_pg.workers (%d) is more than max_worker_processes (%d)",
 						numapg_workers, max_worker_processes),
 				 errhint("Raise max_worker_processes to at least numa_pg.workers plus what other extensions and parallel queries need.")));
-
-	for (int cpu = 0; cpu < NUMAPG_MAX_CPUS; cpu++)
-		cpu_to_node[cpu] = numapg_topology_node_of_cpu(pool_topology, cpu);
 
 	pool_nworkers = numapg_workers;
 	for (int w = 0; w < pool_nworkers; w++)

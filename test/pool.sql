@@ -49,7 +49,7 @@ SELECT ok((SELECT bool_and(target_node = producer_node) FROM r JOIN topo t ON t.
 SELECT ok((SELECT bool_and(pages = size / page_size AND pages > 0) FROM r), 'page counts match sizes');
 SELECT is((SELECT sum(pages_on_target) FROM r), (SELECT sum(pages) FROM r),
           'the kernel has every page of every region on its target node');
-SELECT ok((SELECT bool_and(bind_error IS NULL AND query_error IS NULL AND policy IN ('preferred', 'bind')) FROM r),
+SELECT ok((SELECT bool_and(bind_error IS NULL AND query_error IS NULL AND policy IN ('preferred', 'bind', 'interleave')) FROM r),
           'every region was bound and queried without error');
 
 SELECT * FROM finish();

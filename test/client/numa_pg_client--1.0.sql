@@ -1,0 +1,25 @@
+/* numa_pg_client--1.0.sql */
+
+\echo Use "CREATE EXTENSION numa_pg_client" to load this file. \quit
+
+CREATE FUNCTION numa_pg_client_alloc(kind text, node integer, size integer, count integer,
+	OUT block integer, OUT pool_node integer, OUT usable bigint, OUT page_node integer,
+	OUT aligned boolean)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'numa_pg_client_alloc'
+LANGUAGE C STRICT;
+
+CREATE FUNCTION numa_pg_client_exhaust(node integer, size integer)
+RETURNS integer
+AS 'MODULE_PATHNAME', 'numa_pg_client_exhaust'
+LANGUAGE C STRICT;
+
+CREATE FUNCTION numa_pg_client_free_foreign()
+RETURNS void
+AS 'MODULE_PATHNAME', 'numa_pg_client_free_foreign'
+LANGUAGE C STRICT;
+
+CREATE FUNCTION numa_pg_client_double_free()
+RETURNS void
+AS 'MODULE_PATHNAME', 'numa_pg_client_double_free'
+LANGUAGE C STRICT;

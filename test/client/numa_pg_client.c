@@ -1,0 +1,127 @@
+/*-------------------------------------------------------------------------
+ *
+ * numa_pg_client.c
+ *		A test extension that uses numa_pg's C API (numa_pg.h) the way
+ *		another extension would: allocate on a node, locally and
+ *		interleaved, ask the kernel where the blocks are, free them.
+ *
+ * IDENTIFICATION
+ *	  test/client/numa_pg_client.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <numaif.h>
+
+#include "fmgr.h"
+#include "funcapi.h"
+#include "utils/builtins.h"
+#include "utils/tuplestore.h"
+
+#include "numa_pg.h"
+
+PG_MODULE_MAGIC;
+
+PG_FUNCTION_INFO_V1(numa_pg_client_alloc);
+PG_FUNCTION_INFO_V1(numa_pg_client_exhaust);
+PG_FUNCTION_INFO_V1(numa_pg_client_free_foreign);
+PG_FUNCTION_INFO_V1(numa_pg_client_double_free);
+
+/* The node the kernel has the page of ptr on (-1 if it cannot say). */
+static int
+page_node(void *ptr)
+{
+	void	   *page = (void *) ((uintptr_t) ptr & ~(uintptr_t) 4095);
+	int			status = -1;
+
+	if (move_pages(0, 1, &page, NULL, &status, 0) != 0)
+		return -1;
+	return status;
+}
+
+/*
+ * numa_pg_client_alloc(kind, node, size, count): allocate count blocks of
+ * size bytes ('local', 'node' on node, or 'interleaved'), fill them, report
+ * each, then free them all.
+ */
+Datum
+numa_pg_client_alloc(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	char	   *kind = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	int			node = PG_GETARG_INT32(1);
+	int			size = PG_GETARG_INT32(2);
+	int			count = PG_GETARG_INT32(3);
+	void	  **blocks = palloc0(sizeof(void *) * Max(count, 1));
+
+	InitMaterializedSRF(fcinfo, 0);
+	for (int i = 0; i < count; i++)
+	{
+		Datum		values[5];
+		bool		nulls[5] = {0};
+
+		if (strcmp(kind, "local") == 0)
+			blocks[i] = numapg_alloc_local(size);
+		else if (strcmp(kind, "node") == 0)
+			blocks[i] = numapg_alloc_on_node(node, size);
+		else
+			blocks[i] = numapg_alloc_interleaved(size);
+		if (blocks[i] == NULL)
+			ereport(ERROR,
+					(errmsg("numa_pg returned NULL for block %d of %d bytes", i, size)));
+		memset(blocks[i], 0xA5, size);
+		values[0] = Int32GetDatum(i);
+		values[1] = Int32GetDatum(numapg_pool_node_of(blocks[i]));
+		values[2] = Int64GetDatum((int64) numapg_alloc_size(blocks[i]));
+		values[3] = Int32GetDatum(page_node(blocks[i]));
+		values[4] = BoolGetDatum(((uintptr_t) blocks[i] % (size > 512 ? 4096 : 16)) == 0);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	for (int i = 0; i < count; i++)
+		numapg_free(blocks[i]);
+	return (Datum) 0;
+}
+
+/*
+ * numa_pg_client_exhaust(node, size): allocate until numa_pg says no,
+ * free everything, and return how many blocks fitted.
+ */
+Datum
+numa_pg_client_exhaust(PG_FUNCTION_ARGS)
+{
+	int			node = PG_GETARG_INT32(0);
+	int			size = PG_GETARG_INT32(1);
+	List	   *blocks = NIL;
+	ListCell   *lc;
+	void	   *ptr;
+	int			n;
+
+	while ((ptr = numapg_alloc_on_node(node, size)) != NULL)
+		blocks = lappend(blocks, ptr);
+	n = list_length(blocks);
+	foreach(lc, blocks)
+		numapg_free(lfirst(lc));
+	PG_RETURN_INT32(n);
+}
+
+/* Free memory numa_pg did not hand out: must raise an ERROR. */
+Datum
+numa_pg_client_free_foreign(PG_FUNCTION_ARGS)
+{
+	numapg_free(palloc(64));
+	PG_RETURN_VOID();
+}
+
+/* Free a block twice: the second must raise an ERROR. */
+Datum
+numa_pg_client_double_free(PG_FUNCTION_ARGS)
+{
+	void	   *ptr = numapg_alloc_interleaved(100);
+
+	if (ptr == NULL)
+		ptr = numapg_alloc_local(100);
+	numapg_free(ptr);
+	numapg_free(ptr);
+	PG_RETURN_VOID();
+}
