@@ -309,9 +309,13 @@ place_slab(char *base, const SlabLayout *slab, bool can_bind,
 	else
 		policy = NUMAPG_POLICY_DEFAULT;
 
-	numapg_prefault(base, slab->size, REGION_ALIGN);
-
-	/* record the outcome in each region of the slab */
+	/*
+	 * Record the outcome in each region of the slab, and fault in the
+	 * workers' regions now, where the policy says, so that their pages exist
+	 * before the workers run.  The allocator's pools are left to fault in
+	 * when blocks are first used: the policy places them all the same, and
+	 * large pools then cost nothing at start.
+	 */
 	for (int r = 0; r < numapg_shared->nregions; r++)
 	{
 		NumaPgRegion *region = &numapg_shared->regions[r];
@@ -320,6 +324,8 @@ place_slab(char *base, const SlabLayout *slab, bool can_bind,
 			continue;
 		region->policy = err ? NUMAPG_POLICY_DEFAULT : policy;
 		region->bind_errno = err;
+		if (region->kind != NUMAPG_REGION_POOL && region->kind != NUMAPG_REGION_SHARED)
+			numapg_prefault(region->base, region->size, REGION_ALIGN);
 	}
 
 	if (can_bind && err == 0 && slab->node >= 0)
@@ -328,11 +334,12 @@ place_slab(char *base, const SlabLayout *slab, bool can_bind,
 
 		if (numapg_query_range(base, slab->size,
 							   numapg_page_size_of(base), counts) == 0 &&
-			counts->per_node[slab->node] < counts->pages)
+			counts->per_node[slab->node] < counts->pages - counts->not_present)
 			ereport(WARNING,
 					(errmsg("numa_pg: %lld of %lld pages meant for NUMA node %d are elsewhere",
-							(long long) (counts->pages - counts->per_node[slab->node]),
-							(long long) counts->pages, slab->node),
+							(long long) (counts->pages - counts->not_present -
+										 counts->per_node[slab->node]),
+							(long long) (counts->pages - counts->not_present), slab->node),
 					 errdetail("Node %d did not have enough free memory; the policy was %s.",
 							   slab->node, numapg_policy_name(policy))));
 		pfree(counts);

@@ -3,7 +3,7 @@
 -- checked from the kernel (move_pages on each block).
 \set ON_ERROR_STOP true
 BEGIN;
-SELECT plan(16);
+SELECT plan(19);
 
 CREATE EXTENSION numa_pg_client;
 CREATE TEMP TABLE memnodes AS SELECT node FROM numa_topology() WHERE has_memory AND memory_allowed;
@@ -14,9 +14,19 @@ SELECT is((SELECT count(*)::int FROM pools0 WHERE kind = 'node'), (SELECT count(
 SELECT is((SELECT count(*)::int FROM pools0 WHERE kind = 'interleaved' AND node IS NULL), 1,
           'and one interleaved pool');
 SELECT ok((SELECT bool_and(size > 0 AND free > 0 AND used = 0) FROM pools0), 'the pools are empty and usable');
-SELECT ok((SELECT bool_and(r.policy = 'interleave' AND r.pages_on_target = r.pages) FROM numa_regions() r
+SELECT ok((SELECT bool_and(r.policy = 'interleave' AND r.pages_elsewhere = 0) FROM numa_regions() r
            WHERE r.kind = 'shared'),
-          'the interleaved pool is bound with MPOL_INTERLEAVE and every page is placed');
+          'the interleaved pool is bound with MPOL_INTERLEAVE');
+
+-- pools are not prefaulted; asking where their pages are faults none in
+CREATE TEMP TABLE q1 AS SELECT name, pages, pages_not_faulted FROM numa_regions() WHERE kind IN ('pool', 'shared');
+CREATE TEMP TABLE q2 AS SELECT name, pages, pages_not_faulted FROM numa_regions() WHERE kind IN ('pool', 'shared');
+SELECT ok((SELECT bool_and(pages_not_faulted > pages / 2) FROM q1),
+          'most pages of an unused pool are not faulted in, and are reported so');
+SELECT results_eq('SELECT * FROM q2 ORDER BY name', 'SELECT * FROM q1 ORDER BY name',
+                  'querying the placement faulted no page in');
+SELECT ok((SELECT bool_and(r.pages_elsewhere = 0) FROM numa_regions() r WHERE r.kind = 'pool'),
+          'the pages of the pools that exist are on their node');
 
 -- on each node: blocks from that node's pool, pages on that node
 SELECT ok((SELECT bool_and(a.pool_node = m.node AND a.page_node = m.node AND a.aligned)

@@ -4,7 +4,7 @@
 -- own bookkeeping.  Runs unchanged in the multi-node guests.
 \set ON_ERROR_STOP true
 BEGIN;
-SELECT plan(17);
+SELECT plan(18);
 
 CREATE TEMP TABLE w AS SELECT * FROM numa_workers();
 CREATE TEMP TABLE r AS SELECT * FROM numa_regions();
@@ -47,7 +47,9 @@ SELECT ok((SELECT bool_and(target_node = producer_node) FROM r JOIN topo t ON t.
            WHERE kind = 'queue' AND t.has_memory),
           'queues target their producers'' node');
 SELECT ok((SELECT bool_and(pages = size / page_size AND pages > 0) FROM r), 'page counts match sizes');
-SELECT is((SELECT sum(pages_on_target) FROM r), (SELECT sum(pages) FROM r),
+SELECT ok((SELECT bool_and(pages_not_faulted = 0) FROM r WHERE kind IN ('state_store', 'wal_staging', 'queue')),
+          'the workers'' regions were faulted in at start');
+SELECT is((SELECT sum(pages_on_target) FROM r), (SELECT sum(pages - pages_not_faulted) FROM r),
           'the kernel has every page of every region on its target node');
 SELECT ok((SELECT bool_and(bind_error IS NULL AND query_error IS NULL AND policy IN ('preferred', 'bind', 'interleave')) FROM r),
           'every region was bound and queried without error');
