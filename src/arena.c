@@ -47,7 +47,9 @@
  * head: partly used slabs fill up before the empty one is touched.  A
  * slab that empties while its class already has an empty slab goes back
  * to the free runs; the one kept is reset (bump back to the first chunk),
- * which also recovers chunks cut off by a damaged list.
+ * which also recovers chunks cut off by a damaged list.  The kept slabs
+ * are at the tails of their lists; a request for pages that finds no free
+ * run long enough returns them all (release_empty_slabs) and tries again.
  *
  * IDENTIFICATION
  *	  src/arena.c
@@ -654,7 +656,8 @@ numapg_arena_required_bytes(size_t npages, size_t page_size)
 		npages == 0 || (uint64_t) npages > ARENA_MAX_PAGES)
 		return 0;
 	per_page = (uint64_t) page_size + NUMAPG_ARENA_PAGE_DESC_BYTES;
-	if ((uint64_t) npages > (UINT64_MAX - NUMAPG_ARENA_HEADER_BYTES - page_size) / per_page)
+	if ((uint64_t) npages >
+		(UINT64_MAX - NUMAPG_ARENA_HEADER_BYTES - page_size) / per_page)
 		return 0;
 	total = NUMAPG_ARENA_HEADER_BYTES + (uint64_t) npages * per_page +
 		page_size - 1;

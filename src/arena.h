@@ -46,6 +46,11 @@
  * the first run long enough in n's list, or else the head of the next
  * non-empty list (a good fit), and leaves the remainder free.
  *
+ * numapg_arena_init() writes the header and the descriptors only; a page
+ * is first written by the caller, or when it becomes a slab (its bitmap,
+ * up to page_size / 128 bytes, is zeroed).  Bind the region before
+ * allocating from it.
+ *
  * This module is pure C: it includes no PostgreSQL header.
  *
  * IDENTIFICATION
@@ -96,8 +101,9 @@ typedef struct NumaPgArenaStats
 	uint64_t	page_size;
 	uint64_t	free_page_bytes;	/* pages in free runs */
 	uint64_t	slab_bytes;		/* pages held by slabs */
-	uint64_t	largest_free_bytes; /* longest free run: the largest
-									 * allocation of pages that succeeds */
+	uint64_t	largest_free_bytes; /* longest free run (kept empty slabs,
+									 * which a request would take back, not
+									 * counted) */
 	uint64_t	bad_frees;		/* frees refused (foreign, interior, double) */
 	uint64_t	damaged_free_lists; /* slab free lists found overwritten
 									 * (by a write after free) and cut */

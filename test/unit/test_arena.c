@@ -116,18 +116,27 @@ test_init(void)
 	ok(!numapg_arena_init(NULL, big, 4096), "init refuses a NULL region");
 	ok(!numapg_arena_init(mem, big, 0), "init refuses page size 0");
 	ok(!numapg_arena_init(mem, big, 2048), "init refuses page size 2048 (< 4096)");
-	ok(!numapg_arena_init(mem, big, 3000), "init refuses page size 3000 (not a power of two)");
-	ok(!numapg_arena_init(mem, big, 12288), "init refuses page size 12288 (not a power of two)");
-	ok(!numapg_arena_init(mem, big, (size_t) 1 << 31), "init refuses page size 2 GB (> 1 GB)");
-	ok(!numapg_arena_init(mem + 1, big - 1, 4096), "init refuses a region that is not 8-byte aligned");
-	ok(!numapg_arena_init(mem, 100, 4096), "init refuses a region smaller than the header");
-	ok(!numapg_arena_init(mem, 4096, 4096), "init refuses a region of one page (no room for header and page)");
-	ok(!numapg_arena_init(mem, 8191, 4096), "init refuses a region one byte short of header + page");
+	ok(!numapg_arena_init(mem, big, 3000),
+	   "init refuses page size 3000 (not a power of two)");
+	ok(!numapg_arena_init(mem, big, 12288),
+	   "init refuses page size 12288 (not a power of two)");
+	ok(!numapg_arena_init(mem, big, (size_t) 1 << 31),
+	   "init refuses page size 2 GB (> 1 GB)");
+	ok(!numapg_arena_init(mem + 1, big - 1, 4096),
+	   "init refuses a region that is not 8-byte aligned");
+	ok(!numapg_arena_init(mem, 100, 4096),
+	   "init refuses a region smaller than the header");
+	ok(!numapg_arena_init(mem, 4096, 4096),
+	   "init refuses a region of one page (no room for header and page)");
+	ok(!numapg_arena_init(mem, 8191, 4096),
+	   "init refuses a region one byte short of header + page");
 
 	/* nothing was written: an arena was never set up */
 	memset(mem, 0, big);
-	ok(numapg_arena_alloc(a, 16) == NULL, "alloc on an uninitialised region returns NULL");
-	ok(!numapg_arena_free(a, mem + 8192), "free on an uninitialised region returns false");
+	ok(numapg_arena_alloc(a, 16) == NULL,
+	   "alloc on an uninitialised region returns NULL");
+	ok(!numapg_arena_free(a, mem + 8192),
+	   "free on an uninitialised region returns false");
 	s = stats_of(a);
 	is_int(s.usable_bytes, 0, "stats of an uninitialised region are zero");
 	ok(!numapg_arena_check(a, NULL, 0), "check refuses an uninitialised region");
@@ -143,8 +152,10 @@ test_init(void)
 	ok(first >= NUMAPG_ARENA_HEADER_BYTES +
 	   numapg_arena_page_count(a) * NUMAPG_ARENA_PAGE_DESC_BYTES,
 	   "first page lies after the header and descriptors");
-	ok(first + numapg_arena_page_count(a) * 4096 <= big, "last page lies inside the region");
-	is_int(numapg_arena_page_count(a), 253, "1 MB holds 253 pages of 4 kB (8 kB of header and descriptors, 4 kB gap)");
+	ok(first + numapg_arena_page_count(a) * 4096 <= big,
+	   "last page lies inside the region");
+	is_int(numapg_arena_page_count(a), 253,
+		   "1 MB holds 253 pages of 4 kB (8 kB of header and descriptors, 4 kB gap)");
 	is_int(s.region_bytes, big, "stats: region_bytes");
 	is_int(s.usable_bytes, 253 * 4096, "stats: usable_bytes");
 	is_int(s.used_bytes, 0, "stats: nothing used");
@@ -155,14 +166,18 @@ test_init(void)
 
 	/* the sizing helper */
 	is_int(numapg_arena_required_bytes(0, 4096), 0, "required_bytes refuses 0 pages");
-	is_int(numapg_arena_required_bytes(1, 5000), 0, "required_bytes refuses a bad page size");
-	is_int(numapg_arena_required_bytes(SIZE_MAX / 2, 4096), 0, "required_bytes refuses too many pages");
+	is_int(numapg_arena_required_bytes(1, 5000), 0,
+		   "required_bytes refuses a bad page size");
+	is_int(numapg_arena_required_bytes(SIZE_MAX / 2, 4096), 0,
+		   "required_bytes refuses too many pages");
 	need = numapg_arena_required_bytes(10, 4096);
 	for (size_t shift = 0; shift < 4096; shift += 8)
 	{
-		if (!numapg_arena_init(mem + shift, need, 4096) ||
-			numapg_arena_page_count((NumaPgArena *) (mem + shift)) < 10 ||
-			((uintptr_t) mem + shift + numapg_arena_first_page_offset((NumaPgArena *) (mem + shift))) % 4096 != 0)
+		NumaPgArena *at = (NumaPgArena *) (mem + shift);
+
+		if (!numapg_arena_init(at, need, 4096) ||
+			numapg_arena_page_count(at) < 10 ||
+			((uintptr_t) at + numapg_arena_first_page_offset(at)) % 4096 != 0)
 			all_fit = false;
 	}
 	ok(all_fit, "required_bytes(10) holds 10 page-aligned pages at every 8-byte start");
@@ -198,7 +213,8 @@ test_sizes(void)
 	is_int(s.large_allocs, 0, "no large allocation yet");
 
 	p = numapg_arena_alloc(a, 513);
-	ok(p != NULL && (uintptr_t) p % 4096 == 0, "513 bytes (> page/8) is a page-aligned large allocation");
+	ok(p != NULL && (uintptr_t) p % 4096 == 0,
+	   "513 bytes (> page/8) is a page-aligned large allocation");
 	is_int(numapg_arena_alloc_size(a, p), 4096, "  of one page");
 	p = numapg_arena_alloc(a, 4097);
 	ok(p != NULL && (uintptr_t) p % 4096 == 0, "4097 bytes is page-aligned");
@@ -229,9 +245,11 @@ test_exhaustion(void)
 
 	while (got < 64 && (pages[got] = numapg_arena_alloc(a, 4096)) != NULL)
 		got++;
-	is_int(got, npages, "one-page allocations succeed until every page is taken (%zu)", npages);
+	is_int(got, npages,
+		   "one-page allocations succeed until every page is taken (%zu)", npages);
 	is_int(stats_of(a).failed_allocs, 1, "the refused one is counted");
-	ok(numapg_arena_alloc(a, 16) == NULL, "a small allocation fails too (no page for a slab)");
+	ok(numapg_arena_alloc(a, 16) == NULL,
+	   "a small allocation fails too (no page for a slab)");
 	ok(numapg_arena_alloc(a, SIZE_MAX) == NULL, "SIZE_MAX fails");
 	ok(numapg_arena_alloc(a, SIZE_MAX / 2 + 1) == NULL, "SIZE_MAX / 2 + 1 fails");
 	s = stats_of(a);
@@ -252,8 +270,10 @@ test_exhaustion(void)
 	/* a request larger than the arena */
 	a = new_arena(64 * KB, 4096);
 	s = stats_of(a);
-	ok(numapg_arena_alloc(a, s.usable_bytes + 1) == NULL, "usable_bytes + 1 fails on a fresh arena");
-	ok(numapg_arena_alloc(a, s.usable_bytes) != NULL, "usable_bytes succeeds on a fresh arena");
+	ok(numapg_arena_alloc(a, s.usable_bytes + 1) == NULL,
+	   "usable_bytes + 1 fails on a fresh arena");
+	ok(numapg_arena_alloc(a, s.usable_bytes) != NULL,
+	   "usable_bytes succeeds on a fresh arena");
 	free(a);
 }
 
@@ -278,18 +298,28 @@ test_bad_frees(void)
 	ok(!numapg_arena_free(a, heap), "free of a malloc()ed pointer is refused");
 	ok(!numapg_arena_free(a, other), "free of another arena's chunk is refused");
 	ok(!numapg_arena_free(a, (char *) a), "free of the header is refused");
-	ok(!numapg_arena_free(a, (char *) a + NUMAPG_ARENA_HEADER_BYTES), "free of a descriptor is refused");
-	ok(!numapg_arena_free(a, (char *) a + 256 * KB), "free of the region's end is refused");
+	ok(!numapg_arena_free(a, (char *) a + NUMAPG_ARENA_HEADER_BYTES),
+	   "free of a descriptor is refused");
+	ok(!numapg_arena_free(a, (char *) a + 256 * KB),
+	   "free of the region's end is refused");
 	ok(!numapg_arena_free(a, small + 1), "free of a chunk + 1 is refused");
-	ok(!numapg_arena_free(a, small + 16), "free of a chunk + 16 (16-aligned interior) is refused");
-	ok(!numapg_arena_free(a, small2 + 64), "free of a chunk never handed out is refused");
-	ok(!numapg_arena_free(a, large + 16), "free inside the first page of a large run is refused");
-	ok(!numapg_arena_free(a, large + 4096), "free of a large run's second page is refused");
-	ok(!numapg_arena_free(a, large + 2 * 4096), "free of a large run's last page is refused");
-	ok(!numapg_arena_free(a, large + 3 * 4096), "free of a never-allocated page is refused");
+	ok(!numapg_arena_free(a, small + 16),
+	   "free of a chunk + 16 (16-aligned interior) is refused");
+	ok(!numapg_arena_free(a, small2 + 64),
+	   "free of a chunk never handed out is refused");
+	ok(!numapg_arena_free(a, large + 16),
+	   "free inside the first page of a large run is refused");
+	ok(!numapg_arena_free(a, large + 4096),
+	   "free of a large run's second page is refused");
+	ok(!numapg_arena_free(a, large + 2 * 4096),
+	   "free of a large run's last page is refused");
+	ok(!numapg_arena_free(a, large + 3 * 4096),
+	   "free of a never-allocated page is refused");
 	ok(!numapg_arena_free(NULL, small), "free on a NULL arena is refused");
-	is_int(numapg_arena_alloc_size(a, small + 16), 0, "alloc_size of an interior pointer is 0");
-	is_int(numapg_arena_alloc_size(a, large + 4096), 0, "alloc_size inside a large run is 0");
+	is_int(numapg_arena_alloc_size(a, small + 16), 0,
+		   "alloc_size of an interior pointer is 0");
+	is_int(numapg_arena_alloc_size(a, large + 4096), 0,
+		   "alloc_size inside a large run is 0");
 	is_int(numapg_arena_alloc_size(a, heap), 0, "alloc_size of a foreign pointer is 0");
 	after = stats_of(a);
 	ok(after.used_bytes == before.used_bytes && after.frees == before.frees,
@@ -309,7 +339,8 @@ test_bad_frees(void)
 	ok(numapg_arena_contains(a, small), "contains: a chunk");
 	ok(numapg_arena_contains(a, large + 4096 + 5), "contains: inside a freed page");
 	ok(!numapg_arena_contains(a, a), "contains: not the header");
-	ok(!numapg_arena_contains(a, (char *) a + 256 * KB), "contains: not the region's end");
+	ok(!numapg_arena_contains(a, (char *) a + 256 * KB),
+	   "contains: not the region's end");
 	ok(!numapg_arena_contains(a, other), "contains: not another arena's chunk");
 	ok(!numapg_arena_contains(a, NULL), "contains: not NULL");
 	free(heap);
@@ -359,7 +390,9 @@ test_coalescing(void)
 			break;
 		rounds_ok++;
 	}
-	is_int(rounds_ok, 20, "20 rounds: fill with runs, free in random order, then one allocation of everything");
+	is_int(rounds_ok, 20,
+		   "20 rounds: fill with runs, free in random order, "
+		   "then one allocation of everything");
 	check_ok(a, "after coalescing");
 
 	/* free every other run, then the rest */
@@ -368,11 +401,13 @@ test_coalescing(void)
 		runs[n++] = p;
 	for (size_t i = 0; i < n; i += 2)
 		numapg_arena_free(a, runs[i]);
-	ok(stats_of(a).largest_free_bytes == 2 * 4096, "with every other run freed, the longest free run is 2 pages");
+	ok(stats_of(a).largest_free_bytes == 2 * 4096,
+	   "with every other run freed, the longest free run is 2 pages");
 	ok(numapg_arena_alloc(a, 3 * 4096) == NULL, "  and 3 pages cannot be had");
 	for (size_t i = 1; i < n; i += 2)
 		numapg_arena_free(a, runs[i]);
-	is_int(stats_of(a).largest_free_bytes, s.usable_bytes, "freeing the rest merges everything");
+	is_int(stats_of(a).largest_free_bytes, s.usable_bytes,
+		   "freeing the rest merges everything");
 	check_ok(a, "after alternate frees");
 	free(a);
 }
@@ -390,8 +425,10 @@ test_slabs(void)
 	/* class 16: 256 chunks a page, the first 2 hold the bitmap */
 	for (int i = 0; i < 3 * 254; i++)
 		chunks[i] = numapg_arena_alloc(a, 16);
-	is_int((uintptr_t) chunks[0] % 4096, 32, "a 16-byte slab starts after its 32-byte bitmap");
-	is_int(stats_of(a).slab_bytes, 3 * 4096, "3 * 254 chunks of 16 bytes fill 3 slab pages");
+	is_int((uintptr_t) chunks[0] % 4096, 32,
+		   "a 16-byte slab starts after its 32-byte bitmap");
+	is_int(stats_of(a).slab_bytes, 3 * 4096,
+		   "3 * 254 chunks of 16 bytes fill 3 slab pages");
 	for (int i = 0; i < 3 * 254; i++)
 		if ((uintptr_t) chunks[i] / 4096 != (uintptr_t) chunks[i / 254 * 254] / 4096)
 			same_page = false;
@@ -401,14 +438,17 @@ test_slabs(void)
 	numapg_arena_free(a, chunks[7]);
 	for (int i = 254; i < 2 * 254; i++)
 		numapg_arena_free(a, chunks[i]);
-	is_int(stats_of(a).slab_bytes, 3 * 4096, "an emptied slab is kept while it is its class's only empty one");
+	is_int(stats_of(a).slab_bytes, 3 * 4096,
+		   "an emptied slab is kept while it is its class's only empty one");
 	again = numapg_arena_alloc(a, 16);
-	ok(again == chunks[7], "allocation takes from a partly used slab before the empty one");
+	ok(again == chunks[7],
+	   "allocation takes from a partly used slab before the empty one");
 	for (int i = 0; i < 254; i++)
 		if (i != 7)
 			numapg_arena_free(a, chunks[i]);
 	numapg_arena_free(a, again);
-	is_int(stats_of(a).slab_bytes, 2 * 4096, "a second empty slab of the class goes back to the free pages");
+	is_int(stats_of(a).slab_bytes, 2 * 4096,
+		   "a second empty slab of the class goes back to the free pages");
 	for (int i = 2 * 254; i < 3 * 254; i++)
 		numapg_arena_free(a, chunks[i]);
 	is_int(stats_of(a).slab_bytes, 1 * 4096, "one empty slab is left at the end");
@@ -418,12 +458,14 @@ test_slabs(void)
 	numapg_arena_free(a, again);
 	is_int(numapg_arena_trim(a), 4096, "trim returns the kept empty slab");
 	is_int(stats_of(a).slab_bytes, 0, "  and no slab is left");
-	is_int(stats_of(a).largest_free_bytes, stats_of(a).usable_bytes, "  and the pages are merged again");
+	is_int(stats_of(a).largest_free_bytes, stats_of(a).usable_bytes,
+		   "  and the pages are merged again");
 
 	/* class 512: 8 chunks, bitmap in the descriptor */
 	for (int i = 0; i < 8; i++)
 		big[i] = numapg_arena_alloc(a, 512);
-	is_int((uintptr_t) big[0] % 4096, 0, "a 512-byte slab starts at its page start (bitmap in the descriptor)");
+	is_int((uintptr_t) big[0] % 4096, 0,
+		   "a 512-byte slab starts at its page start (bitmap in the descriptor)");
 	ok(big[7] == big[0] + 7 * 512, "8 chunks of 512 fill one page");
 	is_int(stats_of(a).slab_bytes, 4096, "  and only one");
 	is_int(stats_of(a).free_bytes + stats_of(a).used_bytes, stats_of(a).usable_bytes,
@@ -493,8 +535,11 @@ pattern(uint8_t seed, size_t i)
 static bool
 pattern_pass(const Live *l, bool verify)
 {
-	size_t		step = l->charge <= 64 * KB ? 16 : ((l->charge / 1024 + 15) & ~(size_t) 15);
+	size_t		step = 16;
 	uint64_t   *words = (uint64_t *) l->p;
+
+	if (l->charge > 64 * KB)
+		step = (l->charge / 1024 + 15) & ~(size_t) 15;
 
 	for (size_t blk = 0; blk < l->charge + step; blk += step)
 	{
@@ -519,7 +564,8 @@ random_size(size_t page_size)
 		return 1 + rng_below(3 * page_size);
 	else
 	{
-		size_t		limit = (size_t) 2 << rng_below((size_t) __builtin_ctzll(page_size / 8));
+		size_t		bits = (size_t) __builtin_ctzll(page_size / 8);
+		size_t		limit = (size_t) 2 << rng_below(bits);
 
 		if (limit > page_size / 8)
 			limit = page_size / 8;
@@ -594,11 +640,13 @@ test_random(size_t page_size, size_t region_bytes, int ops, size_t nslots,
 				if (size > page_size / 8)
 					used_pages += charge;
 				if ((uintptr_t) p % align != 0)
-					PROBLEM("op %d: %zu bytes at %p, not %zu-aligned", op, size, (void *) p, align);
+					PROBLEM("op %d: %zu bytes at %p, not %zu-aligned", op, size,
+							(void *) p, align);
 				if (numapg_arena_alloc_size(a, p) != charge)
-					PROBLEM("op %d: %zu bytes got alloc_size %zu, expected %zu", op, size,
-							numapg_arena_alloc_size(a, p), charge);
-				if (!numapg_arena_contains(a, p) || !numapg_arena_contains(a, p + charge - 1))
+					PROBLEM("op %d: %zu bytes got alloc_size %zu, expected %zu",
+							op, size, numapg_arena_alloc_size(a, p), charge);
+				if (!numapg_arena_contains(a, p) ||
+					!numapg_arena_contains(a, p + charge - 1))
 					PROBLEM("op %d: allocation outside the arena's pages", op);
 				for (size_t j = 0; j < nslots; j++)
 					if (live[j].p != NULL && p < live[j].p + live[j].charge &&
@@ -618,8 +666,10 @@ test_random(size_t page_size, size_t region_bytes, int ops, size_t nslots,
 						(void *) l->p, l->charge);
 			if (l->charge > 16 && rng_below(16) == 0)
 			{
+				char	   *inside = l->p + 16 * (1 + rng_below(l->charge / 16 - 1));
+
 				nbad++;
-				if (numapg_arena_free(a, l->p + 16 * (1 + rng_below(l->charge / 16 - 1))))
+				if (numapg_arena_free(a, inside))
 					PROBLEM("op %d: an interior pointer was freed", op);
 			}
 			if (!numapg_arena_free(a, l->p))
@@ -643,9 +693,9 @@ test_random(size_t page_size, size_t region_bytes, int ops, size_t nslots,
 			s.small_allocs != nsmall || s.large_allocs != nallocs - nsmall ||
 			s.free_page_bytes + s.slab_bytes + used_pages != s.usable_bytes ||
 			s.free_bytes > s.usable_bytes - s.used_bytes)
-			PROBLEM("op %d: counters disagree with the model: used %llu/%llu, "
-					"allocs %llu/%llu, frees %llu/%llu, failed %llu/%llu, bad frees %llu/%llu, "
-					"small %llu/%llu", op,
+			PROBLEM("op %d: counters disagree with the model: "
+					"used %llu/%llu, allocs %llu/%llu, frees %llu/%llu, "
+					"failed %llu/%llu, bad frees %llu/%llu, small %llu/%llu", op,
 					(unsigned long long) s.used_bytes, (unsigned long long) used,
 					(unsigned long long) s.allocs, (unsigned long long) nallocs,
 					(unsigned long long) s.frees, (unsigned long long) nfrees,
@@ -660,14 +710,17 @@ test_random(size_t page_size, size_t region_bytes, int ops, size_t nslots,
 	}
 
 	s = stats_of(a);
-	is_int(bad_results, 0, "random (%zu kB pages): %d operations agree with the model", page_size / KB, ops);
+	is_int(bad_results, 0,
+		   "random (%zu kB pages): %d operations agree with the model",
+		   page_size / KB, ops);
 	if (bad_results)
 		printf("#   first problem: %s\n", first_problem);
 	ok(nfailed > 0 && nsmall > 0 && nallocs - nsmall > 0,
 	   "  the run had small (%llu), large (%llu) and refused (%llu) allocations",
 	   (unsigned long long) nsmall, (unsigned long long) (nallocs - nsmall),
 	   (unsigned long long) nfailed);
-	is_int(checks_failed, 0, "  the arena stayed consistent (checked every %d operations)", check_every);
+	is_int(checks_failed, 0,
+		   "  the arena stayed consistent (checked every %d operations)", check_every);
 
 	bad_results = 0;
 	for (size_t j = 0; j < nslots; j++)
@@ -681,7 +734,8 @@ test_random(size_t page_size, size_t region_bytes, int ops, size_t nslots,
 	is_int(bad_results, 0, "  the survivors are intact and free");
 	is_int(s.used_bytes, 0, "  nothing is used at the end");
 	ok(s.slab_bytes <= (uint64_t) (__builtin_ctzll(page_size) - 6) * page_size,
-	   "  at most one empty slab per class is kept (%llu kB)", (unsigned long long) (s.slab_bytes / KB));
+	   "  at most one empty slab per class is kept (%llu kB)",
+	   (unsigned long long) (s.slab_bytes / KB));
 	all = numapg_arena_alloc(a, s.usable_bytes);
 	ok(all != NULL, "  one allocation of all the usable bytes succeeds");
 	ok(numapg_arena_free(a, all), "  and is freed");
@@ -704,18 +758,25 @@ test_huge_pages(void)
 	char	   *p2 = numapg_arena_alloc(a, 5 * MB);
 
 	ok(a != NULL, "64 MB with 2 MB pages");
-	is_int(numapg_arena_first_page_offset(a), page, "the pages start at the second 2 MB boundary");
+	is_int(numapg_arena_first_page_offset(a), page,
+		   "the pages start at the second 2 MB boundary");
 	is_int(numapg_arena_page_count(a), 31, "31 pages of 2 MB");
 	is_int(s.usable_bytes, 31 * page, "usable bytes");
-	is_int((uintptr_t) p16 % page, 16 * KB, "a 16-byte slab of a 2 MB page starts after a 16 kB bitmap");
-	is_int(numapg_arena_alloc_size(a, p256k), 256 * KB, "256 kB (page/8) is the largest class");
-	is_int((uintptr_t) p256k % page, 0, "  its slab keeps the bitmap in the descriptor");
-	ok(p1 != NULL && (uintptr_t) p1 % page == 0, "256 kB + 1 is a page-aligned page run");
+	is_int((uintptr_t) p16 % page, 16 * KB,
+		   "a 16-byte slab of a 2 MB page starts after a 16 kB bitmap");
+	is_int(numapg_arena_alloc_size(a, p256k), 256 * KB,
+		   "256 kB (page/8) is the largest class");
+	is_int((uintptr_t) p256k % page, 0,
+		   "  its slab keeps the bitmap in the descriptor");
+	ok(p1 != NULL && (uintptr_t) p1 % page == 0,
+	   "256 kB + 1 is a page-aligned page run");
 	is_int(numapg_arena_alloc_size(a, p1), page, "  of one page");
 	is_int(numapg_arena_alloc_size(a, p2), 3 * page, "5 MB takes 3 pages");
 	s = stats_of(a);
-	is_int(s.used_bytes, 16 + 256 * KB + 4 * page, "used bytes count classes and pages");
-	is_int(s.usable_bytes - s.used_bytes - s.free_bytes, 16 * KB, "the only overhead in the pages is the 16 kB bitmap");
+	is_int(s.used_bytes, 16 + 256 * KB + 4 * page,
+		   "used bytes count classes and pages");
+	is_int(s.usable_bytes - s.used_bytes - s.free_bytes, 16 * KB,
+		   "the only overhead in the pages is the 16 kB bitmap");
 	check_ok(a, "with 2 MB pages");
 	free(a);
 }
