@@ -6,6 +6,7 @@ OBJS = \
 	numa_pg.o \
 	src/allocator.o \
 	src/arena.o \
+	src/errbuf.o \
 	src/guc.o \
 	src/nodemask.o \
 	src/numa_support.o \
@@ -58,22 +59,22 @@ UNIT_TESTS = test/unit/bin/test_nodemask test/unit/bin/test_topology \
 	test/unit/bin/test_spsc_stress test/unit/bin/test_spsc_tsan \
 	test/unit/bin/test_arena
 
-test/unit/bin/test_nodemask: test/unit/test_nodemask.c src/nodemask.c src/nodemask.h test/unit/tap.h
+test/unit/bin/test_nodemask: test/unit/test_nodemask.c src/nodemask.c src/errbuf.c src/nodemask.h test/unit/tap.h
 	@mkdir -p $(@D)
-	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_nodemask.c src/nodemask.c
+	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_nodemask.c src/nodemask.c src/errbuf.c
 
-test/unit/bin/test_topology: test/unit/test_topology.c src/topology.c src/topology.h src/nodemask.c test/unit/tap.h
+test/unit/bin/test_topology: test/unit/test_topology.c src/topology.c src/topology.h src/nodemask.c src/errbuf.c test/unit/tap.h
 	@mkdir -p $(@D)
-	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_topology.c src/topology.c src/nodemask.c
+	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_topology.c src/topology.c src/nodemask.c src/errbuf.c
 
 # Runs a command with the NUMA system calls refused, as in a container.
 test/tools/bin/numa_syscalls_fail: test/tools/numa_syscalls_fail.c
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -o $@ $<
 
-test/unit/bin/test_worker_plan: test/unit/test_worker_plan.c src/worker_plan.c src/worker_plan.h src/topology.c src/nodemask.c test/unit/tap.h
+test/unit/bin/test_worker_plan: test/unit/test_worker_plan.c src/worker_plan.c src/worker_plan.h src/topology.c src/nodemask.c src/errbuf.c test/unit/tap.h
 	@mkdir -p $(@D)
-	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_worker_plan.c src/worker_plan.c src/topology.c src/nodemask.c
+	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_worker_plan.c src/worker_plan.c src/topology.c src/nodemask.c src/errbuf.c
 
 test/unit/bin/test_state_store: test/unit/test_state_store.c src/state_store.c src/state_store.h test/unit/tap.h
 	@mkdir -p $(@D)
@@ -99,9 +100,9 @@ test/unit/bin/test_spsc_tsan: test/unit/stress_spsc.c src/spsc.c src/spsc.h
 		-DSTRESS_DEFAULT_MESSAGES=200000 -DSTRESS_DEFAULT_MODE='"threads"' \
 		-o $@ test/unit/stress_spsc.c src/spsc.c
 
-test/unit/bin/test_arena: test/unit/test_arena.c src/arena.c src/arena.h test/unit/tap.h
+test/unit/bin/test_arena: test/unit/test_arena.c src/arena.c src/arena.h src/errbuf.c test/unit/tap.h
 	@mkdir -p $(@D)
-	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_arena.c src/arena.c
+	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_arena.c src/arena.c src/errbuf.c
 
 # Benchmarks of the pure modules (not run by the tests: they only print).
 test/unit/bin/bench_state_store: test/unit/bench_state_store.c src/state_store.c src/state_store.h

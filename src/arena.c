@@ -58,9 +58,10 @@
  */
 #include "arena.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "errbuf.h"
 
 #define ARENA_MAGIC			0x4e504152	/* "NPAR" */
 #define ARENA_VERSION		1
@@ -896,24 +897,6 @@ numapg_arena_page_count(const NumaPgArena *arena)
 	return arena_ok(arena) ? arena->npages : 0;
 }
 
-/* Format a consistency error into errbuf (if given) and return false. */
-static bool check_error(char *errbuf, size_t errlen, const char *fmt,...)
-			__attribute__((format(printf, 3, 4)));
-
-static bool
-check_error(char *errbuf, size_t errlen, const char *fmt,...)
-{
-	va_list		ap;
-
-	if (errbuf && errlen > 0)
-	{
-		va_start(ap, fmt);
-		vsnprintf(errbuf, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return false;
-}
-
 /* Check one slab page; add its figures to the totals. */
 static bool
 check_slab(const NumaPgArena *a, uint32_t p, uint64_t *used, uint64_t *meta,
@@ -928,11 +911,11 @@ check_slab(const NumaPgArena *a, uint32_t p, uint64_t *used, uint64_t *meta,
 	uint32_t	steps = 0;
 
 	if (k >= a->nclasses)
-		return check_error(errbuf, errlen, "slab page %u has class %u", p, k);
+		return numapg_errorf(errbuf, errlen, "slab page %u has class %u", p, k);
 	n = slab_chunks(a, k);
 	first = slab_first_chunk(a, k);
 	if (d->bump < first || d->bump > n)
-		return check_error(errbuf, errlen, "slab page %u has bump %u outside %u..%u",
+		return numapg_errorf(errbuf, errlen, "slab page %u has bump %u outside %u..%u",
 						   p, d->bump, first, n);
 	bits = slab_bits(a, p, d);
 	for (uint32_t i = 0; i < n; i++)
@@ -940,13 +923,13 @@ check_slab(const NumaPgArena *a, uint32_t p, uint64_t *used, uint64_t *meta,
 		if (!bit_test(bits, i))
 			continue;
 		if (i < first || i >= d->bump)
-			return check_error(errbuf, errlen,
+			return numapg_errorf(errbuf, errlen,
 							   "slab page %u has chunk %u live outside %u..%u",
 							   p, i, first, d->bump);
 		live++;
 	}
 	if (live != d->count)
-		return check_error(errbuf, errlen,
+		return numapg_errorf(errbuf, errlen,
 						   "slab page %u counts %u live chunks, its bitmap %u",
 						   p, d->count, live);
 	for (uint32_t link = d->free_head; link != 0; steps++)
@@ -954,11 +937,11 @@ check_slab(const NumaPgArena *a, uint32_t p, uint64_t *used, uint64_t *meta,
 		uint32_t	i = link - 1;
 
 		if (steps >= d->bump - first - live)
-			return check_error(errbuf, errlen,
+			return numapg_errorf(errbuf, errlen,
 							   "slab page %u: free list longer than its free chunks",
 							   p);
 		if (i < first || i >= d->bump || bit_test(bits, i))
-			return check_error(errbuf, errlen,
+			return numapg_errorf(errbuf, errlen,
 							   "slab page %u: free list holds chunk %u, not free",
 							   p, i);
 		memcpy(&link, page_addr(a, p) + ((uint64_t) i << (k + 4)), sizeof(link));
@@ -995,7 +978,7 @@ numapg_arena_check(const NumaPgArena *arena, char *errbuf, size_t errlen)
 	bool		prev_free = false;
 
 	if (!arena_ok(a))
-		return check_error(errbuf, errlen, "not an initialised arena");
+		return numapg_errorf(errbuf, errlen, "not an initialised arena");
 
 	for (uint32_t p = 0; p < a->npages;)
 	{
@@ -1008,18 +991,18 @@ numapg_arena_check(const NumaPgArena *arena, char *errbuf, size_t errlen)
 			case PAGE_LARGE:
 				len = d->count;
 				if (len == 0 || len > a->npages - p)
-					return check_error(errbuf, errlen,
+					return numapg_errorf(errbuf, errlen,
 									   "run at page %u has length %u", p, len);
 				if (len > 1 &&
 					(page_desc(a, p + len - 1)->kind !=
 					 (d->kind == PAGE_FREE ? PAGE_FREE : PAGE_CONT) ||
 					 page_desc(a, p + len - 1)->count != len))
-					return check_error(errbuf, errlen,
+					return numapg_errorf(errbuf, errlen,
 									   "run at page %u has a bad tail", p);
 				if (d->kind == PAGE_FREE)
 				{
 					if (prev_free)
-						return check_error(errbuf, errlen,
+						return numapg_errorf(errbuf, errlen,
 										   "free run at page %u follows a free run", p);
 					free_pages += len;
 					free_runs++;
@@ -1034,7 +1017,7 @@ numapg_arena_check(const NumaPgArena *arena, char *errbuf, size_t errlen)
 				slab_pages++;
 				break;
 			default:
-				return check_error(errbuf, errlen,
+				return numapg_errorf(errbuf, errlen,
 								   "page %u should head a run but has kind %u",
 								   p, d->kind);
 		}
@@ -1047,25 +1030,25 @@ numapg_arena_check(const NumaPgArena *arena, char *errbuf, size_t errlen)
 		uint32_t	prev = NO_PAGE;
 
 		if (((a->bin_mask >> b) & 1) != (a->bin_head[b] != NO_PAGE))
-			return check_error(errbuf, errlen, "bin_mask disagrees on list %u", b);
+			return numapg_errorf(errbuf, errlen, "bin_mask disagrees on list %u", b);
 		for (uint32_t q = a->bin_head[b]; q != NO_PAGE; q = page_desc(a, q)->next)
 		{
 			NumaPgArenaPage *d;
 
 			if (q >= a->npages || ++listed_runs > free_runs)
-				return check_error(errbuf, errlen,
+				return numapg_errorf(errbuf, errlen,
 								   "free-run list %u is broken or too long", b);
 			d = page_desc(a, q);
 			if (d->kind != PAGE_FREE || floor_log2(d->count) != b ||
 				d->prev != prev)
-				return check_error(errbuf, errlen,
+				return numapg_errorf(errbuf, errlen,
 								   "free-run list %u holds a bad entry at page %u",
 								   b, q);
 			prev = q;
 		}
 	}
 	if (listed_runs != free_runs)
-		return check_error(errbuf, errlen, "%u free runs, %u listed",
+		return numapg_errorf(errbuf, errlen, "%u free runs, %u listed",
 						   free_runs, listed_runs);
 
 	for (uint32_t k = 0; k < ARENA_MAX_CLASSES; k++)
@@ -1078,28 +1061,28 @@ numapg_arena_check(const NumaPgArena *arena, char *errbuf, size_t errlen)
 			NumaPgArenaPage *d;
 
 			if (q >= a->npages || ++listed > available[k])
-				return check_error(errbuf, errlen,
+				return numapg_errorf(errbuf, errlen,
 								   "slab list %u is broken or too long", k);
 			d = page_desc(a, q);
 			if (d->kind != PAGE_SLAB || d->cls != k || !slab_available(a, d) ||
 				d->prev != prev)
-				return check_error(errbuf, errlen,
+				return numapg_errorf(errbuf, errlen,
 								   "slab list %u holds a bad entry at page %u", k, q);
 			prev = q;
 		}
 		if (prev != a->class_tail[k] || listed != available[k])
-			return check_error(errbuf, errlen,
+			return numapg_errorf(errbuf, errlen,
 							   "slab list %u: %u listed, %u with free chunks",
 							   k, listed, available[k]);
 		if (empty[k] != a->class_empty[k] || empty[k] > 1)
-			return check_error(errbuf, errlen,
+			return numapg_errorf(errbuf, errlen,
 							   "class %u has %u empty slabs, header says %u",
 							   k, empty[k], a->class_empty[k]);
 	}
 
 	if (used != a->used_bytes || meta != a->slab_meta_bytes ||
 		free_pages != a->free_pages || slab_pages != a->slab_pages)
-		return check_error(errbuf, errlen,
+		return numapg_errorf(errbuf, errlen,
 						   "counters disagree: used %llu/%llu, bitmaps %llu/%llu, "
 						   "free pages %llu/%llu, slab pages %llu/%llu",
 						   (unsigned long long) used,

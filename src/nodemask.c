@@ -17,9 +17,10 @@
  */
 #include "nodemask.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "errbuf.h"
 
 /* Empty the mask. */
 void
@@ -108,24 +109,6 @@ numapg_mask_is_subset(const NumaPgMask *sub, const NumaPgMask *super,
 	return true;
 }
 
-/* Format an error message into errbuf (if given) and return false. */
-static bool list_error(char *errbuf, size_t errlen, const char *fmt,...)
-			__attribute__((format(printf, 3, 4)));
-
-static bool
-list_error(char *errbuf, size_t errlen, const char *fmt,...)
-{
-	va_list		ap;
-
-	if (errbuf && errlen > 0)
-	{
-		va_start(ap, fmt);
-		vsnprintf(errbuf, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return false;
-}
-
 static const char *
 kind_noun(NumaPgListKind kind)
 {
@@ -160,10 +143,10 @@ parse_id(const char *text, size_t *pos, NumaPgListKind kind, int *id,
 	if (text[start] < '0' || text[start] > '9')
 	{
 		if (text[start] == '\0')
-			return list_error(errbuf, errlen,
+			return numapg_errorf(errbuf, errlen,
 							  "A %s number is missing at the end of \"%s\"",
 							  kind_noun(kind), text);
-		return list_error(errbuf, errlen,
+		return numapg_errorf(errbuf, errlen,
 						  "Unexpected character \"%c\" at position %zu of \"%s\"",
 						  text[start], start + 1, text);
 	}
@@ -175,7 +158,7 @@ parse_id(const char *text, size_t *pos, NumaPgListKind kind, int *id,
 		(*pos)++;
 	}
 	if (value >= limit)
-		return list_error(errbuf, errlen,
+		return numapg_errorf(errbuf, errlen,
 						  "%s number \"%.*s\" is out of range (at most %d)",
 						  kind_noun_capitalized(kind), (int) (*pos - start), text + start,
 						  limit - 1);
@@ -203,11 +186,11 @@ numapg_parse_list(const char *text, NumaPgListKind kind, NumaPgMask *out,
 
 	numapg_mask_clear(out);
 	if (text == NULL)
-		return list_error(errbuf, errlen, "The %s list is empty",
+		return numapg_errorf(errbuf, errlen, "The %s list is empty",
 						  kind_noun(kind));
 	skip_blanks(text, &pos);
 	if (text[pos] == '\0')
-		return list_error(errbuf, errlen, "The %s list is empty",
+		return numapg_errorf(errbuf, errlen, "The %s list is empty",
 						  kind_noun(kind));
 
 	for (;;)
@@ -217,7 +200,7 @@ numapg_parse_list(const char *text, NumaPgListKind kind, NumaPgMask *out,
 
 		skip_blanks(text, &pos);
 		if (text[pos] == ',')
-			return list_error(errbuf, errlen,
+			return numapg_errorf(errbuf, errlen,
 							  "Empty item at position %zu of \"%s\"",
 							  pos + 1, text);
 		if (!parse_id(text, &pos, kind, &first, errbuf, errlen))
@@ -231,7 +214,7 @@ numapg_parse_list(const char *text, NumaPgListKind kind, NumaPgMask *out,
 			if (!parse_id(text, &pos, kind, &last, errbuf, errlen))
 				return false;
 			if (last < first)
-				return list_error(errbuf, errlen,
+				return numapg_errorf(errbuf, errlen,
 								  "Range \"%d-%d\" is reversed; write \"%d-%d\"",
 								  first, last, last, first);
 			skip_blanks(text, &pos);
@@ -239,7 +222,7 @@ numapg_parse_list(const char *text, NumaPgListKind kind, NumaPgMask *out,
 		for (int id = first; id <= last; id++)
 		{
 			if (numapg_mask_test(out, id))
-				return list_error(errbuf, errlen,
+				return numapg_errorf(errbuf, errlen,
 								  "%s %d is listed more than once",
 								  kind_noun_capitalized(kind), id);
 			numapg_mask_set(out, id);
@@ -247,13 +230,13 @@ numapg_parse_list(const char *text, NumaPgListKind kind, NumaPgMask *out,
 		if (text[pos] == '\0')
 			return true;
 		if (text[pos] != ',')
-			return list_error(errbuf, errlen,
+			return numapg_errorf(errbuf, errlen,
 							  "Unexpected character \"%c\" at position %zu of \"%s\"",
 							  text[pos], pos + 1, text);
 		pos++;
 		skip_blanks(text, &pos);
 		if (text[pos] == '\0')
-			return list_error(errbuf, errlen,
+			return numapg_errorf(errbuf, errlen,
 							  "The list \"%s\" ends with a comma", text);
 	}
 }

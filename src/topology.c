@@ -31,30 +31,13 @@
 #include "topology.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "errbuf.h"
+
 #define NODE_DIR "sys/devices/system/node"
-
-/* Format an error message into errbuf and return false. */
-static bool topo_error(char *errbuf, size_t errlen, const char *fmt,...)
-			__attribute__((format(printf, 3, 4)));
-
-static bool
-topo_error(char *errbuf, size_t errlen, const char *fmt,...)
-{
-	va_list		ap;
-
-	if (errbuf && errlen > 0)
-	{
-		va_start(ap, fmt);
-		vsnprintf(errbuf, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return false;
-}
 
 /*
  * Read a small file under root into buf, NUL-terminated and with trailing
@@ -146,7 +129,7 @@ read_list_file(const char *root, const char *relpath, NumaPgListKind kind,
 	char		why[256];
 
 	if (!read_small_file(root, relpath, buf, sizeof(buf)))
-		return topo_error(errbuf, errlen, "Could not read %s/%s: %s",
+		return numapg_errorf(errbuf, errlen, "Could not read %s/%s: %s",
 						  root, relpath, strerror(errno));
 	/* the kernel writes an empty line for an empty set */
 	if (buf[0] == '\0')
@@ -155,7 +138,7 @@ read_list_file(const char *root, const char *relpath, NumaPgListKind kind,
 		return true;
 	}
 	if (!numapg_parse_list(buf, kind, mask, why, sizeof(why)))
-		return topo_error(errbuf, errlen, "Could not parse %s/%s: %s",
+		return numapg_errorf(errbuf, errlen, "Could not parse %s/%s: %s",
 						  root, relpath, why);
 	return true;
 }
@@ -269,7 +252,7 @@ read_distances(const char *root, NumaPgTopology *topo, int i,
 		long		d = strtol(p, &end, 10);
 
 		if (end == p || d <= 0 || d > 255)
-			return topo_error(errbuf, errlen,
+			return numapg_errorf(errbuf, errlen,
 							  "Could not parse %s/%s: expected %d distances",
 							  root, rel, topo->node_count);
 		topo->nodes[i].distances[j] = (int) d;
@@ -300,7 +283,7 @@ synthesize_single_node(const char *root, NumaPgTopology *topo,
 		node->memory_free = meminfo_bytes(meminfo, "MemFree");
 	}
 	if (node->memory_total <= 0)
-		return topo_error(errbuf, errlen,
+		return numapg_errorf(errbuf, errlen,
 						  "Could not read the memory size from %s/proc/meminfo",
 						  root);
 	node->has_memory = true;
@@ -362,9 +345,9 @@ numapg_topology_read(const char *root, NumaPgTopology *topo, char *errbuf,
 						errbuf, errlen))
 		return false;
 	if (numapg_mask_count(&online_nodes) == 0)
-		return topo_error(errbuf, errlen, "%s/%s lists no node", root, path);
+		return numapg_errorf(errbuf, errlen, "%s/%s lists no node", root, path);
 	if (numapg_mask_count(&online_nodes) > NUMAPG_TOPO_MAX_NODES)
-		return topo_error(errbuf, errlen,
+		return numapg_errorf(errbuf, errlen,
 						  "This machine has %d NUMA nodes; numa_pg handles at most %d",
 						  numapg_mask_count(&online_nodes),
 						  NUMAPG_TOPO_MAX_NODES);

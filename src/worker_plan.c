@@ -22,27 +22,10 @@
  */
 #include "worker_plan.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-static bool plan_error(char *errbuf, size_t errlen, const char *fmt,...)
-			__attribute__((format(printf, 3, 4)));
-
-/* Format an error message into errbuf and return false. */
-static bool
-plan_error(char *errbuf, size_t errlen, const char *fmt,...)
-{
-	va_list		ap;
-
-	if (errbuf && errlen > 0)
-	{
-		va_start(ap, fmt);
-		vsnprintf(errbuf, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return false;
-}
+#include "errbuf.h"
 
 /* May memory be placed on nodes[i]? */
 static bool
@@ -92,7 +75,7 @@ numapg_plan_workers(const NumaPgTopology *topo, int nworkers,
 	int			available;
 
 	if (nworkers < 0 || nworkers > NUMAPG_MAX_WORKERS)
-		return plan_error(errbuf, errlen, "%d workers is out of range (0 to %d)",
+		return numapg_errorf(errbuf, errlen, "%d workers is out of range (0 to %d)",
 						  nworkers, NUMAPG_MAX_WORKERS);
 
 	if (cpus)
@@ -101,7 +84,7 @@ numapg_plan_workers(const NumaPgTopology *topo, int nworkers,
 		usable = topo->cpus_allowed;
 	available = numapg_mask_count(&usable);
 	if (nworkers > available)
-		return plan_error(errbuf, errlen,
+		return numapg_errorf(errbuf, errlen,
 						  "%d workers need %d CPUs, but %s provides %d",
 						  nworkers, nworkers,
 						  cpus ? "the CPU list" : "this server's allowed CPU set",
@@ -147,7 +130,7 @@ numapg_plan_workers(const NumaPgTopology *topo, int nworkers,
 		places[w].node = numapg_topology_node_of_cpu(topo, places[w].cpu);
 		places[w].memory_node = numapg_nearest_memory_node(topo, places[w].node);
 		if (places[w].node < 0 || places[w].memory_node < 0)
-			return plan_error(errbuf, errlen,
+			return numapg_errorf(errbuf, errlen,
 							  "CPU %d has no NUMA node with memory to use",
 							  places[w].cpu);
 	}
