@@ -3,8 +3,10 @@
 #
 # Installs what is missing, builds and installs numa_pg, starts a
 # throwaway cluster with numa_pg preloaded (as an unprivileged user), and
-# shows what numa_pg sees: its status, the topology, the distance matrix,
-# and what it logged at start.  The cluster is removed at the end.
+# shows what numa_pg sees and does: its status, the topology and distance
+# matrix, the pinned workers and where the kernel put their memory, the
+# allocator's pools, a round trip through the workers, and a short
+# benchmark.  The cluster is removed at the end.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -12,7 +14,11 @@ ensure_packages $NUMAPG_PACKAGES
 build_and_install
 make_workdir
 
-cluster_init demo "$(free_port)" "shared_preload_libraries = 'numa_pg'" || exit 1
+WORKERS=$(nproc)
+[ "$WORKERS" -gt 4 ] && WORKERS=4
+cluster_init demo "$(free_port)" "shared_preload_libraries = 'numa_pg'" \
+	"numa_pg.workers = $WORKERS" "numa_pg.state_store_size = '16MB'" \
+	"numa_pg.pool_size = '8MB'" "numa_pg.interleaved_pool_size = '8MB'" || exit 1
 cluster_start demo || cluster_failed demo || exit 1
 cluster_env demo
 
@@ -35,5 +41,30 @@ FROM numa_topology() a, numa_topology() b GROUP BY a.node ORDER BY a.node"
 
 say "which node each CPU is on: SELECT cpu, numa_node_of_cpu(cpu) ..."
 psql_demo -c "SELECT cpu, numa_node_of_cpu(cpu) AS node FROM numa_topology(), unnest(cpus) AS cpu ORDER BY cpu"
+
+say "the workers, each pinned to its CPU: SELECT ... FROM numa_workers();"
+psql_demo -c "SELECT worker, pid, cpu, node, memory_node, pinned, last_cpu, affinity, queue_depths FROM numa_workers()"
+
+say "where the kernel put their memory (move_pages): SELECT ... FROM numa_regions();"
+psql_demo -c "SELECT name, kind, policy, target_node, pg_size_pretty(size) AS size, pages, pages_on_target, pages_elsewhere, pages_not_faulted FROM numa_regions()"
+
+say "the NUMA allocator's pools: SELECT * FROM numa_pools();"
+psql_demo -c "SELECT * FROM numa_pools()"
+
+say "a round trip through the workers"
+psql_demo -c "SELECT numa_state_put('greeting', convert_to('hello from a NUMA-local state store', 'UTF8'))" \
+	-c "SELECT numa_state_worker('greeting') AS owner, convert_from(numa_state_get('greeting'), 'UTF8') AS value"
+
+say "short benchmark: 20000 puts and 20000 gets through SQL (one backend, one request at a time)"
+psql_demo -c "CREATE TEMP TABLE t AS SELECT clock_timestamp() AS t0;
+SELECT count(numa_state_put('bench-' || g, '\x00112233'::bytea)) FROM generate_series(1, 20000) g;
+CREATE TEMP TABLE t1 AS SELECT clock_timestamp() AS t1;
+SELECT count(numa_state_get('bench-' || g)) FROM generate_series(1, 20000) g;
+SELECT round(extract(epoch FROM (t1 - t0)) * 1e6 / 20000, 1) AS us_per_put,
+       round(extract(epoch FROM (clock_timestamp() - t1)) * 1e6 / 20000, 1) AS us_per_get
+FROM t, t1" -c "SELECT worker, state_entries, wal_flushed_records, wal_flushes, wal_flush_lsn FROM numa_workers()"
+
+say "short benchmark: the state store's hot path in C (16 MB store, half full)"
+"$NUMAPG_SRC/test/unit/bin/bench_state_store" 16 | grep '^# ' | sed 's/^# //'
 
 say "demo done; the cluster is stopped and removed"
