@@ -11,10 +11,12 @@ OBJS = \
 	src/nodemask.o \
 	src/numa_support.o \
 	src/placement.o \
+	src/policy_spec.o \
 	src/report_sql.o \
 	src/request.o \
 	src/serve.o \
 	src/shmem.o \
+	src/shmem_report.o \
 	src/spsc.o \
 	src/state_sql.o \
 	src/state_store.o \
@@ -57,7 +59,7 @@ UNIT_TESTS = test/unit/bin/test_nodemask test/unit/bin/test_topology \
 	test/unit/bin/test_worker_plan test/unit/bin/test_state_store \
 	test/unit/bin/test_wal_staging test/unit/bin/test_spsc \
 	test/unit/bin/test_spsc_stress test/unit/bin/test_spsc_tsan \
-	test/unit/bin/test_arena
+	test/unit/bin/test_arena test/unit/bin/test_policy_spec
 
 test/unit/bin/test_nodemask: test/unit/test_nodemask.c src/nodemask.c src/errbuf.c src/nodemask.h test/unit/tap.h
 	@mkdir -p $(@D)
@@ -103,6 +105,10 @@ test/unit/bin/test_spsc_tsan: test/unit/stress_spsc.c src/spsc.c src/spsc.h
 test/unit/bin/test_arena: test/unit/test_arena.c src/arena.c src/arena.h src/errbuf.c test/unit/tap.h
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_arena.c src/arena.c src/errbuf.c
+
+test/unit/bin/test_policy_spec: test/unit/test_policy_spec.c src/policy_spec.c src/policy_spec.h src/nodemask.c src/errbuf.c test/unit/tap.h
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_policy_spec.c src/policy_spec.c src/nodemask.c src/errbuf.c
 
 # Benchmarks of the pure modules (not run by the tests: they only print).
 test/unit/bin/bench_state_store: test/unit/bench_state_store.c src/state_store.c src/state_store.h

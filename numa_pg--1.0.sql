@@ -207,3 +207,50 @@ REVOKE ALL ON FUNCTION numa_state_get(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION numa_state_delete(text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION numa_state_flush() FROM PUBLIC;
 REVOKE ALL ON FUNCTION numa_state_worker(text) FROM PUBLIC;
+
+-- PostgreSQL's own shared memory.  Like PostgreSQL 18's NUMA views: for
+-- pg_read_all_stats.  Unlike them, they fault no page in to answer.
+
+CREATE FUNCTION numa_shmem_allocations(
+	OUT name text,
+	OUT node integer,
+	OUT size bigint,
+	OUT pages bigint)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'numapg_sql_shmem_allocations'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION numa_shmem_allocations() IS
+'Bytes of each shared memory allocation per NUMA node, from the kernel (node NULL: not faulted in)';
+
+CREATE FUNCTION numa_buffer_nodes(
+	OUT node integer,
+	OUT buffers bigint,
+	OUT used_buffers bigint,
+	OUT dirty_buffers bigint)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'numapg_sql_buffer_nodes'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION numa_buffer_nodes() IS
+'Shared buffers per NUMA node: all, holding a page, dirty (node NULL: memory not faulted in)';
+
+CREATE FUNCTION numa_process(
+	OUT pid integer,
+	OUT cpu integer,
+	OUT node integer,
+	OUT cpus_allowed integer[],
+	OUT nodes_allowed integer[],
+	OUT memory_policy text,
+	OUT policy_nodes integer[])
+RETURNS record
+AS 'MODULE_PATHNAME', 'numapg_sql_process'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION numa_process() IS
+'The calling backend: the CPU and node it runs on, what it may use, its memory policy';
+
+REVOKE ALL ON FUNCTION numa_shmem_allocations() FROM PUBLIC;
+REVOKE ALL ON FUNCTION numa_buffer_nodes() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION numa_shmem_allocations() TO pg_read_all_stats;
+GRANT EXECUTE ON FUNCTION numa_buffer_nodes() TO pg_read_all_stats;

@@ -85,6 +85,7 @@ numa_pg.state_store_size = '1MB'
 numa_pg.wal_staging_size = '256kB'
 numa_pg.pool_size = '1MB'
 numa_pg.interleaved_pool_size = '1MB'
+numa_pg.shared_memory_policy = 'interleave'
 wal_level = logical"
 EXPLICIT_CPU=$(($(nproc) - 1))
 

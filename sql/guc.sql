@@ -45,7 +45,21 @@ SET numa_pg.request_timeout = '2s';
 SHOW numa_pg.request_timeout;
 RESET numa_pg.request_timeout;
 
+ALTER SYSTEM SET numa_pg.shared_memory_policy = '';
+ALTER SYSTEM SET numa_pg.shared_memory_policy = 'spread';
+ALTER SYSTEM SET numa_pg.shared_memory_policy = 'bind';
+ALTER SYSTEM SET numa_pg.shared_memory_policy = 'bind:';
+ALTER SYSTEM SET numa_pg.shared_memory_policy = 'bind:1023';
+ALTER SYSTEM SET numa_pg.shared_memory_policy = 'interleave:0,0';
+ALTER SYSTEM SET numa_pg.shared_memory_policy = 'preferred:0-1';
+ALTER SYSTEM SET numa_pg.shared_memory_policy = 'default:0';
+
 -- good values are accepted (and reset again)
+ALTER SYSTEM SET numa_pg.shared_memory_policy = 'interleave';
+ALTER SYSTEM SET numa_pg.shared_memory_policy = 'bind:0';
+ALTER SYSTEM SET numa_pg.shared_memory_policy = 'preferred:0';
+ALTER SYSTEM SET numa_pg.shared_memory_policy = 'Interleave:0';
+ALTER SYSTEM RESET numa_pg.shared_memory_policy;
 ALTER SYSTEM SET numa_pg.worker_cpus = '0';
 ALTER SYSTEM SET numa_pg.worker_cpus = 'AUTO';
 ALTER SYSTEM RESET numa_pg.worker_cpus;

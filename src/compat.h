@@ -37,6 +37,13 @@
 
 #define NUMAPG_VERSION "1.0"
 
+/* 17 replaced MyProc->pgprocno with MyProcNumber. */
+#if PG_VERSION_NUM >= 170000
+#define NumaPgMyProcNumber() MyProcNumber
+#else
+#define NumaPgMyProcNumber() (MyProc->pgprocno)
+#endif
+
 /* 17 gave LogLogicalMessage() a "flush" argument; we flush ourselves. */
 #if PG_VERSION_NUM >= 170000
 #define NumaPgLogLogicalMessage(prefix, message, size, transactional) \

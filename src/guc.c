@@ -22,6 +22,7 @@
 
 #include "allocator.h"
 #include "guc.h"
+#include "policy_spec.h"
 #include "request.h"
 #include "serve.h"
 #include "shmem.h"
@@ -39,6 +40,7 @@ bool		numapg_strict = false;
 char	   *numapg_database = NULL;
 int			numapg_pool_size_kb = 0;
 int			numapg_interleaved_pool_size_kb = 0;
+char	   *numapg_shared_memory_policy = NULL;
 
 /*
  * Parse a CPU or node list and check every id against this machine:
@@ -140,7 +142,56 @@ static const char *const numapg_guc_names[] = {
 	"numa_pg.request_timeout",
 	"numa_pg.pool_size",
 	"numa_pg.interleaved_pool_size",
+	"numa_pg.shared_memory_policy",
 };
+
+/*
+ * Check hook of numa_pg.shared_memory_policy: the syntax, and that each
+ * listed node exists and has memory this server may use.
+ */
+static bool
+check_shared_memory_policy(char **newval, void **extra, GucSource source)
+{
+	NumaPgPolicySpec spec;
+	NumaPgTopology *topo;
+	char		err[256];
+	bool		valid = true;
+
+	if (!numapg_parse_policy_spec(*newval, &spec, err, sizeof(err)))
+	{
+		GUC_check_errdetail("%s.", err);
+		return false;
+	}
+	if (spec.kind == NUMAPG_SPEC_DEFAULT || spec.all_nodes)
+		return true;
+
+	topo = palloc(sizeof(NumaPgTopology));
+	if (!numapg_topology_read("/", topo, err, sizeof(err)))
+	{
+		GUC_check_errdetail("Could not read the NUMA topology to check the nodes: %s.", err);
+		pfree(topo);
+		return false;
+	}
+	for (int node = numapg_mask_next(&spec.nodes, -1); node >= 0 && valid;
+		 node = numapg_mask_next(&spec.nodes, node))
+	{
+		int			i = numapg_topology_index_of_node(topo, node);
+
+		if (i < 0)
+		{
+			GUC_check_errdetail("NUMA node %d does not exist.", node);
+			valid = false;
+		}
+		else if (!topo->nodes[i].has_memory ||
+				 !numapg_mask_test(&topo->mems_allowed, node))
+		{
+			GUC_check_errdetail("NUMA node %d has no memory this server may use.", node);
+			valid = false;
+		}
+	}
+	pfree(topo);
+	return valid;
+}
 
 /*
  * Define every numa_pg.* parameter.  Called from _PG_init only when the
@@ -279,6 +330,17 @@ numapg_define_gucs(void)
 							PGC_POSTMASTER,
 							GUC_UNIT_KB,
 							NULL, NULL, NULL);
+
+	DefineCustomStringVariable("numa_pg.shared_memory_policy",
+							   "Sets the NUMA policy of PostgreSQL's own shared memory.",
+							   "default, interleave, interleave:<nodes>, bind:<nodes> or preferred:<node>; "
+							   "applied at server start, moving pages already touched. numa_pg's own "
+							   "regions keep their placement.",
+							   &numapg_shared_memory_policy,
+							   "default",
+							   PGC_POSTMASTER,
+							   0,
+							   check_shared_memory_policy, NULL, NULL);
 
 	MarkGUCPrefixReserved("numa_pg");
 

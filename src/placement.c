@@ -126,25 +126,24 @@ numapg_prefault(void *addr, size_t len, size_t page_size)
 }
 
 /*
- * Count where the pages of [addr, addr+len) are, without faulting any page
- * in (see the file header).  addr must be page-aligned.  Returns 0 or an
- * errno value of the failing system call.
+ * Ask the kernel on which node each of npages pages from addr is, without
+ * faulting any page in (see the file header).  status[i] receives the node,
+ * or -ENOENT for a page that does not exist yet, or another negative errno
+ * the kernel gave for that page.  addr must be page-aligned.  Returns 0 or
+ * the errno of a failing system call.
  */
 int
-numapg_query_range(const void *addr, size_t len, size_t page_size,
-				   NumaPgPageCounts *counts)
+numapg_query_pages(const void *addr, size_t npages, size_t page_size,
+				   int *status)
 {
-	size_t		npages = (len + page_size - 1) / page_size;
 	unsigned char *resident;
 	void	   *pages[QUERY_CHUNK];
-	int			status[QUERY_CHUNK];
+	int			chunk_status[QUERY_CHUNK];
+	size_t		index[QUERY_CHUNK];
 	int			result = 0;
 
-	memset(counts, 0, sizeof(*counts));
-	counts->pages = npages;
 	if (npages == 0)
 		return 0;
-
 	resident = palloc(npages);
 	if (mincore((void *) addr, npages * page_size, resident) != 0)
 	{
@@ -164,20 +163,47 @@ numapg_query_range(const void *addr, size_t len, size_t page_size,
 
 			if (!(resident[i] & 1))
 			{
-				counts->not_present++;
+				status[i] = -ENOENT;
 				continue;
 			}
 			(void) *page;		/* map the existing page; allocates nothing */
+			index[n] = i;
 			pages[n++] = (void *) page;
 		}
 		if (n == 0)
 			continue;
-		if (move_pages(0, n, pages, NULL, status, 0) != 0)
+		if (move_pages(0, n, pages, NULL, chunk_status, 0) != 0)
 		{
 			result = errno;
 			break;
 		}
-		for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < n; j++)
+			status[index[j]] = chunk_status[j];
+	}
+	pfree(resident);
+	return result;
+}
+
+/*
+ * Count where the pages of [addr, addr+len) are, without faulting any page
+ * in.  addr must be page-aligned.  Returns 0 or an errno value.
+ */
+int
+numapg_query_range(const void *addr, size_t len, size_t page_size,
+				   NumaPgPageCounts *counts)
+{
+	size_t		npages = (len + page_size - 1) / page_size;
+	int		   *status;
+	int			result;
+
+	memset(counts, 0, sizeof(*counts));
+	counts->pages = npages;
+	if (npages == 0)
+		return 0;
+	status = palloc(sizeof(int) * npages);
+	result = numapg_query_pages(addr, npages, page_size, status);
+	if (result == 0)
+		for (size_t i = 0; i < npages; i++)
 		{
 			if (status[i] >= 0 && status[i] < NUMAPG_MAX_NODES)
 				counts->per_node[status[i]]++;
@@ -186,8 +212,7 @@ numapg_query_range(const void *addr, size_t len, size_t page_size,
 			else
 				counts->unknown++;
 		}
-	}
-	pfree(resident);
+	pfree(status);
 	return result;
 }
 
@@ -221,4 +246,34 @@ numapg_page_size_of(const void *addr)
 	}
 	fclose(f);
 	return result;
+}
+
+/*
+ * The mapping (from /proc/self/maps) that holds addr: its start and length.
+ * Returns false if it is not found.
+ */
+bool
+numapg_mapping_of(const void *addr, char **start, size_t *len)
+{
+	FILE	   *f = fopen("/proc/self/maps", "r");
+	char		line[512];
+	bool		found = false;
+
+	if (f == NULL)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+	{
+		unsigned long lo,
+					hi;
+
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 &&
+			(uintptr_t) addr >= lo && (uintptr_t) addr < hi)
+		{
+			*start = (char *) lo;
+			*len = hi - lo;
+			found = true;
+		}
+	}
+	fclose(f);
+	return found;
 }

@@ -35,8 +35,11 @@ extern int	numapg_bind_range(void *addr, size_t len, NumaPgPolicy policy,
 							  const NumaPgMask *nodes);
 extern int	numapg_set_local_policy(void);
 extern void numapg_prefault(void *addr, size_t len, size_t page_size);
+extern int	numapg_query_pages(const void *addr, size_t npages, size_t page_size,
+							   int *status);
 extern int	numapg_query_range(const void *addr, size_t len, size_t page_size,
 							   NumaPgPageCounts *counts);
 extern size_t numapg_page_size_of(const void *addr);
+extern bool numapg_mapping_of(const void *addr, char **start, size_t *len);
 
 #endif							/* NUMAPG_PLACEMENT_H */

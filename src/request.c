@@ -37,6 +37,7 @@
 #include "storage/shmem.h"
 #include "utils/timestamp.h"
 
+#include "compat.h"
 #include "request.h"
 #include "shmem.h"
 #include "spsc.h"
@@ -126,7 +127,7 @@ numapg_request(int worker, uint8 op, const char *key, int keylen,
 		char		bytes[NUMAPG_REQUEST_MAX];
 	}			msg;
 	NumaPgWorkerSlot *slot = &numapg_shared->workers[worker];
-	NumaPgReply *reply = &replies[MyProc->pgprocno];
+	NumaPgReply *reply = &replies[NumaPgMyProcNumber()];
 	int			p = producer_index();
 	NumaPgSpscRing *ring = (NumaPgSpscRing *)
 		numapg_shared->regions[slot->first_queue_region + p].base;
@@ -138,7 +139,7 @@ numapg_request(int worker, uint8 op, const char *key, int keylen,
 	Assert(keylen + vallen <= NUMAPG_STATE_MAX_DATA);
 	memset(&msg.req, 0, offsetof(NumaPgRequest, data));
 	msg.req.request_id = ((uint64) MyProcPid << 32) | ++request_counter;
-	msg.req.reply_slot = MyProc->pgprocno;
+	msg.req.reply_slot = NumaPgMyProcNumber();
 	msg.req.op = op;
 	msg.req.keylen = keylen;
 	msg.req.vallen = vallen;
@@ -225,5 +226,5 @@ numapg_reply(const NumaPgRequest *req, int worker, int status,
 		memcpy(reply->value, value, Min(vallen, sizeof(reply->value)));
 	pg_write_barrier();
 	pg_atomic_write_u64(&reply->answered_id, req->request_id);
-	SetLatch(&ProcGlobal->allProcs[req->reply_slot].procLatch);
+	SetLatch(&GetPGProcByNumber(req->reply_slot)->procLatch);
 }

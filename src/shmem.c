@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "miscadmin.h"
+#include "portability/instr_time.h"
 #include "storage/ipc.h"
 #include "storage/shmem.h"
 #include "utils/guc.h"
@@ -40,6 +41,7 @@
 
 #include "allocator.h"
 #include "numa_support.h"
+#include "policy_spec.h"
 #include "request.h"
 #include "serve.h"
 #include "shmem.h"
@@ -347,6 +349,75 @@ place_slab(char *base, const SlabLayout *slab, bool can_bind,
 }
 
 /*
+ * Apply numa_pg.shared_memory_policy to PostgreSQL's whole main shared
+ * memory segment, moving the pages already touched.  Runs before numa_pg
+ * places its own regions, whose mbind then overrides it on their ranges.
+ * Postmaster only.
+ */
+static void
+apply_shared_memory_policy(const NumaPgTopology *live, bool can_bind)
+{
+	NumaPgPolicySpec spec;
+	NumaPgMask	nodes;
+	NumaPgPolicy policy;
+	instr_time	start,
+				duration;
+	char		err[256];
+
+	numapg_shared->segment_policy = NUMAPG_POLICY_DEFAULT;
+	if (!numapg_mapping_of(numapg_shared, &numapg_shared->segment_base,
+						   &numapg_shared->segment_size))
+		return;
+	if (!numapg_parse_policy_spec(numapg_shared_memory_policy, &spec, err, sizeof(err)))
+		elog(FATAL, "numa_pg.shared_memory_policy was not validated: %s", err);
+	if (spec.kind == NUMAPG_SPEC_DEFAULT)
+		return;
+	if (!can_bind)
+	{
+		ereport(WARNING,
+				(errmsg("numa_pg: numa_pg.shared_memory_policy is \"%s\", but NUMA placement is not available here",
+						numapg_shared_memory_policy),
+				 errdetail("PostgreSQL's shared memory is left to the kernel's default policy.")));
+		return;
+	}
+
+	nodes = spec.nodes;
+	if (spec.all_nodes)
+	{
+		numapg_mask_clear(&nodes);
+		for (int i = 0; i < live->node_count; i++)
+			if (live->nodes[i].has_memory &&
+				numapg_mask_test(&live->mems_allowed, live->nodes[i].id))
+				numapg_mask_set(&nodes, live->nodes[i].id);
+	}
+	policy = spec.kind == NUMAPG_SPEC_INTERLEAVE ? NUMAPG_POLICY_INTERLEAVE
+		: spec.kind == NUMAPG_SPEC_BIND ? NUMAPG_POLICY_BIND
+		: NUMAPG_POLICY_PREFERRED;
+
+	INSTR_TIME_SET_CURRENT(start);
+	numapg_shared->segment_errno =
+		numapg_bind_range(numapg_shared->segment_base, numapg_shared->segment_size,
+						  policy, &nodes);
+	INSTR_TIME_SET_CURRENT(duration);
+	INSTR_TIME_SUBTRACT(duration, start);
+	numapg_shared->segment_policy_ms = INSTR_TIME_GET_MILLISEC(duration);
+
+	if (numapg_shared->segment_errno != 0)
+		ereport(WARNING,
+				(errmsg("numa_pg: could not apply numa_pg.shared_memory_policy \"%s\" to PostgreSQL's shared memory: %s",
+						numapg_shared_memory_policy, strerror(numapg_shared->segment_errno))));
+	else
+	{
+		numapg_shared->segment_policy = policy;
+		ereport(LOG,
+				(errmsg("numa_pg: applied numa_pg.shared_memory_policy \"%s\" to %zu MB of shared memory in %.1f ms",
+						numapg_shared_memory_policy,
+						numapg_shared->segment_size >> 20,
+						numapg_shared->segment_policy_ms)));
+	}
+}
+
+/*
  * on_shmem_exit callback of the postmaster.  Exit code 1 while the
  * postmaster lives on means it is about to recreate shared memory after a
  * crash: keep the workers' state for the new segment.
@@ -446,6 +517,7 @@ numapg_shmem_startup(void)
 			slot->first_queue_region = slot->state_region + 2;
 		}
 
+		apply_shared_memory_policy(live, support.libnuma_usable);
 		for (int s = 0; s < planned_nslabs; s++)
 			place_slab(slab_base[s], &planned_slabs[s],
 					   support.libnuma_usable, live);

@@ -78,6 +78,12 @@ typedef struct NumaPgShared
 	int			producer_nodes[NUMAPG_TOPO_MAX_NODES];
 	int			nregions;
 	Size		slab_alignment;	/* bytes; a huge page if they may be used */
+	/* PostgreSQL's main segment and what numa_shared_memory_policy did */
+	char	   *segment_base;
+	Size		segment_size;
+	NumaPgPolicy segment_policy;
+	int			segment_errno;
+	double		segment_policy_ms;
 	NumaPgWorkerSlot workers[NUMAPG_MAX_WORKERS];
 	int			npools;
 	NumaPgPool	pools[NUMAPG_TOPO_MAX_NODES + 1];
@@ -98,5 +104,6 @@ extern int	numapg_wal_staging_size_kb;
 extern int	numapg_queue_size_kb;
 extern bool numapg_strict;
 extern char *numapg_database;
+extern char *numapg_shared_memory_policy;
 
 #endif							/* NUMAPG_SHMEM_H */

@@ -2,10 +2,11 @@
 -- the topology is for everyone.
 \set ON_ERROR_STOP true
 BEGIN;
-SELECT plan(8);
+SELECT plan(13);
 
 CREATE ROLE numapg_plain LOGIN;
 CREATE ROLE numapg_monitor LOGIN IN ROLE pg_monitor;
+CREATE ROLE numapg_stats LOGIN IN ROLE pg_read_all_stats;
 
 SET ROLE numapg_plain;
 SELECT throws_ok('SELECT * FROM numa_regions()', '42501', 'permission denied for function numa_regions',
@@ -16,6 +17,16 @@ SELECT throws_ok('SELECT * FROM numa_workers()', '42501', 'permission denied for
                  'a plain user may not read numa_workers()');
 SELECT lives_ok('SELECT * FROM numa_topology()', 'a plain user may read numa_topology()');
 SELECT lives_ok('SELECT * FROM numa_status()', 'a plain user may read numa_status()');
+SELECT throws_ok('SELECT * FROM numa_shmem_allocations()', '42501', 'permission denied for function numa_shmem_allocations',
+                 'a plain user may not read numa_shmem_allocations()');
+SELECT throws_ok('SELECT * FROM numa_buffer_nodes()', '42501', 'permission denied for function numa_buffer_nodes',
+                 'a plain user may not read numa_buffer_nodes()');
+SELECT lives_ok('SELECT * FROM numa_process()', 'a plain user may read numa_process() (its own process)');
+RESET ROLE;
+
+SET ROLE numapg_stats;
+SELECT lives_ok('SELECT * FROM numa_shmem_allocations()', 'pg_read_all_stats may read numa_shmem_allocations()');
+SELECT lives_ok('SELECT * FROM numa_buffer_nodes()', 'pg_read_all_stats may read numa_buffer_nodes()');
 RESET ROLE;
 
 SET ROLE numapg_monitor;

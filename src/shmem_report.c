@@ -1,0 +1,256 @@
+/*-------------------------------------------------------------------------
+ *
+ * shmem_report.c
+ *		Where PostgreSQL's own shared memory is: per allocation, per node
+ *		of shared buffers, and the calling process's CPU and memory policy.
+ *
+ * Unlike PostgreSQL 18's pg_shmem_allocations_numa, these fault no page in
+ * to answer (placement.c): a page never touched is reported as not
+ * faulted in, rather than allocated by the query on the querying
+ * backend's node.
+ *
+ * IDENTIFICATION
+ *	  src/shmem_report.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "compat.h"
+
+#include <errno.h>
+#include <numaif.h>
+#include <sched.h>
+
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "storage/buf_internals.h"
+#include "storage/bufmgr.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/tuplestore.h"
+
+#include "numa_support.h"
+#include "placement.h"
+#include "shmem.h"
+#include "worker.h"
+
+PG_FUNCTION_INFO_V1(numapg_sql_shmem_allocations);
+PG_FUNCTION_INFO_V1(numapg_sql_buffer_nodes);
+PG_FUNCTION_INFO_V1(numapg_sql_process);
+
+/* Raise the error of a failed placement query. */
+static void
+query_failed(const char *what, int err)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_SYSTEM_ERROR),
+			 errmsg("could not query the NUMA placement of %s: %s", what, strerror(err)),
+			 err == EPERM ? errhint("The NUMA system calls are refused here (see numa_status()).") : 0));
+}
+
+/*
+ * numa_shmem_allocations(): for each shared memory allocation (as
+ * pg_shmem_allocations lists them), the bytes on each node, and a row
+ * with node NULL for pages not faulted in.
+ */
+Datum
+numapg_sql_shmem_allocations(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	NumaPgPageCounts *counts = palloc(sizeof(NumaPgPageCounts));
+	char	   *base = NULL;
+	size_t		page_size;
+	uint64		nrows;
+	SPITupleTable *tuptable;
+
+	numapg_require_shared();
+	InitMaterializedSRF(fcinfo, 0);
+	page_size = numapg_page_size_of(numapg_shared);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute("SELECT name, off, allocated_size FROM pg_get_shmem_allocations() "
+					"WHERE off IS NOT NULL ORDER BY off", true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read pg_get_shmem_allocations()");
+	nrows = SPI_processed;
+	tuptable = SPI_tuptable;
+
+	/* the segment's base: where our own struct is, minus its offset */
+	for (uint64 i = 0; i < nrows && base == NULL; i++)
+	{
+		char	   *name = SPI_getvalue(tuptable->vals[i], tuptable->tupdesc, 1);
+
+		if (name && strcmp(name, "numa_pg") == 0)
+		{
+			bool		isnull;
+			int64		off = DatumGetInt64(SPI_getbinval(tuptable->vals[i], tuptable->tupdesc, 2, &isnull));
+
+			base = (char *) numapg_shared - off;
+		}
+	}
+	if (base == NULL)
+		elog(ERROR, "numa_pg's own shared memory allocation is not listed");
+
+	for (uint64 i = 0; i < nrows; i++)
+	{
+		bool		isnull;
+		char	   *name = SPI_getvalue(tuptable->vals[i], tuptable->tupdesc, 1);
+		int64		off = DatumGetInt64(SPI_getbinval(tuptable->vals[i], tuptable->tupdesc, 2, &isnull));
+		int64		size = DatumGetInt64(SPI_getbinval(tuptable->vals[i], tuptable->tupdesc, 3, &isnull));
+		char	   *start = (char *) TYPEALIGN_DOWN(page_size, base + off);
+		char	   *end = (char *) TYPEALIGN(page_size, base + off + size);
+		int			err;
+
+		if (size <= 0)
+			continue;
+		err = numapg_query_range(start, end - start, page_size, counts);
+		if (err != 0)
+			query_failed("shared memory", err);
+		for (int node = 0; node <= NUMAPG_MAX_NODES; node++)
+		{
+			Datum		values[4];
+			bool		nulls[4] = {0};
+			int64		pages = node < NUMAPG_MAX_NODES ? counts->per_node[node]
+				: counts->not_present;
+
+			if (pages == 0)
+				continue;
+			values[0] = CStringGetTextDatum(name ? name : "<unnamed>");
+			values[1] = Int32GetDatum(node);
+			nulls[1] = node == NUMAPG_MAX_NODES;
+			values[2] = Int64GetDatum(pages * (int64) page_size);
+			values[3] = Int64GetDatum(pages);
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		}
+	}
+	SPI_finish();
+	pfree(counts);
+	return (Datum) 0;
+}
+
+/*
+ * numa_buffer_nodes(): shared buffers per node: how many buffers start on
+ * a page of that node, how many of those hold a page, how many are dirty.
+ * Node NULL: buffers whose memory was never faulted in.
+ */
+Datum
+numapg_sql_buffer_nodes(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	size_t		page_size = numapg_page_size_of(BufferBlocks);
+	char	   *start = (char *) TYPEALIGN_DOWN(page_size, BufferBlocks);
+	char	   *end = (char *) TYPEALIGN(page_size, BufferBlocks + (Size) NBuffers * BLCKSZ);
+	size_t		npages = (end - start) / page_size;
+	int		   *status = palloc(sizeof(int) * npages);
+	int64	   *buffers = palloc0(sizeof(int64) * (NUMAPG_MAX_NODES + 1));
+	int64	   *used = palloc0(sizeof(int64) * (NUMAPG_MAX_NODES + 1));
+	int64	   *dirty = palloc0(sizeof(int64) * (NUMAPG_MAX_NODES + 1));
+	int			err;
+
+	InitMaterializedSRF(fcinfo, 0);
+	err = numapg_query_pages(start, npages, page_size, status);
+	if (err != 0)
+		query_failed("shared buffers", err);
+
+	for (int b = 0; b < NBuffers; b++)
+	{
+		char	   *block = BufferBlocks + (Size) b * BLCKSZ;
+		int			node = status[(block - start) / page_size];
+		uint32		state = pg_atomic_read_u32(&GetBufferDescriptor(b)->state);
+		int			slot = (node >= 0 && node < NUMAPG_MAX_NODES) ? node : NUMAPG_MAX_NODES;
+
+		buffers[slot]++;
+		if (state & BM_VALID)
+			used[slot]++;
+		if (state & BM_DIRTY)
+			dirty[slot]++;
+		if ((b & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	for (int node = 0; node <= NUMAPG_MAX_NODES; node++)
+	{
+		Datum		values[4];
+		bool		nulls[4] = {0};
+
+		if (buffers[node] == 0)
+			continue;
+		values[0] = Int32GetDatum(node);
+		nulls[0] = node == NUMAPG_MAX_NODES;
+		values[1] = Int64GetDatum(buffers[node]);
+		values[2] = Int64GetDatum(used[node]);
+		values[3] = Int64GetDatum(dirty[node]);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+/* A mask as int[] */
+static Datum
+mask_array(const NumaPgMask *mask)
+{
+	int			n = numapg_mask_count(mask);
+	Datum	   *elems = palloc(sizeof(Datum) * Max(n, 1));
+	int			i = 0;
+
+	for (int id = numapg_mask_next(mask, -1); id >= 0; id = numapg_mask_next(mask, id))
+		elems[i++] = Int32GetDatum(id);
+	return PointerGetDatum(construct_array(elems, n, INT4OID, sizeof(int32), true, TYPALIGN_INT));
+}
+
+static const char *
+mempolicy_name(int mode)
+{
+	switch (mode)
+	{
+		case MPOL_DEFAULT:
+			return "default";
+		case MPOL_PREFERRED:
+			return "preferred";
+		case MPOL_BIND:
+			return "bind";
+		case MPOL_INTERLEAVE:
+			return "interleave";
+		case MPOL_LOCAL:
+			return "local";
+	}
+	return "other";
+}
+
+/*
+ * numa_process(): the calling backend's CPU, node, what it may use, and
+ * its memory policy.
+ */
+Datum
+numapg_sql_process(PG_FUNCTION_ARGS)
+{
+	NumaPgTopology *topo = numapg_read_topology();
+	TupleDesc	tupdesc;
+	Datum		values[7] = {0};
+	bool		nulls[7] = {0};
+	int			cpu = sched_getcpu();
+	int			mode;
+	unsigned long mask[NUMAPG_MAX_NODES / (8 * sizeof(unsigned long))];
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+
+	values[0] = Int32GetDatum(MyProcPid);
+	values[1] = Int32GetDatum(cpu);
+	values[2] = Int32GetDatum(numapg_topology_node_of_cpu(topo, cpu));
+	values[3] = mask_array(&topo->cpus_allowed);
+	values[4] = mask_array(&topo->mems_allowed);
+	if (get_mempolicy(&mode, mask, NUMAPG_MAX_NODES + 1, NULL, 0) == 0)
+	{
+		NumaPgMask	nodes;
+
+		numapg_mask_clear(&nodes);
+		for (int n = 0; n < NUMAPG_MAX_NODES; n++)
+			if (mask[n / (8 * sizeof(unsigned long))] & (1UL << (n % (8 * sizeof(unsigned long)))))
+				numapg_mask_set(&nodes, n);
+		values[5] = CStringGetTextDatum(mempolicy_name(mode));
+		values[6] = mask_array(&nodes);
+	}
+	else
+		nulls[5] = nulls[6] = true;
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
