@@ -40,6 +40,11 @@ HEADERS = include/numa_pg.h
 # NUMAPG_WARNINGS to build with a compiler that warns about more.
 NUMAPG_WARNINGS ?= -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
 PG_CFLAGS += $(NUMAPG_WARNINGS)
+# make NUMAPG_TEST_MISPLACE=1: a test build that binds each node's memory to
+# the wrong node, which test/numa-vm must catch (never install it).
+ifdef NUMAPG_TEST_MISPLACE
+PG_CFLAGS += -DNUMAPG_TEST_MISPLACE
+endif
 SHLIB_LINK = -lnuma
 
 # pg_regress, against a running server that preloads numa_pg (see
@@ -115,7 +120,7 @@ test/unit/bin/bench_state_store: test/unit/bench_state_store.c src/state_store.c
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -O2 -o $@ test/unit/bench_state_store.c src/state_store.c
 
-.PHONY: unit test demo
+.PHONY: unit test demo test-numa
 unit: $(UNIT_TESTS) test/tools/bin/numa_syscalls_fail
 
 # The README's two commands.
@@ -124,3 +129,9 @@ test:
 
 demo:
 	scripts/demo.sh
+
+# Only the tests in QEMU guests with 2, 4 and 3 (one memoryless) emulated
+# NUMA nodes, on what is built and installed here; see test/numa-vm/README.md.
+test-numa: all unit
+	$(MAKE) -C test/client
+	test/numa-vm/run.sh all

@@ -15,7 +15,11 @@
 #   enosys     pgTAP, test/degraded/enosys.sql, NUMA syscalls absent (ENOSYS)
 #   disabled   pgTAP, test/degraded/disabled.sql, numa_pg.enabled = off
 #   server     prove, test/t/*.sh: server start and its log (bad settings
-#              refused with FATAL, topology logged)
+#              refused with FATAL, topology logged), workers killed and back
+#   numa-2node, numa-4node, numa-memoryless
+#              the pgTAP suite and multi-node placement checks inside QEMU
+#              guests with emulated NUMA nodes (test/numa-vm/README.md);
+#              if QEMU cannot run, these fail and say so
 #
 # Exits non-zero if anything failed, after stopping every cluster.
 # NUMAPG_KEEP=1 keeps the scratch directory (logs, regression.diffs).
@@ -105,6 +109,10 @@ step disabled pgtap_suite disabled "" "$PRELOAD
 numa_pg.enabled = off
 numa_pg.workers = 2" test/degraded/disabled.sql
 step server prove -e bash test/t/*.sh
+# the same tests inside QEMU guests with emulated NUMA nodes
+step numa-2node test/numa-vm/run.sh 2node
+step numa-4node test/numa-vm/run.sh 4node
+step numa-memoryless test/numa-vm/run.sh memoryless
 
 say "summary"
 echo "passed: ${PASSED[*]:-none}"

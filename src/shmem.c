@@ -266,7 +266,20 @@ place_slab(char *base, const SlabLayout *slab, bool can_bind,
 
 	numapg_mask_clear(&nodes);
 	if (slab->node >= 0)
+	{
+#ifdef NUMAPG_TEST_MISPLACE
+		/*
+		 * Test builds only (make NUMAPG_TEST_MISPLACE=1): bind each node's
+		 * slab to the next node, to show that the multi-node suite, which
+		 * asks the kernel, catches a wrong placement.
+		 */
+		int			i = numapg_topology_index_of_node(live, slab->node);
+
+		numapg_mask_set(&nodes, live->nodes[(i + 1) % live->node_count].id);
+#else
 		numapg_mask_set(&nodes, slab->node);
+#endif
+	}
 	else
 	{
 		/* interleave over every node with memory this server may use */
@@ -313,10 +326,11 @@ place_slab(char *base, const SlabLayout *slab, bool can_bind,
 
 	/*
 	 * Record the outcome in each region of the slab, and fault in the
-	 * workers' regions now, where the policy says, so that their pages exist
-	 * before the workers run.  The allocator's pools are left to fault in
-	 * when blocks are first used: the policy places them all the same, and
-	 * large pools then cost nothing at start.
+	 * workers' regions and the interleaved pool now, where the policy says,
+	 * so that their pages exist before anyone runs (and interleaving is
+	 * even).  The per-node pools are left to fault in when blocks are first
+	 * used: the policy places them all the same, and large pools then cost
+	 * nothing at start.
 	 */
 	for (int r = 0; r < numapg_shared->nregions; r++)
 	{
@@ -326,7 +340,7 @@ place_slab(char *base, const SlabLayout *slab, bool can_bind,
 			continue;
 		region->policy = err ? NUMAPG_POLICY_DEFAULT : policy;
 		region->bind_errno = err;
-		if (region->kind != NUMAPG_REGION_POOL && region->kind != NUMAPG_REGION_SHARED)
+		if (region->kind != NUMAPG_REGION_POOL)
 			numapg_prefault(region->base, region->size, REGION_ALIGN);
 	}
 

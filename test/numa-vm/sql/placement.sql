@@ -1,0 +1,43 @@
+-- test/numa-vm/sql/placement.sql: placement on several nodes, from the
+-- kernel (move_pages), in a guest with one numa_pg worker per CPU, pools of
+-- 1 MB, and numa_pg.shared_memory_policy = 'interleave'.  test/pool.sql
+-- (run in the same guest) checks that every region is on its target; this
+-- checks the multi-node meaning of "target" and of interleaving.
+\set ON_ERROR_STOP true
+BEGIN;
+SELECT plan(9);
+
+CREATE TEMP TABLE memnodes AS SELECT node FROM numa_topology() WHERE has_memory AND memory_allowed;
+CREATE TEMP TABLE w AS SELECT * FROM numa_workers();
+CREATE TEMP TABLE r AS SELECT * FROM numa_regions();
+CREATE TEMP TABLE rn AS SELECT * FROM numa_region_nodes();
+
+SELECT is((SELECT count(DISTINCT node)::int FROM w), (SELECT count(*)::int FROM numa_topology()),
+          'the workers run on every node');
+SELECT ok((SELECT bool_and(r.target_node = w.memory_node AND r.pages_on_target = r.pages)
+           FROM r JOIN w USING (worker) WHERE r.kind IN ('state_store', 'wal_staging')),
+          'each worker''s state store and WAL staging buffer have every page on its memory node');
+SELECT is((SELECT count(DISTINCT rn.node)::int FROM rn JOIN r USING (name)
+           WHERE r.kind IN ('state_store', 'wal_staging')),
+          (SELECT count(DISTINCT memory_node)::int FROM w),
+          'the workers'' memory is spread over as many nodes as their memory nodes');
+SELECT ok((SELECT bool_and(NOT EXISTS (SELECT 1 FROM rn WHERE rn.name = r.name AND rn.node IS DISTINCT FROM r.target_node))
+           FROM r WHERE r.kind IN ('state_store', 'wal_staging', 'queue')),
+          'no page of a worker region is on any other node');
+SELECT ok((SELECT bool_and(r.pages_on_target = r.pages) FROM r WHERE r.kind = 'queue'),
+          'each inbox queue has every page on its producers'' node (or the nearest with memory)');
+SELECT ok((SELECT bool_and(pages_elsewhere = 0) FROM r WHERE kind = 'pool'), 'allocator pools: faulted pages on their node');
+
+-- interleaved: the interleaved pool is faulted in at start, page by page over the nodes
+SELECT is((SELECT count(*)::int FROM rn WHERE name = 'interleaved pool' AND node IS NOT NULL),
+          (SELECT count(*)::int FROM memnodes), 'the interleaved pool has pages on every memory node');
+SELECT cmp_ok((SELECT max(pages) - min(pages) FROM rn WHERE name = 'interleaved pool' AND node IS NOT NULL), '<=', 1::bigint,
+              'evenly: no node has more than one page more than another');
+
+-- PostgreSQL's own shared memory, interleaved by numa_pg.shared_memory_policy
+SELECT is((SELECT count(DISTINCT node)::int FROM numa_shmem_allocations() WHERE node IS NOT NULL),
+          (SELECT count(*)::int FROM memnodes),
+          'PostgreSQL''s shared memory has pages on every memory node');
+
+SELECT * FROM finish();
+ROLLBACK;
