@@ -159,6 +159,44 @@ format_hugepages(char *buf, size_t len, int64_t total, int64_t free_pages)
 }
 
 /*
+ * Warn about what makes NUMA placement go wrong whatever numa_pg does:
+ * zone reclaim, and free memory that is badly imbalanced across nodes.
+ */
+static void
+warn_about_memory(const NumaPgTopology *topo)
+{
+	FILE	   *f = fopen("/proc/sys/vm/zone_reclaim_mode", "r");
+	int			mode = 0;
+	int			low,
+				high;
+
+	if (f)
+	{
+		if (fscanf(f, "%d", &mode) != 1)
+			mode = 0;
+		fclose(f);
+	}
+	if (mode != 0 && topo->node_count > 1)
+		ereport(WARNING,
+				(errmsg("numa_pg: vm.zone_reclaim_mode is %d", mode),
+				 errdetail("The kernel then evicts a node's page cache before it allocates on another node, which shrinks the file cache a database relies on."),
+				 errhint("Set vm.zone_reclaim_mode = 0 with sysctl.")));
+	if (numapg_topology_imbalanced(topo, &low, &high))
+		ereport(WARNING,
+				(errmsg("numa_pg: free memory is imbalanced across NUMA nodes: node %d has %lld MB free of %lld MB, node %d has %lld MB free of %lld MB",
+						topo->nodes[low].id,
+						(long long) (topo->nodes[low].memory_free >> 20),
+						(long long) (topo->nodes[low].memory_total >> 20),
+						topo->nodes[high].id,
+						(long long) (topo->nodes[high].memory_free >> 20),
+						(long long) (topo->nodes[high].memory_total >> 20)),
+				 errdetail("Memory that is meant to be local to node %d will be placed elsewhere.",
+						   topo->nodes[low].id),
+				 errhint("Look for processes bound to node %d (numactl --membind, cpusets), or set numa_pg.shared_memory_policy = 'interleave'.",
+						 topo->nodes[low].id)));
+}
+
+/*
  * Log the topology once, at server start, one line per node.  Never fails
  * the start: a topology that cannot be read is logged as such.
  */
@@ -220,6 +258,7 @@ numapg_log_topology(void)
 							node->id, cpus[0] ? cpus : "none", dist.data)));
 		pfree(dist.data);
 	}
+	warn_about_memory(topo);
 	pfree(topo);
 }
 

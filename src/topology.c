@@ -404,3 +404,45 @@ numapg_topology_memory_node_count(const NumaPgTopology *topo)
 			n++;
 	return n;
 }
+
+/*
+ * Is free memory badly imbalanced across the nodes this process may use:
+ * one node below 10% free while another has more than half free?  If so,
+ * *low_index and *high_index are the indexes of the fullest and the
+ * emptiest such nodes.
+ */
+bool
+numapg_topology_imbalanced(const NumaPgTopology *topo, int *low_index,
+						   int *high_index)
+{
+	int			low = -1;
+	int			high = -1;
+	double		low_free = 0;
+	double		high_free = 0;
+
+	for (int i = 0; i < topo->node_count; i++)
+	{
+		const NumaPgNode *n = &topo->nodes[i];
+		double		free_fraction;
+
+		if (!n->has_memory || n->memory_total <= 0 ||
+			!numapg_mask_test(&topo->mems_allowed, n->id))
+			continue;
+		free_fraction = (double) n->memory_free / (double) n->memory_total;
+		if (low < 0 || free_fraction < low_free)
+		{
+			low = i;
+			low_free = free_fraction;
+		}
+		if (high < 0 || free_fraction > high_free)
+		{
+			high = i;
+			high_free = free_fraction;
+		}
+	}
+	if (low < 0 || low == high)
+		return false;
+	*low_index = low;
+	*high_index = high;
+	return low_free < 0.10 && high_free > 0.50;
+}

@@ -58,5 +58,7 @@ extern int	numapg_topology_index_of_node(const NumaPgTopology *topo,
 										  int node);
 extern int	numapg_topology_node_of_cpu(const NumaPgTopology *topo, int cpu);
 extern int	numapg_topology_memory_node_count(const NumaPgTopology *topo);
+extern bool numapg_topology_imbalanced(const NumaPgTopology *topo, int *low_index,
+									   int *high_index);
 
 #endif							/* NUMAPG_TOPOLOGY_H */

@@ -4,7 +4,7 @@
 -- transaction: a logical slot cannot be created after writes.
 \set ON_ERROR_STOP true
 SELECT 'slot' FROM pg_create_logical_replication_slot('numapg_wal_test', 'test_decoding');
-SELECT plan(7);
+SELECT plan(9);
 
 CREATE TEMP TABLE before AS SELECT sum(wal_flushed_records) AS records, sum(wal_flushes) AS flushes FROM numa_workers();
 SELECT numa_state_put('wal-test-' || g, convert_to('payload-' || g, 'UTF8')) FROM generate_series(1, 50) g;
@@ -27,6 +27,17 @@ SELECT ok((SELECT count(*) FROM decoded) >= 1, 'logical decoding sees numa_pg me
 SELECT is((SELECT count(*)::int FROM generate_series(1, 50) g
            WHERE EXISTS (SELECT 1 FROM decoded WHERE position(convert_to('payload-' || g, 'UTF8') IN data) > 0)),
           50, 'every value put is in the decoded change stream');
+
+-- without numa_state_flush(), numa_pg.wal_flush_delay (200 ms) writes them
+CREATE TEMP TABLE before2 AS SELECT sum(wal_flushes) AS flushes FROM numa_workers();
+SELECT numa_state_put('wal-timer', '\x01');
+SELECT pg_sleep(1.5);
+SELECT is((SELECT sum(wal_staged_bytes)::int FROM numa_workers()), 0,
+          'a staged change is written to WAL once numa_pg.wal_flush_delay has passed');
+SELECT cmp_ok((SELECT sum(wal_flushes) FROM numa_workers()) - (SELECT flushes FROM before2), '>=', 1::numeric,
+              'by a flush of its own');
+SELECT numa_state_delete('wal-test-' || g) FROM generate_series(11, 50) g;
+SELECT numa_state_delete('wal-timer');
 
 SELECT * FROM finish();
 SELECT pg_drop_replication_slot('numapg_wal_test');

@@ -1,9 +1,9 @@
 -- test/explicit/explicit.sql: numa_pg.workers = 1 with an explicit
 -- numa_pg.worker_cpus = :explicit_cpu (the last online CPU, not the one
--- auto would pick).
+-- auto would pick), and numa_pg.strict = on.
 \set ON_ERROR_STOP true
 BEGIN;
-SELECT plan(4);
+SELECT plan(5);
 
 SELECT is((SELECT count(*)::int FROM numa_workers()), 1, 'one worker');
 SELECT is((SELECT cpu FROM numa_workers()), :explicit_cpu, 'it got the listed CPU');
@@ -11,6 +11,9 @@ SELECT is((SELECT affinity FROM numa_workers()), ARRAY[:explicit_cpu], 'and is p
 SELECT is((SELECT sum(pages_on_target) FROM numa_regions() WHERE worker = 0),
           (SELECT sum(pages) FROM numa_regions() WHERE worker = 0),
           'its regions are all on its node');
+
+SELECT ok((SELECT bool_and(policy = 'bind') FROM numa_regions() WHERE worker = 0),
+          'under numa_pg.strict its regions are bound (MPOL_BIND), not preferred');
 
 SELECT * FROM finish();
 ROLLBACK;

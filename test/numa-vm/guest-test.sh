@@ -89,14 +89,18 @@ install_numa_pg() {
 # suite otherwise.
 WORKERS=$(nproc)
 
-# A cluster with numa_pg preloaded, pgTAP and numa_pg created.
+# A cluster with numa_pg preloaded, pgTAP and numa_pg created.  Zone
+# reclaim is switched on in this throwaway kernel first, for the start-up
+# warning about it (t/start_log.sh); it is off again once the server is up.
 start_cluster() {
+	echo 1 >/proc/sys/vm/zone_reclaim_mode || return 1
 	cluster_init main "$(free_port)" "shared_preload_libraries = 'numa_pg'" "jit = off" \
 		"numa_pg.workers = $WORKERS" "numa_pg.state_store_size = '1MB'" \
 		"numa_pg.wal_staging_size = '256kB'" "numa_pg.pool_size = '1MB'" \
 		"numa_pg.interleaved_pool_size = '1MB'" \
 		"numa_pg.shared_memory_policy = 'interleave'" "wal_level = logical" || return 1
 	cluster_start main || cluster_failed main || return 1
+	echo 0 >/proc/sys/vm/zone_reclaim_mode
 	cluster_env main
 	"$PG_BIN/psql" -X -q -d postgres -c 'CREATE EXTENSION pgtap' -c 'CREATE EXTENSION numa_pg' || return 1
 	grep 'numa_pg:' "$(cluster_log main)"

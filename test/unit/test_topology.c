@@ -139,6 +139,32 @@ test_broken(void)
 	contains(err, "Could not read", "with a message saying what could not be read");
 }
 
+static void
+test_imbalance(void)
+{
+	int			low = -1,
+				high = -1;
+
+	if (!load("two_socket"))
+		return;
+	ok(!numapg_topology_imbalanced(&topo, &low, &high), "two_socket: 89%% and 93%% free is balanced");
+	topo.nodes[0].memory_free = topo.nodes[0].memory_total / 20;
+	ok(numapg_topology_imbalanced(&topo, &low, &high), "node 0 at 5%% free while node 1 has 93%%: imbalanced");
+	is_int(low, 0, "the low node is node 0");
+	is_int(high, 1, "the high node is node 1");
+	topo.nodes[1].memory_free = topo.nodes[1].memory_total / 3;
+	ok(!numapg_topology_imbalanced(&topo, &low, &high), "5%% and 33%% free: both short, not an imbalance to warn about");
+
+	if (!load("four_node_memoryless"))
+		return;
+	topo.nodes[2].memory_free = 0;
+	ok(!numapg_topology_imbalanced(&topo, &low, &high), "a memoryless node does not count as full");
+	topo.nodes[3].memory_free = topo.nodes[3].memory_total / 50;
+	ok(!numapg_mask_test(&topo.mems_allowed, 2) && numapg_topology_imbalanced(&topo, &low, &high),
+	   "node 3 at 2%% free among nodes at ~90%%: imbalanced");
+	is_int(topo.nodes[low].id, 3, "the low node is node 3");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -148,5 +174,6 @@ main(int argc, char **argv)
 	test_sparse();
 	test_no_numa();
 	test_broken();
+	test_imbalance();
 	return done_testing();
 }

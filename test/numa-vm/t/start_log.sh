@@ -37,9 +37,10 @@ for n in "${!NODE_MEM[@]}"; do
 	[ "${NODE_MEM[n]}" -eq 0 ] && memoryless+=("$n")
 done
 
-echo "1..$((1 + 2 * ${#NODE_CPUS[@]} + 2 * ${#memoryless[@]}))"
+echo "1..$((2 + 2 * ${#NODE_CPUS[@]} + 2 * ${#memoryless[@]}))"
 has "LOG:  numa_pg: ${#NODE_CPUS[@]} NUMA node\(s\), mode numa" \
 	"the log says ${#NODE_CPUS[@]} nodes, mode numa"
+has "WARNING:  numa_pg: vm.zone_reclaim_mode is 1" "zone reclaim (switched on by guest-test.sh) is warned about"
 for n in "${!NODE_CPUS[@]}"; do
 	has "LOG:  numa_pg: node $n: CPUs ${NODE_CPUS[n]}," "node $n is logged with CPUs ${NODE_CPUS[n]}"
 	has "LOG:  numa_pg: node $n: .*distances ${NODE_DIST[n]}\$" "node $n is logged with distances ${NODE_DIST[n]}"
