@@ -10,7 +10,7 @@
 #   pgtap      pgTAP, test/*.sql, numa_pg preloaded with a worker pool,
 #              checked against numactl --hardware, sysfs and move_pages
 #   explicit   pgTAP, test/explicit/*.sql, one worker on an explicit CPU,
-#              numa_pg.strict = on
+#              numa_pg.strict = on, numa_pg.prefault = on
 #   nopreload  pgTAP, test/nopreload/*.sql, numa_pg not preloaded
 #   eperm      pgTAP, test/degraded/eperm.sql, NUMA syscalls refused (EPERM)
 #   enosys     pgTAP, test/degraded/enosys.sql, NUMA syscalls absent (ENOSYS)
@@ -101,7 +101,8 @@ $POOL" test/*.sql
 step explicit pgtap_suite explicit "" "$PRELOAD
 numa_pg.workers = 1
 numa_pg.worker_cpus = '$EXPLICIT_CPU'
-numa_pg.strict = on" test/explicit/explicit.sql
+numa_pg.strict = on
+numa_pg.prefault = on" test/explicit/explicit.sql
 step nopreload pgtap_suite nopreload "" "" test/nopreload/*.sql
 step eperm pgtap_suite eperm "$NUMAPG_SRC/$WRAP EPERM" "$PRELOAD
 $POOL" test/degraded/eperm.sql

@@ -24,6 +24,7 @@ ALTER SYSTEM SET numa_pg.worker_cpus = '99999999999999999999';
 ALTER SYSTEM SET numa_pg.worker_cpus = '-1';
 ALTER SYSTEM SET numa_pg.enabled = 'maybe';
 ALTER SYSTEM SET numa_pg.strict = 'sometimes';
+ALTER SYSTEM SET numa_pg.prefault = 'partly';
 ALTER SYSTEM SET numa_pg.workers = -1;
 ALTER SYSTEM SET numa_pg.workers = 257;
 ALTER SYSTEM SET numa_pg.workers = 'two';

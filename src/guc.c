@@ -41,6 +41,7 @@ char	   *numapg_database = NULL;
 int			numapg_pool_size_kb = 0;
 int			numapg_interleaved_pool_size_kb = 0;
 char	   *numapg_shared_memory_policy = NULL;
+bool		numapg_prefault_segment = false;
 
 /*
  * Parse a CPU or node list and check every id against this machine:
@@ -143,6 +144,7 @@ static const char *const numapg_guc_names[] = {
 	"numa_pg.pool_size",
 	"numa_pg.interleaved_pool_size",
 	"numa_pg.shared_memory_policy",
+	"numa_pg.prefault",
 };
 
 /*
@@ -341,6 +343,15 @@ numapg_define_gucs(void)
 							   PGC_POSTMASTER,
 							   0,
 							   check_shared_memory_policy, NULL, NULL);
+
+	DefineCustomBoolVariable("numa_pg.prefault",
+							 "Faults in all of PostgreSQL's shared memory at server start.",
+							 "In parallel, one process per NUMA node pinned to it; the time taken is logged.",
+							 &numapg_prefault_segment,
+							 false,
+							 PGC_POSTMASTER,
+							 0,
+							 NULL, NULL, NULL);
 
 	MarkGUCPrefixReserved("numa_pg");
 

@@ -185,6 +185,26 @@ numapg_query_pages(const void *addr, size_t npages, size_t page_size,
 }
 
 /*
+ * Fault in every page of [addr, addr+len) without changing its contents:
+ * MADV_POPULATE_WRITE (Linux 5.14), or on older kernels a read of each
+ * page (which, for shared memory, allocates it too).  Returns 0 or an
+ * errno value.
+ */
+int
+numapg_populate(void *addr, size_t len, size_t page_size)
+{
+#ifdef MADV_POPULATE_WRITE
+	if (madvise(addr, len, MADV_POPULATE_WRITE) == 0)
+		return 0;
+	if (errno != EINVAL)
+		return errno;
+#endif
+	for (size_t off = 0; off < len; off += page_size)
+		(void) *((volatile const char *) addr + off);
+	return 0;
+}
+
+/*
  * Count where the pages of [addr, addr+len) are, without faulting any page
  * in.  addr must be page-aligned.  Returns 0 or an errno value.
  */

@@ -35,6 +35,7 @@ extern int	numapg_bind_range(void *addr, size_t len, NumaPgPolicy policy,
 							  const NumaPgMask *nodes);
 extern int	numapg_set_local_policy(void);
 extern void numapg_prefault(void *addr, size_t len, size_t page_size);
+extern int	numapg_populate(void *addr, size_t len, size_t page_size);
 extern int	numapg_query_pages(const void *addr, size_t npages, size_t page_size,
 							   int *status);
 extern int	numapg_query_range(const void *addr, size_t len, size_t page_size,

@@ -30,6 +30,9 @@
  */
 #include "postgres.h"
 
+#include <sched.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "miscadmin.h"
@@ -432,6 +435,99 @@ apply_shared_memory_policy(const NumaPgTopology *live, bool can_bind)
 }
 
 /*
+ * numa_pg.prefault: fault in all of PostgreSQL's shared memory at start,
+ * in parallel: one process per node with memory, pinned to that node's
+ * CPUs, each populating one contiguous share of the segment.  Under the
+ * default policy (first touch) each share lands on its process's node;
+ * under interleave or bind the policy decides and the processes only
+ * share the work.  Postmaster only; the processes exit with _exit().
+ */
+static void
+prefault_segment(const NumaPgTopology *live, bool can_bind)
+{
+	int			nodes[NUMAPG_TOPO_MAX_NODES];
+	pid_t		pids[NUMAPG_TOPO_MAX_NODES];
+	int			nprocs = 0;
+	int			failed = 0;
+	size_t		page_size;
+	size_t		share;
+	instr_time	start,
+				duration;
+
+	if (!numapg_prefault_segment || numapg_shared->segment_base == NULL)
+		return;
+	page_size = numapg_page_size_of(numapg_shared->segment_base);
+	for (int i = 0; i < live->node_count && can_bind; i++)
+		if (live->nodes[i].has_memory &&
+			numapg_mask_test(&live->mems_allowed, live->nodes[i].id))
+			nodes[nprocs++] = i;
+	if (nprocs == 0)
+	{
+		nodes[0] = -1;			/* one process, not pinned */
+		nprocs = 1;
+	}
+	share = TYPEALIGN(page_size, numapg_shared->segment_size / nprocs);
+
+	INSTR_TIME_SET_CURRENT(start);
+	fflush(NULL);
+	for (int p = 0; p < nprocs; p++)
+	{
+		char	   *from = numapg_shared->segment_base + share * p;
+		size_t		len = Min(share, (size_t) (numapg_shared->segment_base +
+											   numapg_shared->segment_size - from));
+
+		pids[p] = fork();
+		if (pids[p] == 0)
+		{
+			sigset_t	all;
+
+			sigfillset(&all);
+			sigprocmask(SIG_BLOCK, &all, NULL);
+			if (nodes[p] >= 0)
+			{
+				cpu_set_t	set;
+				NumaPgMask	cpus;
+
+				CPU_ZERO(&set);
+				numapg_mask_and(&cpus, &live->nodes[nodes[p]].cpus, &live->cpus_allowed);
+				for (int c = numapg_mask_next(&cpus, -1); c >= 0 && c < CPU_SETSIZE;
+					 c = numapg_mask_next(&cpus, c))
+					CPU_SET(c, &set);
+				if (CPU_COUNT(&set) > 0)
+					(void) sched_setaffinity(0, sizeof(set), &set);
+			}
+			_exit(numapg_populate(from, len, page_size) == 0 ? 0 : 1);
+		}
+		if (pids[p] < 0)
+		{
+			/* no process: do this share here */
+			if (numapg_populate(from, len, page_size) != 0)
+				failed++;
+		}
+	}
+	for (int p = 0; p < nprocs; p++)
+	{
+		int			status;
+
+		if (pids[p] > 0 &&
+			(waitpid(pids[p], &status, 0) != pids[p] ||
+			 !WIFEXITED(status) || WEXITSTATUS(status) != 0))
+			failed++;
+	}
+	INSTR_TIME_SET_CURRENT(duration);
+	INSTR_TIME_SUBTRACT(duration, start);
+
+	if (failed)
+		ereport(WARNING,
+				(errmsg("numa_pg: %d of %d processes could not prefault their share of shared memory",
+						failed, nprocs)));
+	ereport(LOG,
+			(errmsg("numa_pg: prefaulted %zu MB of shared memory in %.1f ms with %d process(es)",
+					numapg_shared->segment_size >> 20,
+					INSTR_TIME_GET_MILLISEC(duration), nprocs)));
+}
+
+/*
  * on_shmem_exit callback of the postmaster.  Exit code 1 while the
  * postmaster lives on means it is about to recreate shared memory after a
  * crash: keep the workers' state for the new segment.
@@ -535,6 +631,7 @@ numapg_shmem_startup(void)
 		for (int s = 0; s < planned_nslabs; s++)
 			place_slab(slab_base[s], &planned_slabs[s],
 					   support.libnuma_usable, live);
+		prefault_segment(live, support.libnuma_usable);
 		numapg_init_worker_regions();
 		numapg_allocator_init();
 		pfree(live);

@@ -105,5 +105,6 @@ extern int	numapg_queue_size_kb;
 extern bool numapg_strict;
 extern char *numapg_database;
 extern char *numapg_shared_memory_policy;
+extern bool numapg_prefault_segment;
 
 #endif							/* NUMAPG_SHMEM_H */

@@ -1,9 +1,9 @@
 -- test/explicit/explicit.sql: numa_pg.workers = 1 with an explicit
 -- numa_pg.worker_cpus = :explicit_cpu (the last online CPU, not the one
--- auto would pick), and numa_pg.strict = on.
+-- auto would pick), numa_pg.strict = on and numa_pg.prefault = on.
 \set ON_ERROR_STOP true
 BEGIN;
-SELECT plan(5);
+SELECT plan(7);
 
 SELECT is((SELECT count(*)::int FROM numa_workers()), 1, 'one worker');
 SELECT is((SELECT cpu FROM numa_workers()), :explicit_cpu, 'it got the listed CPU');
@@ -14,6 +14,11 @@ SELECT is((SELECT sum(pages_on_target) FROM numa_regions() WHERE worker = 0),
 
 SELECT ok((SELECT bool_and(policy = 'bind') FROM numa_regions() WHERE worker = 0),
           'under numa_pg.strict its regions are bound (MPOL_BIND), not preferred');
+
+SELECT is((SELECT coalesce(sum(pages), 0)::int FROM numa_shmem_allocations() WHERE node IS NULL), 0,
+          'numa_pg.prefault faulted in every page of PostgreSQL''s shared memory');
+SELECT is((SELECT coalesce(sum(buffers), 0)::int FROM numa_buffer_nodes() WHERE node IS NULL), 0,
+          'including every shared buffer');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -22,6 +22,16 @@ like "$log" "numa_pg: node 0: CPUs [0-9].*, memory [0-9]+ MB \([0-9]+ MB free\).
 sql_value s "CREATE TABLE kept AS SELECT 42 AS answer" >/dev/null
 cluster_stop s >/dev/null
 
+# numa_pg.prefault: the time it took is logged
+cluster_set s "numa_pg.prefault = on"
+: >"$log"
+cluster_start s
+ok $? "server starts with numa_pg.prefault = on"
+like "$log" "LOG:  numa_pg: prefaulted [0-9]+ MB of shared memory in [0-9.]+ ms with [0-9]+ process\(es\)" \
+	"the prefault and its duration are logged"
+cluster_set s "numa_pg.prefault = off"
+cluster_stop s >/dev/null
+
 # bad_value SETTING DETAIL-REGEX [WRAPPER...]: start must fail with FATAL
 bad_value() {
 	local setting=$1 detail=$2
