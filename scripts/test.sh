@@ -24,6 +24,8 @@
 #
 # Exits non-zero if anything failed, after stopping every cluster.
 # NUMAPG_KEEP=1 keeps the scratch directory (logs, regression.diffs).
+# NUMAPG_STEPS="pgtap server" runs only the steps named (while developing;
+# the summary then says which were skipped).
 
 . "$(dirname "$0")/lib.sh"
 
@@ -34,11 +36,16 @@ cd "$NUMAPG_SRC" || exit 1
 
 PASSED=()
 FAILED=()
+SKIPPED=()
 
 # step NAME COMMAND...: run a step, remember whether it passed
 step() {
 	local name=$1
 	shift
+	if [ -n "${NUMAPG_STEPS:-}" ] && [[ " $NUMAPG_STEPS " != *" $name "* ]]; then
+		SKIPPED+=("$name")
+		return 0
+	fi
 	say "$name"
 	if "$@"; then PASSED+=("$name"); else FAILED+=("$name"); fi
 }
@@ -120,5 +127,6 @@ step numa-memoryless test/numa-vm/run.sh memoryless
 say "summary"
 echo "passed: ${PASSED[*]:-none}"
 echo "failed: ${FAILED[*]:-none}"
+[ ${#SKIPPED[@]} -gt 0 ] && echo "skipped (NUMAPG_STEPS): ${SKIPPED[*]}"
 echo "${#PASSED[@]} passed, ${#FAILED[@]} failed"
 [ ${#FAILED[@]} -eq 0 ]
