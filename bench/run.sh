@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# bench/run.sh: numa_pg's benchmarks, from nothing, with a results file.
+#
+# Installs what is missing (as root, with apt-get), builds and installs
+# numa_pg, and runs on a throwaway cluster (as an unprivileged user):
+#
+#   memory      the memory latency and bandwidth matrix, per pair of
+#               (CPU node, memory node), with numa_pg_membench
+#   hotpaths    the state store, WAL staging and SPSC queue against
+#               PostgreSQL's own equivalents (dynahash under its partition
+#               lock, one LogLogicalMessage per record, shm_mq)
+#   pgbench     TPS with numa_pg preloaded and its workers idle against
+#               without it, same cluster, alternating, several rounds
+#   reports     the cost of the placement reports (numa_shmem_allocations(),
+#               numa_buffer_nodes(), numa_regions()) over 1 GB and 8 GB
+#
+# Every figure is measured ROUNDS times; the results file gives min, median
+# and max of each, with the machine it came from, and the hot-path targets
+# met or missed.  Results go to bench/results/<date>-<host>/: results.txt,
+# raw.tsv (every measurement), and plots (latency.svg, hotpaths.svg).
+#
+# Usage: bench/run.sh [--quick] [--only "memory hotpaths pgbench reports"]
+#   --quick   2 rounds, shorter runs, reports over 1 GB only (about 3 min)
+#   --only    run only the sections named
+# Environment: NUMAPG_BENCH_OUT to write elsewhere than bench/results.
+
+. "$(dirname "$0")/../scripts/lib.sh"
+
+QUICK=0
+ONLY="memory hotpaths pgbench reports"
+while [ $# -gt 0 ]; do
+	case $1 in
+		--quick) QUICK=1 ;;
+		--only) shift; ONLY=${1:?--only needs a list of sections} ;;
+		-h | --help) sed -n '2,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
+		*) die "unknown option $1 (try --help)" ;;
+	esac
+	shift
+done
+for s in $ONLY; do
+	case " memory hotpaths pgbench reports " in *" $s "*) ;; *) die "unknown section $s" ;; esac
+done
+
+if [ $QUICK -eq 1 ]; then
+	ROUNDS=2 PGBENCH_SECONDS=5 REPORT_SIZES_MB="1024"
+else
+	ROUNDS=5 PGBENCH_SECONDS=15 REPORT_SIZES_MB="1024 8192"
+fi
+
+ensure_packages $NUMAPG_PACKAGES gnuplot-nox
+build_and_install
+make_workdir
+
+STAMP=$(date -u +%Y%m%d-%H%M)
+OUT=${NUMAPG_BENCH_OUT:-$NUMAPG_SRC/bench/results}/$STAMP-$(hostname -s)
+mkdir -p "$OUT" || die "cannot create $OUT"
+RAW=$OUT/raw.tsv
+: >"$RAW"
+chmod 644 "$RAW"
+
+# record SECTION NAME UNIT VALUE [ROUND]: one measurement
+record() {
+	printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "${5:-0}" >>"$RAW"
+}
+
+wants() { [[ " $ONLY " == *" $1 "* ]]; }
+
+psql_bench() { "$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -d postgres "$@"; }
+
+# restart_with CONF...: restart the bench cluster with these settings on
+# top of the base ones (written to postgresql.auto.conf's neighbour file)
+restart_with() {
+	cluster_stop bench >/dev/null 2>&1
+	printf '%s\n' "$@" >"$NUMAPG_WORK/bench/data/bench.conf"
+	cluster_start bench || cluster_failed bench || die "the bench cluster did not start with: $*"
+	cluster_env bench
+}
+
+cluster_init bench "$(free_port)" "shared_buffers = '256MB'" "max_wal_size = '4GB'" \
+	"max_worker_processes = 16" "wal_level = logical" "include_if_exists = 'bench.conf'" || exit 1
+WORKERS=$(nproc)
+[ "$WORKERS" -gt 4 ] && WORKERS=4
+PRELOAD=("shared_preload_libraries = 'numa_pg'" "numa_pg.workers = $WORKERS")
+restart_with "${PRELOAD[@]}"
+psql_bench -c 'CREATE EXTENSION numa_pg' || exit 1
+
+# --- memory: latency and bandwidth matrix --------------------------------
+
+bench_memory() {
+	local r
+	for r in $(seq 1 "$ROUNDS"); do
+		"$PG_BIN/numa_pg_membench" --csv --size "$MEMBENCH_MB" --duration "$MEMBENCH_MS" |
+			awk -F, -v r="$r" 'NR > 1 {
+				printf "memory\tlatency cpu node %s -> memory node %s\tns\t%s\t%s\n", $1, $3, $4, r
+				printf "memory\tbandwidth cpu node %s -> memory node %s\tMB/s\t%s\t%s\n", $1, $3, $5, r
+			}' >>"$RAW" || return 1
+	done
+}
+
+# --- hotpaths: numa_pg's hot paths against PostgreSQL's ------------------
+
+bench_hotpaths() {
+	:
+}
+
+# --- pgbench: numa_pg loaded with idle workers, and not loaded -----------
+
+bench_pgbench() {
+	local r config tps mode
+	as_pg_user "$PG_BIN/pgbench" -h "$PGHOST" -p "$PGPORT" -U postgres -i -q -s 20 postgres \
+		>"$NUMAPG_WORK/pgbench-init.log" 2>&1 || { cat "$NUMAPG_WORK/pgbench-init.log"; return 1; }
+	for r in $(seq 1 "$ROUNDS"); do
+		for config in without with; do
+			if [ $config = with ]; then restart_with "${PRELOAD[@]}"; else restart_with; fi
+			for mode in select-only tpcb-like; do
+				tps=$(as_pg_user "$PG_BIN/pgbench" -h "$PGHOST" -p "$PGPORT" -U postgres -n \
+					-b "$mode" -c 2 -j 2 -T "$PGBENCH_SECONDS" postgres 2>&1 |
+					sed -n 's/^tps = \([0-9.]*\) (without initial connection time)$/\1/p')
+				[ -n "$tps" ] || { echo "pgbench $mode gave no tps"; return 1; }
+				echo "round $r, numa_pg $config, $mode: $tps tps"
+				record pgbench "$mode, numa_pg $config" tps "$tps" "$r"
+			done
+		done
+	done
+	restart_with "${PRELOAD[@]}"
+}
+
+# --- reports: cost of the placement reports ------------------------------
+
+# time_query SQL: milliseconds to run SQL to the end, in a new backend (as
+# a monitoring tool would), printed
+time_query() {
+	psql_bench -c "DO \$\$DECLARE t0 timestamptz := clock_timestamp(); n bigint;
+		BEGIN SELECT count(*) INTO n FROM ($1) AS q;
+		RAISE NOTICE '%', round(extract(epoch FROM clock_timestamp() - t0) * 1000, 1); END\$\$" 2>&1 |
+		sed -n 's/^NOTICE:  //p'
+}
+
+bench_reports() {
+	local size r ms half log
+	for size in $REPORT_SIZES_MB; do
+		# PostgreSQL's segment: shared_buffers of that size, every page faulted in
+		restart_with "${PRELOAD[@]}" "shared_buffers = '${size}MB'" "numa_pg.prefault = on"
+		log=$(grep 'numa_pg: prefaulted' "$(cluster_log bench)" | tail -1)
+		echo "${log#*LOG:  }"
+		ms=$(sed -n 's/.* in \([0-9.]*\) ms .*/\1/p' <<<"$log")
+		[ -n "$ms" ] && record reports "prefault of shared_buffers = ${size}MB" ms "$ms"
+		for r in $(seq 1 "$ROUNDS"); do
+			ms=$(time_query 'SELECT * FROM numa_shmem_allocations()')
+			record reports "numa_shmem_allocations(), shared_buffers = ${size}MB" ms "$ms" "$r"
+			ms=$(time_query 'SELECT * FROM numa_buffer_nodes()')
+			record reports "numa_buffer_nodes(), shared_buffers = ${size}MB" ms "$ms" "$r"
+		done
+		# numa_pg's own regions: two workers' state stores of half that size each
+		half=$((size / 2))
+		restart_with "${PRELOAD[@]}" "numa_pg.workers = 2" "numa_pg.state_store_size = '${half}MB'"
+		for r in $(seq 1 "$ROUNDS"); do
+			ms=$(time_query 'SELECT * FROM numa_regions()')
+			record reports "numa_regions(), 2 state stores of ${half}MB" ms "$ms" "$r"
+		done
+	done
+	restart_with "${PRELOAD[@]}"
+}
+
+# --- run, then summarise -------------------------------------------------
+
+FAILED=()
+for section in memory hotpaths pgbench reports; do
+	wants $section || continue
+	say "$section"
+	"bench_$section" || FAILED+=("$section")
+done
+
+say "results"
+SUMMARY=$(psql_bench -c "CREATE TABLE bench_raw (section text, name text, unit text, value float8, round int)" \
+	-c "\\copy bench_raw FROM '$RAW'" -F $'\t' -c "
+	SELECT section, name, unit, count(*), round(min(value)::numeric, 2),
+	       round(percentile_cont(0.5) WITHIN GROUP (ORDER BY value)::numeric, 2), round(max(value)::numeric, 2)
+	FROM bench_raw GROUP BY section, name, unit
+	ORDER BY array_position(ARRAY['memory', 'hotpaths', 'pgbench', 'reports'], section), name")
+{
+	echo "numa_pg benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC')"
+	echo
+	echo "machine:    $(hostname -s), $(lscpu | sed -n 's/^Model name: *//p' | head -1)"
+	echo "cpus:       $(nproc) online ($(cat /sys/devices/system/cpu/online)), memory $(free -g | awk '/^Mem:/ {print $2}') GiB"
+	echo "numa:       $(numactl --hardware | head -1)"
+	echo "kernel:     $(uname -r)"
+	echo "postgresql: $("$PG_BIN/postgres" --version)"
+	echo "numa_pg:    $(git -C "$NUMAPG_SRC" describe --always --dirty 2>/dev/null || echo unknown)"
+	echo "rounds:     $ROUNDS$([ $QUICK -eq 1 ] && echo ' (--quick)')"
+	echo
+	printf '%-9s %-58s %-6s %3s %12s %12s %12s\n' section measurement unit n min median max
+	while IFS=$'\t' read -r section name unit n min median max; do
+		printf '%-9s %-58s %-6s %3s %12s %12s %12s\n' "$section" "$name" "$unit" "$n" "$min" "$median" "$max"
+	done <<<"$SUMMARY"
+} >"$OUT/results.txt"
+cat "$OUT/results.txt"
+echo
+echo "results in $OUT"
+[ ${#FAILED[@]} -eq 0 ] || die "sections that failed: ${FAILED[*]}"
