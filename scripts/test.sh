@@ -15,6 +15,8 @@
 #   eperm      pgTAP, test/degraded/eperm.sql, NUMA syscalls refused (EPERM)
 #   enosys     pgTAP, test/degraded/enosys.sql, NUMA syscalls absent (ENOSYS)
 #   disabled   pgTAP, test/degraded/disabled.sql, numa_pg.enabled = off
+#   hugepages  pgTAP, test/*.sql and test/hugepages/*.sql, huge_pages = on
+#              (reserves 256 huge pages for the run)
 #   server     prove, test/t/*.sh: server start and its log (bad settings
 #              refused with FATAL, topology logged), workers killed and back
 #   numa-2node, numa-4node, numa-memoryless
@@ -87,6 +89,22 @@ regress() {
 	return $rc
 }
 
+# hugepages_suite CONF FILES...: pgtap_suite with enough 2 MB huge pages
+# reserved for the server (as root), and the reservation undone after
+hugepages_suite() {
+	local sysfs=/proc/sys/vm/nr_hugepages before rc
+	before=$(cat $sysfs)
+	if ! echo $((before + 256)) >$sysfs 2>/dev/null || [ "$(cat $sysfs)" -lt $((before + 256)) ]; then
+		echo "could not reserve 256 huge pages (need root and 512 MB free): the huge page suite cannot run"
+		echo "$before" >$sysfs 2>/dev/null
+		return 1
+	fi
+	pgtap_suite hugepages "" "$@"
+	rc=$?
+	echo "$before" >$sysfs
+	return $rc
+}
+
 WRAP=test/tools/bin/numa_syscalls_fail
 PRELOAD="shared_preload_libraries = 'numa_pg'"
 # one worker per CPU this machine has, at most 4
@@ -118,6 +136,9 @@ $POOL" test/degraded/enosys.sql
 step disabled pgtap_suite disabled "" "$PRELOAD
 numa_pg.enabled = off
 numa_pg.workers = 2" test/degraded/disabled.sql
+step hugepages hugepages_suite "$PRELOAD
+$POOL
+huge_pages = on" test/*.sql test/hugepages/hugepages.sql
 step server prove -e bash test/t/*.sh
 # the same tests inside QEMU guests with emulated NUMA nodes
 step numa-2node test/numa-vm/run.sh 2node

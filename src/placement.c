@@ -19,6 +19,13 @@
  * not exist are reported as not faulted in, and left alone.  The query
  * runs in chunks of 1024 pages with CHECK_FOR_INTERRUPTS between them.
  *
+ * Huge pages (hugetlbfs) are the exception: there mincore only says whether
+ * the calling process has the page mapped.  A huge page this backend has
+ * not mapped is looked up in the postmaster's page tables (move_pages with
+ * its pid; numa_pg's slabs are all mapped there), and if the postmaster has
+ * not mapped it either, it is reported as not faulted in, although another
+ * backend may have it.
+ *
  * IDENTIFICATION
  *	  src/placement.c
  *
@@ -127,6 +134,30 @@ numapg_prefault(void *addr, size_t len, size_t page_size)
 }
 
 /*
+ * Which of npages pages of page_size from addr exist: resident[i] & 1.
+ * mincore(2) fills one byte per base page, so for huge pages it is asked
+ * about the first base page of each (a vector sized in huge pages would
+ * overflow 512 times over).  Returns 0 or an errno value.
+ */
+static int
+pages_existing(const void *addr, size_t npages, size_t page_size,
+			   unsigned char *resident)
+{
+	size_t		base_page_size = (size_t) sysconf(_SC_PAGESIZE);
+
+	if (page_size <= base_page_size)
+		return mincore((void *) addr, npages * page_size, resident) == 0 ? 0 : errno;
+	for (size_t i = 0; i < npages; i++)
+	{
+		if (i % QUERY_CHUNK == 0)
+			CHECK_FOR_INTERRUPTS();
+		if (mincore((char *) addr + i * page_size, base_page_size, &resident[i]) != 0)
+			return errno;
+	}
+	return 0;
+}
+
+/*
  * Map into this process the pages i in [first, end) from addr that exist
  * (resident[i] & 1, from mincore), so that move_pages sees them.  Mapping
  * an existing page allocates nothing.  One MADV_POPULATE_READ (Linux
@@ -161,6 +192,44 @@ map_existing_pages(const void *addr, const unsigned char *resident,
 }
 
 /*
+ * Huge pages this process has not mapped (status -ENOENT): mincore cannot
+ * tell whether they exist, so ask the kernel where the postmaster has them.
+ * The postmaster placed and prefaulted numa_pg's slabs, so their pages are
+ * all mapped there; shared memory has the same address in every process.
+ * A page that neither has mapped stays -ENOENT.  Failures (the postmaster
+ * gone, move_pages refused) leave status as it was.
+ */
+static void
+ask_postmaster(const void *addr, size_t npages, size_t page_size, int *status)
+{
+	void	   *pages[QUERY_CHUNK];
+	int			chunk_status[QUERY_CHUNK];
+	size_t		index[QUERY_CHUNK];
+	size_t		n = 0;
+
+	if (MyProcPid == PostmasterPid)
+		return;
+	for (size_t i = 0; i <= npages; i++)
+	{
+		if (n == QUERY_CHUNK || (i == npages && n > 0))
+		{
+			CHECK_FOR_INTERRUPTS();
+			if (move_pages(PostmasterPid, n, pages, NULL, chunk_status, 0) != 0)
+				return;
+			for (size_t j = 0; j < n; j++)
+				if (chunk_status[j] >= 0)
+					status[index[j]] = chunk_status[j];
+			n = 0;
+		}
+		if (i < npages && status[i] == -ENOENT)
+		{
+			index[n] = i;
+			pages[n++] = (char *) addr + i * page_size;
+		}
+	}
+}
+
+/*
  * Ask the kernel on which node each of npages pages from addr is, without
  * faulting any page in (see the file header).  status[i] receives the node,
  * or -ENOENT for a page that does not exist yet, or another negative errno
@@ -180,9 +249,9 @@ numapg_query_pages(const void *addr, size_t npages, size_t page_size,
 	if (npages == 0)
 		return 0;
 	resident = palloc(npages);
-	if (mincore((void *) addr, npages * page_size, resident) != 0)
+	result = pages_existing(addr, npages, page_size, resident);
+	if (result != 0)
 	{
-		result = errno;
 		pfree(resident);
 		return result;
 	}
@@ -215,6 +284,8 @@ numapg_query_pages(const void *addr, size_t npages, size_t page_size,
 			status[index[j]] = chunk_status[j];
 	}
 	pfree(resident);
+	if (result == 0 && page_size > (size_t) sysconf(_SC_PAGESIZE))
+		ask_postmaster(addr, npages, page_size, status);
 	return result;
 }
 
@@ -239,23 +310,26 @@ numapg_populate(void *addr, size_t len, size_t page_size)
 }
 
 /*
- * Count where the pages of [addr, addr+len) are, without faulting any page
- * in.  addr must be page-aligned.  Returns 0 or an errno value.
+ * Count where the pages that [addr, addr+len) touches are, without faulting
+ * any page in.  With huge pages, a region inside a slab need not start on a
+ * page boundary: the pages it shares with its neighbours count too.
+ * Returns 0 or an errno value.
  */
 int
 numapg_query_range(const void *addr, size_t len, size_t page_size,
 				   NumaPgPageCounts *counts)
 {
-	size_t		npages = (len + page_size - 1) / page_size;
+	const char *first = (const char *) TYPEALIGN_DOWN(page_size, addr);
+	size_t		npages = ((const char *) addr + len - first + page_size - 1) / page_size;
 	int		   *status;
 	int			result;
 
 	memset(counts, 0, sizeof(*counts));
-	counts->pages = npages;
-	if (npages == 0)
+	if (len == 0)
 		return 0;
+	counts->pages = npages;
 	status = palloc(sizeof(int) * npages);
-	result = numapg_query_pages(addr, npages, page_size, status);
+	result = numapg_query_pages(first, npages, page_size, status);
 	if (result == 0)
 		for (size_t i = 0; i < npages; i++)
 		{

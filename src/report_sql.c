@@ -67,10 +67,20 @@ int_or_null(int value, bool *isnull)
  * the counts are valid).
  */
 static int
-query_region(const NumaPgRegion *region, NumaPgPageCounts *counts)
+query_region(const NumaPgRegion *region, size_t page_size,
+			 NumaPgPageCounts *counts)
 {
-	return numapg_query_range(region->base, region->size,
-							  numapg_page_size_of(region->base), counts);
+	return numapg_query_range(region->base, region->size, page_size, counts);
+}
+
+/*
+ * The page size of numa_pg's regions: they are all in PostgreSQL's main
+ * segment.  Read once per call (it walks /proc/self/smaps).
+ */
+static size_t
+regions_page_size(void)
+{
+	return numapg_page_size_of(numapg_shared->segment_base);
 }
 
 /*
@@ -82,16 +92,18 @@ numapg_sql_regions(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	NumaPgPageCounts *counts = palloc(sizeof(NumaPgPageCounts));
+	size_t		page_size;
 
 	numapg_require_shared();
 	InitMaterializedSRF(fcinfo, 0);
+	page_size = regions_page_size();
 
 	for (int r = 0; r < numapg_shared->nregions; r++)
 	{
 		const NumaPgRegion *region = &numapg_shared->regions[r];
 		Datum		values[14] = {0};
 		bool		nulls[14] = {0};
-		int			err = query_region(region, counts);
+		int			err = query_region(region, page_size, counts);
 		int64		on_target = 0;
 
 		/* interleaved: on target wherever it is, so long as it is placed */
@@ -107,7 +119,7 @@ numapg_sql_regions(PG_FUNCTION_ARGS)
 		values[4] = CStringGetTextDatum(numapg_policy_name(region->policy));
 		values[5] = int_or_null(region->target_node, &nulls[5]);
 		values[6] = Int64GetDatum((int64) region->size);
-		values[7] = Int64GetDatum((int64) numapg_page_size_of(region->base));
+		values[7] = Int64GetDatum((int64) page_size);
 		values[8] = Int64GetDatum(counts->pages);
 		if (err == 0)
 		{
@@ -141,14 +153,16 @@ numapg_sql_region_nodes(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	NumaPgPageCounts *counts = palloc(sizeof(NumaPgPageCounts));
+	size_t		page_size;
 
 	numapg_require_shared();
 	InitMaterializedSRF(fcinfo, 0);
+	page_size = regions_page_size();
 
 	for (int r = 0; r < numapg_shared->nregions; r++)
 	{
 		const NumaPgRegion *region = &numapg_shared->regions[r];
-		int			err = query_region(region, counts);
+		int			err = query_region(region, page_size, counts);
 
 		if (err != 0)
 			ereport(ERROR,
