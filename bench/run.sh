@@ -106,11 +106,15 @@ bench_hotpaths() {
 # --- pgbench: numa_pg loaded with idle workers, and not loaded -----------
 
 bench_pgbench() {
-	local r config tps mode
+	local r config tps mode order
+	local -A TPS
 	as_pg_user "$PG_BIN/pgbench" -h "$PGHOST" -p "$PGPORT" -U postgres -i -q -s 20 postgres \
 		>"$NUMAPG_WORK/pgbench-init.log" 2>&1 || { cat "$NUMAPG_WORK/pgbench-init.log"; return 1; }
 	for r in $(seq 1 "$ROUNDS"); do
-		for config in without with; do
+		# alternate which goes first, so that neither always runs warmer
+		order="without with"
+		[ $((r % 2)) -eq 0 ] && order="with without"
+		for config in $order; do
 			if [ $config = with ]; then restart_with "${PRELOAD[@]}"; else restart_with; fi
 			for mode in select-only tpcb-like; do
 				tps=$(as_pg_user "$PG_BIN/pgbench" -h "$PGHOST" -p "$PGPORT" -U postgres -n \
@@ -119,7 +123,13 @@ bench_pgbench() {
 				[ -n "$tps" ] || { echo "pgbench $mode gave no tps"; return 1; }
 				echo "round $r, numa_pg $config, $mode: $tps tps"
 				record pgbench "$mode, numa_pg $config" tps "$tps" "$r"
+				TPS[$config $mode]=$tps
 			done
+		done
+		# each round's with/without ratio, from two back-to-back runs
+		for mode in select-only tpcb-like; do
+			record targets "pgbench $mode: TPS with numa_pg / without" x \
+				"$(awk -v a="${TPS[with $mode]}" -v b="${TPS[without $mode]}" 'BEGIN { printf "%.4f", a / b }')" "$r"
 		done
 	done
 	restart_with "${PRELOAD[@]}"
@@ -162,6 +172,14 @@ bench_reports() {
 	restart_with "${PRELOAD[@]}"
 }
 
+# --- targets ------------------------------------------------------------
+
+# The targets the figures are held to: measurement (section targets), the
+# comparison, the figure.  A ratio here is always "numa_pg / PostgreSQL's
+# own" in the direction where higher is better.
+TARGETS="pgbench select-only: TPS with numa_pg / without|>=|0.98
+pgbench tpcb-like: TPS with numa_pg / without|>=|0.98"
+
 # --- run, then summarise -------------------------------------------------
 
 FAILED=()
@@ -177,7 +195,7 @@ SUMMARY=$(psql_bench -c "CREATE TABLE bench_raw (section text, name text, unit t
 	SELECT section, name, unit, count(*), round(min(value)::numeric, 2),
 	       round(percentile_cont(0.5) WITHIN GROUP (ORDER BY value)::numeric, 2), round(max(value)::numeric, 2)
 	FROM bench_raw GROUP BY section, name, unit
-	ORDER BY array_position(ARRAY['memory', 'hotpaths', 'pgbench', 'reports'], section), name")
+	ORDER BY array_position(ARRAY['memory', 'hotpaths', 'pgbench', 'targets', 'reports'], section), name")
 {
 	echo "numa_pg benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC')"
 	echo
@@ -193,6 +211,22 @@ SUMMARY=$(psql_bench -c "CREATE TABLE bench_raw (section text, name text, unit t
 	while IFS=$'\t' read -r section name unit n min median max; do
 		printf '%-9s %-58s %-6s %3s %12s %12s %12s\n' "$section" "$name" "$unit" "$n" "$min" "$median" "$max"
 	done <<<"$SUMMARY"
+	echo
+	echo "targets (on the median):"
+	while IFS='|' read -r name op target; do
+		median=$(psql_bench -c "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY value)
+			FROM bench_raw WHERE section = 'targets' AND name = '$name'")
+		if [ -z "$median" ]; then
+			printf '  %-58s not measured\n' "$name"
+		else
+			awk -v n="$name" -v m="$median" -v t="$target" -v op="$op" 'BEGIN {
+				met = (op == ">=") ? (m >= t) : (m <= t)
+				printf "  %-58s %8.3f  target %s %s: %s", n, m, op, t, met ? "met" : "MISSED"
+				if (!met) printf " by %.1f%%", 100 * (t - m) / t * (op == ">=" ? 1 : -1)
+				printf "\n"
+			}'
+		fi
+	done <<<"$TARGETS"
 } >"$OUT/results.txt"
 cat "$OUT/results.txt"
 echo

@@ -58,24 +58,35 @@
 /* The version of this API; grows when functions are added. */
 #define NUMAPG_API_VERSION 1
 
-/* Memory on the NUMA node of the CPU the caller runs on now. */
-extern void *numapg_alloc_local(size_t size);
+/*
+ * Exported from numa_pg.so even when it is built with -fvisibility=hidden,
+ * as PGXS does from PostgreSQL 16 on.
+ */
+#if defined(__GNUC__)
+#define NUMAPG_API extern __attribute__((visibility("default")))
+#else
+#define NUMAPG_API extern
+#endif
 
-/* Memory on the given node (or the nearest node with a pool). */
-extern void *numapg_alloc_on_node(int node, size_t size);
+/* Memory on the NUMA node of the CPU the caller runs on now. */
+NUMAPG_API void *numapg_alloc_local(size_t size);
+
+/* Memory on the given node (or the nearest node with a pool); NULL for a
+ * node the machine does not have. */
+NUMAPG_API void *numapg_alloc_on_node(int node, size_t size);
 
 /* Memory interleaved page by page over the nodes: for shared, read-mostly
  * data used from every node. */
-extern void *numapg_alloc_interleaved(size_t size);
+NUMAPG_API void *numapg_alloc_interleaved(size_t size);
 
 /* Give a block back to its pool.  NULL is ignored. */
-extern void numapg_free(void *ptr);
+NUMAPG_API void numapg_free(void *ptr);
 
 /* Usable bytes of a live block (>= the size asked for); 0 if not one. */
-extern size_t numapg_alloc_size(const void *ptr);
+NUMAPG_API size_t numapg_alloc_size(const void *ptr);
 
 /* The node whose pool a block came from; -1 for the interleaved pool or
  * a pointer that is not numa_pg's. */
-extern int	numapg_pool_node_of(const void *ptr);
+NUMAPG_API int	numapg_pool_node_of(const void *ptr);
 
 #endif							/* NUMA_PG_H */

@@ -96,11 +96,21 @@ numapg_allocator_init(void)
 void *
 numapg_alloc_on_node(int node, size_t size)
 {
-	NumaPgPool *pool = pool_for_node(node);
+	NumaPgPool *pool;
 
+	/* not a node (-1 would be the interleaved pool's key) */
+	if (node < 0)
+		return NULL;
+	pool = pool_for_node(node);
 	/* no pool there (memoryless node, outside the cpuset): the nearest */
 	if (pool == NULL && numapg_pool_topology() != NULL)
-		pool = pool_for_node(numapg_nearest_memory_node(numapg_pool_topology(), node));
+	{
+		int			nearest = numapg_nearest_memory_node(numapg_pool_topology(), node);
+
+		/* a node this machine does not have gets nothing */
+		if (nearest >= 0)
+			pool = pool_for_node(nearest);
+	}
 	return pool_alloc(pool, size);
 }
 

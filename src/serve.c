@@ -213,6 +213,13 @@ numapg_serve(int worker)
 	uint32		len;
 	bool		more = true;
 
+	/*
+	 * Records staged by this worker's previous life (it restarted, or the
+	 * server restored them after a crash) are due a delay from now.
+	 */
+	if (first_staged_at == 0 && wal_staging_of(worker)->used > 0)
+		first_staged_at = GetCurrentTimestamp();
+
 	while (more)
 	{
 		more = false;

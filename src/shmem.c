@@ -473,9 +473,15 @@ prefault_segment(const NumaPgTopology *live, bool can_bind)
 	for (int p = 0; p < nprocs; p++)
 	{
 		char	   *from = numapg_shared->segment_base + share * p;
-		size_t		len = Min(share, (size_t) (numapg_shared->segment_base +
-											   numapg_shared->segment_size - from));
+		size_t		len;
 
+		/* the shares are rounded up to whole pages: the last may be empty */
+		if (share * p >= numapg_shared->segment_size)
+		{
+			pids[p] = 0;
+			continue;
+		}
+		len = Min(share, numapg_shared->segment_size - share * p);
 		pids[p] = fork();
 		if (pids[p] == 0)
 		{

@@ -60,6 +60,7 @@ numapg_sql_shmem_allocations(PG_FUNCTION_ARGS)
 	NumaPgPageCounts *counts = palloc(sizeof(NumaPgPageCounts));
 	char	   *base = NULL;
 	size_t		page_size;
+	size_t		segment_size;
 	uint64		nrows;
 	SPITupleTable *tuptable;
 
@@ -69,7 +70,7 @@ numapg_sql_shmem_allocations(PG_FUNCTION_ARGS)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute("SELECT name, off, allocated_size FROM pg_get_shmem_allocations() "
+	if (SPI_execute("SELECT name, off, allocated_size FROM pg_catalog.pg_get_shmem_allocations() "
 					"WHERE off IS NOT NULL ORDER BY off", true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read pg_get_shmem_allocations()");
 	nrows = SPI_processed;
@@ -90,6 +91,8 @@ numapg_sql_shmem_allocations(PG_FUNCTION_ARGS)
 	}
 	if (base == NULL)
 		elog(ERROR, "numa_pg's own shared memory allocation is not listed");
+	/* (0 if the postmaster could not find its mapping: do not clamp) */
+	segment_size = numapg_shared->segment_size ? numapg_shared->segment_size : SIZE_MAX / 2;
 
 	for (uint64 i = 0; i < nrows; i++)
 	{
@@ -97,12 +100,16 @@ numapg_sql_shmem_allocations(PG_FUNCTION_ARGS)
 		char	   *name = SPI_getvalue(tuptable->vals[i], tuptable->tupdesc, 1);
 		int64		off = DatumGetInt64(SPI_getbinval(tuptable->vals[i], tuptable->tupdesc, 2, &isnull));
 		int64		size = DatumGetInt64(SPI_getbinval(tuptable->vals[i], tuptable->tupdesc, 3, &isnull));
-		char	   *start = (char *) TYPEALIGN_DOWN(page_size, base + off);
-		char	   *end = (char *) TYPEALIGN(page_size, base + off + size);
+		char	   *start;
+		char	   *end;
 		int			err;
 
-		if (size <= 0)
+		/* only ever ask about the segment itself */
+		if (off < 0 || size <= 0 || off >= (int64) segment_size ||
+			size > (int64) segment_size - off)
 			continue;
+		start = (char *) TYPEALIGN_DOWN(page_size, base + off);
+		end = (char *) TYPEALIGN(page_size, base + off + size);
 		err = numapg_query_range(start, end - start, page_size, counts);
 		if (err != 0)
 			query_failed("shared memory", err);

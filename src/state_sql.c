@@ -15,6 +15,7 @@
  */
 #include "compat.h"
 
+#include "access/xlog.h"
 #include "utils/builtins.h"
 #include "utils/pg_lsn.h"
 
@@ -39,6 +40,13 @@ require_pool(void)
 				 errmsg("numa_pg has no workers"),
 				 errdetail("numa_pg.workers is 0, or numa_pg.enabled is off."),
 				 errhint("Set numa_pg.workers to 1 or more in postgresql.conf and restart the server.")));
+	/* the workers write WAL, so they start only once recovery has ended */
+	if (RecoveryInProgress())
+		ereport(ERROR,
+				(errcode(ERRCODE_READ_ONLY_SQL_TRANSACTION),
+				 errmsg("numa_pg's workers do not run during recovery"),
+				 errdetail("The workers log their changes to WAL, so they start when the server accepts writes; this server is a standby or is still recovering."),
+				 errhint("Use the numa_pg state functions on the primary.")));
 }
 
 /* The key argument: not NULL, 1 to NUMAPG_STATE_MAX_KEY bytes. */

@@ -3,7 +3,7 @@
 -- checked from the kernel (move_pages on each block).
 \set ON_ERROR_STOP true
 BEGIN;
-SELECT plan(19);
+SELECT plan(21);
 
 CREATE EXTENSION numa_pg_client;
 CREATE TEMP TABLE memnodes AS SELECT node FROM numa_topology() WHERE has_memory AND memory_allowed;
@@ -55,6 +55,8 @@ SELECT cmp_ok(numa_pg_client_exhaust(0, 65536), '>', 0, 'a pool hands out blocks
 SELECT ok((SELECT failed_allocs > 0 AND used = 0 FROM numa_pools() WHERE node = 0),
           'the refusal is counted, and all was freed');
 SELECT is(numa_pg_client_exhaust(0, 0), 0, 'a 0-byte allocation gives NULL');
+SELECT is(numa_pg_client_exhaust(-1, 64), 0, 'numapg_alloc_on_node() on node -1 gives NULL, not interleaved memory');
+SELECT is(numa_pg_client_exhaust(1000, 64), 0, 'numapg_alloc_on_node() on a node the machine does not have gives NULL');
 
 -- bad frees are errors, not corruption
 SELECT throws_ok('SELECT numa_pg_client_free_foreign()', 'XX000', NULL, 'freeing a pointer numa_pg did not give is an error');

@@ -63,6 +63,16 @@ is "$(count_keys)" 100 "all keys are still there after the crash"
 is "$(sql_value c "SELECT sum(state_entries) FROM numa_workers()")" 100 "and no more"
 is "$(sql_value c "SELECT wal_staged_bytes FROM numa_workers() WHERE worker = 1")" "$staged1" \
 	"worker 1's staged WAL records survived too"
+# the records it kept are due like any other: with a short flush delay they
+# reach WAL without a new change or a numa_state_flush()
+sql_value c "ALTER SYSTEM SET numa_pg.wal_flush_delay = '200ms'" >/dev/null
+sql_value c "SELECT pg_reload_conf()" >/dev/null
+for _ in $(seq 1 60); do
+	[ "$(sql_value c "SELECT wal_staged_bytes FROM numa_workers() WHERE worker = 1")" = 0 ] && break
+	sleep 0.5
+done
+is "$(sql_value c "SELECT wal_staged_bytes || ' ' || (wal_flushed_bytes >= $staged1) FROM numa_workers() WHERE worker = 1")" \
+	"0 true" "the records kept across the crash reach WAL once the flush delay passes"
 lsn=$(sql_value c "SELECT numa_state_flush()")
 ok $? "and can be flushed to WAL ($lsn)"
 is "$(sql_value c "SELECT sum(wal_staged_bytes) FROM numa_workers()")" 0 "nothing is staged after the flush"
