@@ -15,11 +15,13 @@
  * max_connections) while every push stays on local memory; the lock is
  * held only for the copy into the ring.
  *
- * Replies: one slot per backend (by pgprocno).  The worker writes the
- * answer, then, after a write barrier, the request's id, then sets the
- * backend's latch; the backend reads the id, then after a read barrier
- * the answer.  Ids carry the backend's pid, so an answer to a request a
- * previous backend in the same slot gave up on is never taken for ours.
+ * Replies: one slot per backend (by pgprocno), under a spinlock.  Before
+ * it sends a request, the backend writes the request's id as the one it
+ * expects; a worker writes its answer, and the id as answered, only if its
+ * request is the one expected, then sets the backend's latch.  So a late
+ * answer to a request the backend gave up on (timeout, cancel), or one for
+ * a previous backend in the same slot, is dropped, never half-written over
+ * the answer being read.  Ids carry the backend's pid and a counter.
  *
  * IDENTIFICATION
  *	  src/request.c
@@ -64,7 +66,11 @@ numapg_replies_attach(bool init)
 	replies = ShmemInitStruct("numa_pg replies", numapg_replies_size(), &found);
 	if (!found || init)
 		for (int i = 0; i < MaxBackends; i++)
+		{
+			SpinLockInit(&replies[i].mutex);
+			replies[i].expected_id = 0;
 			pg_atomic_init_u64(&replies[i].answered_id, 0);
+		}
 }
 
 /* The worker that owns a key. */
@@ -147,6 +153,11 @@ numapg_request(int worker, uint8 op, const char *key, int keylen,
 	if (vallen > 0)
 		memcpy(msg.req.data + keylen, value, vallen);
 
+	/* from now on, only this request's answer may be written to our slot */
+	SpinLockAcquire(&reply->mutex);
+	reply->expected_id = msg.req.request_id;
+	SpinLockRelease(&reply->mutex);
+
 	/* push, waiting while the ring is full */
 	for (;;)
 	{
@@ -187,23 +198,13 @@ numapg_request(int worker, uint8 op, const char *key, int keylen,
 		ResetLatch(MyLatch);
 		CHECK_FOR_INTERRUPTS();
 	}
-	pg_read_barrier();
+	SpinLockAcquire(&reply->mutex);
 	answer->status = reply->status;
 	answer->worker = reply->worker;
 	answer->vallen = reply->vallen;
 	answer->lsn = reply->lsn;
 	memcpy(answer->value, reply->value, Min(reply->vallen, sizeof(answer->value)));
-
-	/*
-	 * Only a worker answering an older request of this slot, one its
-	 * backend gave up on, could write here meanwhile; make sure it did not.
-	 */
-	pg_read_barrier();
-	if (pg_atomic_read_u64(&reply->answered_id) != msg.req.request_id)
-		ereport(ERROR,
-				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
-				 errmsg("numa_pg reply was overwritten by a late answer to an earlier request"),
-				 errhint("Retry the request.")));
+	SpinLockRelease(&reply->mutex);
 }
 
 /*
@@ -214,17 +215,25 @@ numapg_reply(const NumaPgRequest *req, int worker, int status,
 			 const void *value, uint32 vallen, uint64 lsn)
 {
 	NumaPgReply *reply;
+	bool		expected;
 
 	if (req->reply_slot < 0 || req->reply_slot >= MaxBackends)
 		return;					/* not from a backend we know: drop it */
 	reply = &replies[req->reply_slot];
-	reply->status = status;
-	reply->worker = worker;
-	reply->vallen = vallen;
-	reply->lsn = lsn;
-	if (vallen > 0)
-		memcpy(reply->value, value, Min(vallen, sizeof(reply->value)));
-	pg_write_barrier();
-	pg_atomic_write_u64(&reply->answered_id, req->request_id);
-	SetLatch(&GetPGProcByNumber(req->reply_slot)->procLatch);
+	SpinLockAcquire(&reply->mutex);
+	expected = reply->expected_id == req->request_id;
+	if (expected)
+	{
+		reply->status = status;
+		reply->worker = worker;
+		reply->vallen = vallen;
+		reply->lsn = lsn;
+		if (vallen > 0)
+			memcpy(reply->value, value, Min(vallen, sizeof(reply->value)));
+		pg_atomic_write_u64(&reply->answered_id, req->request_id);
+	}
+	SpinLockRelease(&reply->mutex);
+	/* an answer nobody waits for any more is dropped */
+	if (expected)
+		SetLatch(&GetPGProcByNumber(req->reply_slot)->procLatch);
 }

@@ -19,6 +19,7 @@
 #include "postgres.h"
 
 #include "port/atomics.h"
+#include "storage/spin.h"
 
 #include "spsc.h"
 #include "state_store.h"
@@ -58,6 +59,8 @@ typedef struct NumaPgRequest
 /* One per backend: where the worker puts the answer. */
 typedef struct NumaPgReply
 {
+	slock_t		mutex;			/* protects the fields below */
+	uint64		expected_id;	/* the request its backend waits for */
 	pg_atomic_uint64 answered_id;	/* request_id of the answer below */
 	int32		status;
 	int32		worker;

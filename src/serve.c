@@ -42,6 +42,7 @@
 #include "spsc.h"
 #include "state_store.h"
 #include "wal_staging.h"
+#include "worker.h"
 
 int			numapg_wal_flush_delay_ms = 200;
 
@@ -313,9 +314,9 @@ save_entry(void *arg, const void *key, uint32_t keylen, const void *value,
 void
 numapg_serve_save_for_restart(void)
 {
-	if (numapg_shared == NULL || numapg_shared->nworkers == 0)
+	if (numapg_shared == NULL || numapg_pool_nworkers() == 0)
 		return;
-	nsaved = numapg_shared->nworkers;
+	nsaved = numapg_pool_nworkers();
 	saved = calloc(nsaved, sizeof(SavedWorker));
 	if (saved == NULL)
 	{
@@ -325,15 +326,31 @@ numapg_serve_save_for_restart(void)
 	for (int w = 0; w < nsaved; w++)
 	{
 		SavedWorker *sw = &saved[w];
-		NumaPgWalStaging *ws = wal_staging_of(w);
+		NumaPgWalStaging *ws;
+		NumaPgStateStore *store;
+		char	   *base;
+		Size		state_size,
+					wal_size;
 		size_t		off = 0;
-		NumaPgRegion *state = &numapg_shared->regions[numapg_shared->workers[w].state_region];
-		size_t		used = ws->used <= ws->capacity ? ws->used : 0;
+		size_t		used;
+
+		/*
+		 * Addresses and sizes come from the postmaster's own plan; the
+		 * headers inside the regions are checked against those sizes
+		 * before anything in them is trusted.
+		 */
+		if (!numapg_planned_worker_region(w, NUMAPG_REGION_STATE_STORE, &base, &state_size))
+			continue;
+		store = (NumaPgStateStore *) base;
+		if (!numapg_planned_worker_region(w, NUMAPG_REGION_WAL_STAGING, &base, &wal_size))
+			continue;
+		ws = (NumaPgWalStaging *) base;
+		used = ws->capacity <= wal_size - offsetof(NumaPgWalStaging, data) &&
+			ws->used <= ws->capacity ? ws->used : 0;
 
 		/* the visitor trusts the header's capacity: check it first */
-		if (numapg_state_store_looks_valid((NumaPgStateStore *) state->base, state->size))
-			sw->torn_entries = numapg_state_foreach_valid(state_store_of(w),
-														  save_entry, sw);
+		if (numapg_state_store_looks_valid(store, state_size))
+			sw->torn_entries = numapg_state_foreach_valid(store, save_entry, sw);
 		while (off < used &&
 			   numapg_wal_record_valid((NumaPgWalRecord *) (ws->data + off),
 									   used - off))
@@ -341,7 +358,7 @@ numapg_serve_save_for_restart(void)
 			off += ((NumaPgWalRecord *) (ws->data + off))->length;
 			sw->wal_records++;
 		}
-		sw->wal_torn = off < ws->used;	/* includes a header gone bad */
+		sw->wal_torn = off < used || used < ws->used;	/* or a bad header */
 		sw->wal = malloc(Max(off, 1));
 		if (sw->wal)
 		{

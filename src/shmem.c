@@ -534,6 +534,26 @@ prefault_segment(const NumaPgTopology *live, bool can_bind)
 }
 
 /*
+ * Postmaster only: where worker's region of the given kind is, from the
+ * postmaster's own copy of the plan, never from shared memory, which a
+ * crashing process may have written over.  False if there is none.
+ */
+bool
+numapg_planned_worker_region(int worker, NumaPgRegionKind kind,
+							 char **base, Size *size)
+{
+	for (int r = 0; r < planned_nregions; r++)
+		if (planned_regions[r].worker == worker && planned_regions[r].kind == kind &&
+			planned_regions[r].base != NULL)
+		{
+			*base = planned_regions[r].base;
+			*size = planned_regions[r].size;
+			return true;
+		}
+	return false;
+}
+
+/*
  * on_shmem_exit callback of the postmaster.  Exit code 1 while the
  * postmaster lives on means it is about to recreate shared memory after a
  * crash: keep the workers' state for the new segment.
@@ -617,6 +637,7 @@ numapg_shmem_startup(void)
 				if (region->target_node != planned_slabs[s].node)
 					continue;
 				region->base = slab_base[s] + offset;
+				planned_regions[r].base = region->base; /* the postmaster's copy */
 				offset += region->size;
 			}
 		}

@@ -106,5 +106,7 @@ extern bool numapg_strict;
 extern char *numapg_database;
 extern char *numapg_shared_memory_policy;
 extern bool numapg_prefault_segment;
+extern bool numapg_planned_worker_region(int worker, NumaPgRegionKind kind,
+										 char **base, Size *size);
 
 #endif							/* NUMAPG_SHMEM_H */
