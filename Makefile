@@ -9,6 +9,7 @@ OBJS = \
 	src/errbuf.o \
 	src/guc.o \
 	src/membench.o \
+	src/membench_sql.o \
 	src/nodemask.o \
 	src/numa_support.o \
 	src/placement.o \
