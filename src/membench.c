@@ -339,7 +339,8 @@ query_placement(NumaPgMembenchBuffer *buf, NumaPgMembenchCheck check,
  * and find where its pages are.  buf->base is set as soon as the mapping
  * exists, so that numapg_membench_unmap() frees it whatever happens next,
  * a longjmp from check included.  A refused binding (EPERM, ENOSYS) is not
- * an error: buf->bound says whether the binding holds.
+ * an error: buf->bound says whether the binding holds.  buf must not hold
+ * a mapping already (it is overwritten).
  */
 bool
 numapg_membench_map(NumaPgMembenchBuffer *buf, size_t size, int node,
