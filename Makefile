@@ -8,6 +8,8 @@ OBJS = \
 	src/arena.o \
 	src/errbuf.o \
 	src/guc.o \
+	src/membench.o \
+	src/membench_sql.o \
 	src/nodemask.o \
 	src/numa_support.o \
 	src/placement.o \
@@ -52,7 +54,8 @@ SHLIB_LINK = -lnuma
 REGRESS = basic guc errors
 NO_INSTALLCHECK_DEFAULT = 0
 
-EXTRA_CLEAN = test/unit/bin test/tools/bin results regression.diffs regression.out
+EXTRA_CLEAN = test/unit/bin test/tools/bin results regression.diffs regression.out \
+	bench/numa_pg_membench
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
@@ -64,7 +67,8 @@ UNIT_TESTS = test/unit/bin/test_nodemask test/unit/bin/test_topology \
 	test/unit/bin/test_worker_plan test/unit/bin/test_state_store \
 	test/unit/bin/test_wal_staging test/unit/bin/test_spsc \
 	test/unit/bin/test_spsc_stress test/unit/bin/test_spsc_tsan \
-	test/unit/bin/test_arena test/unit/bin/test_policy_spec
+	test/unit/bin/test_arena test/unit/bin/test_policy_spec \
+	test/unit/bin/test_membench
 
 test/unit/bin/test_nodemask: test/unit/test_nodemask.c src/nodemask.c src/errbuf.c src/nodemask.h test/unit/tap.h
 	@mkdir -p $(@D)
@@ -114,6 +118,33 @@ test/unit/bin/test_arena: test/unit/test_arena.c src/arena.c src/arena.h src/err
 test/unit/bin/test_policy_spec: test/unit/test_policy_spec.c src/policy_spec.c src/policy_spec.h src/nodemask.c src/errbuf.c test/unit/tap.h
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_policy_spec.c src/policy_spec.c src/nodemask.c src/errbuf.c
+
+MEMBENCH_SRCS = src/membench.c src/topology.c src/worker_plan.c src/nodemask.c src/errbuf.c
+MEMBENCH_DEPS = $(MEMBENCH_SRCS) src/membench.h src/topology.h src/worker_plan.h \
+	src/nodemask.h src/errbuf.h
+
+test/unit/bin/test_membench: test/unit/test_membench.c $(MEMBENCH_DEPS) test/unit/tap.h
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_membench.c $(MEMBENCH_SRCS) -lnuma -lm
+
+# The command numa_pg_membench, from the same C code as the SQL function
+# numa_memory_latency().  PGXS builds one MODULE_big or one PROGRAM, not
+# both, so it has its own rules, hooked into all, install and uninstall.
+bench/numa_pg_membench: bench/numa_pg_membench.c $(MEMBENCH_DEPS)
+	$(CC) $(UNIT_CFLAGS) -O2 -o $@ bench/numa_pg_membench.c $(MEMBENCH_SRCS) -lnuma -lm
+
+all: bench/numa_pg_membench
+
+install: install-membench
+uninstall: uninstall-membench
+.PHONY: install-membench uninstall-membench
+
+install-membench: bench/numa_pg_membench
+	$(MKDIR_P) '$(DESTDIR)$(bindir)'
+	$(INSTALL_PROGRAM) bench/numa_pg_membench '$(DESTDIR)$(bindir)/numa_pg_membench'
+
+uninstall-membench:
+	rm -f '$(DESTDIR)$(bindir)/numa_pg_membench'
 
 # Benchmarks of the pure modules (not run by the tests: they only print).
 test/unit/bin/bench_state_store: test/unit/bench_state_store.c src/state_store.c src/state_store.h

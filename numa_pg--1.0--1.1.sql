@@ -12,5 +12,26 @@
 -- also checks superuser() itself.
 
 -- Memory latency and bandwidth matrix (src/membench*).
+CREATE FUNCTION numa_memory_latency(
+	size_mb integer DEFAULT 256,
+	duration_ms integer DEFAULT 500,
+	OUT cpu_node integer,
+	OUT cpu integer,
+	OUT memory_node integer,
+	OUT distance integer,
+	OUT latency_ns double precision,
+	OUT bandwidth_mb_s double precision,
+	OUT latency_ratio double precision,
+	OUT bandwidth_ratio double precision,
+	OUT pages_on_node double precision,
+	OUT bound boolean)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'numapg_sql_memory_latency'
+LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 4;
+
+COMMENT ON FUNCTION numa_memory_latency(integer, integer) IS
+'Memory latency (random pointer chase) and read bandwidth from each CPU node to each memory node, as Intel MLC reports them';
+
+REVOKE ALL ON FUNCTION numa_memory_latency(integer, integer) FROM PUBLIC;
 
 -- Hot paths against PostgreSQL's own equivalents (src/bench_*).

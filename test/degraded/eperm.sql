@@ -4,7 +4,7 @@
 -- must see through that, keep working and say why it cannot place.
 \set ON_ERROR_STOP true
 BEGIN;
-SELECT plan(10);
+SELECT plan(11);
 
 SELECT is(numa_available(), false, 'NUMA is not available when its system calls are refused');
 SELECT is((SELECT mode FROM numa_status()), 'unavailable', 'mode is unavailable');
@@ -26,6 +26,13 @@ SELECT ok((SELECT bool_and(query_error = 'Operation not permitted' AND pages_on_
           'numa_regions() reports the refused placement query instead of failing');
 SELECT throws_ok('SELECT * FROM numa_region_nodes()', '58000', NULL,
                  'numa_region_nodes() raises a clear error when the kernel refuses the query');
+
+-- the memory latency matrix is measured without binding, and says so
+SET LOCAL client_min_messages = warning;
+SELECT ok((SELECT count(*) > 0 AND bool_and(NOT bound AND pages_on_node IS NULL
+                                            AND latency_ns > 0 AND bandwidth_mb_s > 0)
+           FROM numa_memory_latency(16, 10)),
+          'numa_memory_latency() measures unbound memory and says so (bound false, placement unknown)');
 
 SELECT * FROM finish();
 ROLLBACK;

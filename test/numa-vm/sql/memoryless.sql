@@ -5,7 +5,7 @@
 -- allocate from the nearest nodes with memory.
 \set ON_ERROR_STOP true
 BEGIN;
-SELECT plan(11);
+SELECT plan(14);
 
 CREATE TEMP TABLE topo AS SELECT * FROM numa_topology();
 CREATE TEMP TABLE st AS SELECT * FROM numa_status();
@@ -53,6 +53,24 @@ SELECT ok((SELECT bool_and(w.memory_node = (SELECT t.node FROM topo t, topo m
 SELECT ok((SELECT bool_and(r.target_node = w.memory_node AND r.pages_on_target = r.pages)
            FROM numa_regions() r JOIN w USING (worker) WHERE r.kind IN ('state_store', 'wal_staging')),
           'and the kernel has its state store and WAL staging pages there');
+
+-- the memory latency matrix measures from the memoryless node's CPUs, never
+-- on its memory, and its ratios are against the nearest node with memory
+SET LOCAL client_min_messages = warning;
+CREATE TEMP TABLE mat AS SELECT * FROM numa_memory_latency(16, 10);
+SELECT results_eq('SELECT DISTINCT cpu_node FROM mat WHERE cpu_node IN (SELECT node FROM memoryless) ORDER BY 1',
+                  'SELECT node FROM memoryless ORDER BY 1',
+                  'numa_memory_latency() measures from the memoryless node''s CPUs');
+SELECT is((SELECT count(*)::int FROM mat WHERE memory_node IN (SELECT node FROM memoryless)), 0,
+          'but never on its memory: it is no memory node');
+SELECT ok((SELECT bool_and(latency_ratio = 1 AND bandwidth_ratio = 1)
+           FROM mat x
+           WHERE cpu_node IN (SELECT node FROM memoryless)
+             AND memory_node = (SELECT t.node FROM topo t, topo m
+                                WHERE m.node = x.cpu_node AND t.has_memory
+                                ORDER BY m.distances[(SELECT count(*) FROM topo y WHERE y.node <= t.node)], t.node
+                                LIMIT 1)),
+          'its ratios are 1 for the nearest node with memory (its local memory)');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -11,7 +11,7 @@
 -- what the machine was built to be.
 \set ON_ERROR_STOP true
 BEGIN;
-SELECT plan(17);
+SELECT plan(20);
 
 CREATE TEMP TABLE topo AS SELECT * FROM numa_topology();
 CREATE TEMP TABLE st AS SELECT * FROM numa_status();
@@ -78,6 +78,21 @@ SELECT is((SELECT count(*)::int FROM topo WHERE memory_free > 0 AND memory_free 
 SELECT is(numa_available(), true, 'NUMA is available');
 SELECT is((SELECT mode FROM st), 'numa', 'mode is numa');
 SELECT is((SELECT reason FROM st), NULL, 'no reason is given for mode numa');
+
+-- the memory latency matrix: a row per CPU node and memory node (no
+-- timing: emulated nodes are all the same memory), each buffer on its node
+SET LOCAL client_min_messages = warning;	-- no NOTICE about the cache size
+CREATE TEMP TABLE mat AS SELECT * FROM numa_memory_latency(16, 10);
+SELECT is((SELECT count(*)::int FROM mat),
+          (SELECT count(*)::int FROM want WHERE cardinality(cpus) > 0)
+          * (SELECT count(*)::int FROM want WHERE memory_mb > 0),
+          'numa_memory_latency() has node_count^2 rows (a memoryless node is no memory node)');
+SELECT results_eq('SELECT cpu_node, memory_node, distance FROM mat ORDER BY 1, 2',
+                  $$SELECT c.node, m.node, c.distances[m.node + 1] FROM want c, want m
+                    WHERE cardinality(c.cpus) > 0 AND m.memory_mb > 0 ORDER BY 1, 2$$,
+                  'one row per pair of a node with CPUs and a node with memory, at the configured distance');
+SELECT ok(bool_and(bound AND pages_on_node = 1), 'each buffer was bound and all its pages are on its memory node')
+FROM mat;
 
 SELECT * FROM finish();
 ROLLBACK;
