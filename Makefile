@@ -51,7 +51,7 @@ SHLIB_LINK = -lnuma
 
 # pg_regress, against a running server that preloads numa_pg (see
 # scripts/test.sh, which starts one); installcheck needs it preloaded.
-REGRESS = basic guc errors
+REGRESS = basic guc errors upgrade
 NO_INSTALLCHECK_DEFAULT = 0
 
 EXTRA_CLEAN = test/unit/bin test/tools/bin results regression.diffs regression.out \
