@@ -42,9 +42,9 @@ for s in $ONLY; do
 done
 
 if [ $QUICK -eq 1 ]; then
-	ROUNDS=2 PGBENCH_SECONDS=5 REPORT_SIZES_MB="1024"
+	ROUNDS=2 PGBENCH_SECONDS=5 REPORT_SIZES_MB="1024" MEMBENCH_MB=64 MEMBENCH_MS=200
 else
-	ROUNDS=5 PGBENCH_SECONDS=15 REPORT_SIZES_MB="1024 8192"
+	ROUNDS=5 PGBENCH_SECONDS=15 REPORT_SIZES_MB="1024 8192" MEMBENCH_MB=512 MEMBENCH_MS=1000
 fi
 
 ensure_packages $NUMAPG_PACKAGES gnuplot-nox
@@ -89,12 +89,16 @@ psql_bench -c 'CREATE EXTENSION numa_pg' || exit 1
 bench_memory() {
 	local r
 	for r in $(seq 1 "$ROUNDS"); do
-		"$PG_BIN/numa_pg_membench" --csv --size "$MEMBENCH_MB" --duration "$MEMBENCH_MS" |
-			awk -F, -v r="$r" 'NR > 1 {
-				printf "memory\tlatency cpu node %s -> memory node %s\tns\t%s\t%s\n", $1, $3, $4, r
-				printf "memory\tbandwidth cpu node %s -> memory node %s\tMB/s\t%s\t%s\n", $1, $3, $5, r
-			}' >>"$RAW" || return 1
+		# cpu_node,cpu,memory_node,distance,size_mb,latency_ns,bandwidth_mb_s,...
+		"$PG_BIN/numa_pg_membench" --csv --size "$MEMBENCH_MB" --duration "$MEMBENCH_MS" \
+			>"$NUMAPG_WORK/membench.csv" || return 1
+		awk -F, -v r="$r" 'NR > 1 {
+				printf "memory\tlatency, CPU node %s -> memory node %s\tns\t%s\t%s\n", $1, $3, $6, r
+				printf "memory\tbandwidth, CPU node %s -> memory node %s\tMB/s\t%s\t%s\n", $1, $3, $7, r
+			}' "$NUMAPG_WORK/membench.csv" >>"$RAW"
+		[ "$r" -eq 1 ] && cat "$NUMAPG_WORK/membench.csv"
 	done
+	return 0
 }
 
 # --- hotpaths: numa_pg's hot paths against PostgreSQL's ------------------
@@ -229,6 +233,39 @@ SUMMARY=$(psql_bench -c "CREATE TABLE bench_raw (section text, name text, unit t
 	done <<<"$TARGETS"
 } >"$OUT/results.txt"
 cat "$OUT/results.txt"
+
+# plots: the latency and bandwidth matrices (medians) as heat maps
+plot_matrix() {
+	local what=$1 unit=$2 file=$3
+	psql_bench -F ' ' -c "SELECT m[1], m[2], percentile_cont(0.5) WITHIN GROUP (ORDER BY value)
+		FROM bench_raw, regexp_match(name, '^$what, CPU node ([0-9]+) -> memory node ([0-9]+)') AS m
+		WHERE section = 'memory' GROUP BY 1, 2 ORDER BY 1, 2" >"$NUMAPG_WORK/$what.dat"
+	[ -s "$NUMAPG_WORK/$what.dat" ] || return 0
+	gnuplot 2>"$NUMAPG_WORK/gnuplot.log" <<-EOF || { echo "gnuplot failed for $file:"; cat "$NUMAPG_WORK/gnuplot.log"; }
+		set terminal svg size 640,480 dynamic font "sans,12"
+		set output "$OUT/$file"
+		set title "numa_pg: memory $what ($unit, median of $ROUNDS), $(hostname -s)"
+		set xlabel "memory node"
+		set ylabel "CPU node"
+		set xtics 1
+		set ytics 1
+		stats "$NUMAPG_WORK/$what.dat" using 1 nooutput
+		n = STATS_max + 1
+		stats "$NUMAPG_WORK/$what.dat" using 2 nooutput
+		m = STATS_max + 1
+		set xrange [-0.5:m - 0.5]
+		set yrange [-0.5:n - 0.5]
+		set palette defined (0 "#deebf7", 1 "#3182bd")
+		unset key
+		plot "$NUMAPG_WORK/$what.dat" using 2:1:(0.5):(0.5):3 with boxxyerror fs solid 1.0 lc palette, \\
+		     "" using 2:1:(sprintf("%.0f", \$3)) with labels font "sans,16"
+	EOF
+}
+if wants memory; then
+	plot_matrix latency ns latency.svg
+	plot_matrix bandwidth MB/s bandwidth.svg
+fi
+
 echo
 echo "results in $OUT"
 [ ${#FAILED[@]} -eq 0 ] || die "sections that failed: ${FAILED[*]}"

@@ -38,6 +38,7 @@
 #include "miscadmin.h"
 #include "portability/instr_time.h"
 #include "storage/ipc.h"
+#include "storage/pg_shmem.h"
 #include "storage/shmem.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
@@ -75,14 +76,21 @@ static int	planned_npools = 0;
 
 #define REGION_ALIGN	((Size) 4096)
 
-/* The huge page size from /proc/meminfo, or 2 MB if it cannot be read. */
+/*
+ * The size of the huge pages PostgreSQL will ask for: its huge_page_size
+ * setting, or else the kernel's default from /proc/meminfo (2 MB if that
+ * cannot be read).
+ */
 static Size
-default_huge_page_size(void)
+huge_page_size_in_use(void)
 {
-	FILE	   *f = fopen("/proc/meminfo", "r");
+	FILE	   *f;
 	char		line[256];
 	unsigned long kb = 2048;
 
+	if (huge_page_size > 0)
+		return (Size) huge_page_size * 1024;
+	f = fopen("/proc/meminfo", "r");
 	if (f)
 	{
 		while (fgets(line, sizeof(line), f))
@@ -192,7 +200,7 @@ plan_layout(void)
 
 	/* one slab per target node, in node order, then the interleaved one */
 	if (strcmp(GetConfigOption("huge_pages", false, false), "off") != 0)
-		slab_alignment = Max(slab_alignment, default_huge_page_size());
+		slab_alignment = Max(slab_alignment, huge_page_size_in_use());
 	for (int i = 0; i < topo->node_count; i++)
 	{
 		Size		size = 0;
@@ -245,13 +253,27 @@ numapg_shmem_request(void)
 							  planned_npools);
 }
 
-/* Free memory of a node now, in bytes (0 if unknown). */
+/*
+ * Memory a node can give a slab now, in bytes (0 if unknown): when shared
+ * memory is on huge pages (page_size) of 2 MB or 1 GB, its free huge pages
+ * of that size; otherwise its
+ * free memory plus what the kernel can reclaim (page cache, reclaimable
+ * slab), since a warm server's MemFree alone is small.
+ */
 static int64
-node_free_bytes(const NumaPgTopology *topo, int node)
+node_available_bytes(const NumaPgTopology *topo, int node, size_t page_size)
 {
 	int			i = numapg_topology_index_of_node(topo, node);
+	const NumaPgNode *n;
 
-	return i < 0 ? 0 : topo->nodes[i].memory_free;
+	if (i < 0)
+		return 0;
+	n = &topo->nodes[i];
+	if (page_size == ((size_t) 2 << 20) && n->hugepages_2mb_free >= 0)
+		return n->hugepages_2mb_free * ((int64) 2 << 20);
+	if (page_size == ((size_t) 1 << 30) && n->hugepages_1gb_free >= 0)
+		return n->hugepages_1gb_free * ((int64) 1 << 30);
+	return n->memory_free + n->memory_reclaimable;
 }
 
 /*
@@ -295,20 +317,22 @@ place_slab(char *base, const SlabLayout *slab, bool can_bind,
 
 	if (can_bind && slab->node >= 0)
 	{
-		int64		free_bytes = node_free_bytes(live, slab->node);
+		int64		available = node_available_bytes(live, slab->node,
+														 numapg_page_size_of(base));
 
-		if (free_bytes < (int64) slab->size)
+		if (available < (int64) slab->size)
 		{
 			if (numapg_strict)
 				ereport(FATAL,
 						(errcode(ERRCODE_OUT_OF_MEMORY),
-						 errmsg("numa_pg: NUMA node %d has %lld MB free, but its workers' memory needs %lld MB",
-								slab->node, (long long) (free_bytes >> 20),
+						 errmsg("numa_pg: NUMA node %d has %lld MB available, but the memory numa_pg places there needs %lld MB",
+								slab->node, (long long) (available >> 20),
 								(long long) (slab->size >> 20)),
-						 errhint("Reduce numa_pg.state_store_size, numa_pg.wal_staging_size or numa_pg.workers, or turn off numa_pg.strict to let the memory fall back to other nodes.")));
+						 errdetail("Available is free memory plus reclaimable page cache, or free huge pages when shared memory is on huge pages."),
+						 errhint("Reduce numa_pg.state_store_size, numa_pg.wal_staging_size, numa_pg.pool_size or numa_pg.workers, or turn off numa_pg.strict to let the memory fall back to other nodes.")));
 			ereport(WARNING,
-					(errmsg("numa_pg: NUMA node %d has %lld MB free, but its workers' memory needs %lld MB",
-							slab->node, (long long) (free_bytes >> 20),
+					(errmsg("numa_pg: NUMA node %d has %lld MB available, but the memory numa_pg places there needs %lld MB",
+							slab->node, (long long) (available >> 20),
 							(long long) (slab->size >> 20)),
 					 errdetail("Pages that do not fit will be placed on other nodes.")));
 		}

@@ -8,7 +8,8 @@
  *	sys/devices/system/node/online			nodes (ids may be sparse)
  *	sys/devices/system/node/has_memory		nodes with memory
  *	sys/devices/system/node/nodeN/cpulist	CPUs of node N
- *	sys/devices/system/node/nodeN/meminfo	MemTotal, MemFree of node N
+ *	sys/devices/system/node/nodeN/meminfo	MemTotal, MemFree, and what the
+ *											kernel can reclaim, of node N
  *	sys/devices/system/node/nodeN/distance	row N of the distance matrix,
  *											in the order of "online"
  *	sys/devices/system/node/nodeN/hugepages/hugepages-{2048,1048576}kB/
@@ -120,6 +121,27 @@ meminfo_bytes(const char *text, const char *key)
 	return -1;
 }
 
+/*
+ * Memory the kernel can reclaim for a new allocation, from a meminfo text:
+ * file pages (page cache) and reclaimable slab.  Keys that are missing
+ * count 0.
+ */
+static int64_t
+reclaimable_bytes(const char *meminfo)
+{
+	static const char *const keys[] = {"Active(file)", "Inactive(file)", "SReclaimable"};
+	int64_t		sum = 0;
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+	{
+		int64_t		bytes = meminfo_bytes(meminfo, keys[i]);
+
+		if (bytes > 0)
+			sum += bytes;
+	}
+	return sum;
+}
+
 /* Read a list file (e.g. "0-3,8") under root into mask. */
 static bool
 read_list_file(const char *root, const char *relpath, NumaPgListKind kind,
@@ -206,11 +228,12 @@ read_node(const char *root, int id, const NumaPgMask *has_memory,
 		return false;
 
 	snprintf(rel, sizeof(rel), "%s/meminfo", dir);
-	node->memory_total = node->memory_free = 0;
+	node->memory_total = node->memory_free = node->memory_reclaimable = 0;
 	if (read_small_file(root, rel, meminfo, sizeof(meminfo)))
 	{
 		node->memory_total = meminfo_bytes(meminfo, "MemTotal");
 		node->memory_free = meminfo_bytes(meminfo, "MemFree");
+		node->memory_reclaimable = reclaimable_bytes(meminfo);
 		if (node->memory_total < 0)
 			node->memory_total = 0;
 		if (node->memory_free < 0)
@@ -281,6 +304,7 @@ synthesize_single_node(const char *root, NumaPgTopology *topo,
 	{
 		node->memory_total = meminfo_bytes(meminfo, "MemTotal");
 		node->memory_free = meminfo_bytes(meminfo, "MemFree");
+		node->memory_reclaimable = reclaimable_bytes(meminfo);
 	}
 	if (node->memory_total <= 0)
 		return numapg_errorf(errbuf, errlen,

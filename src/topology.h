@@ -31,6 +31,9 @@ typedef struct NumaPgNode
 	NumaPgMask	cpus;			/* CPUs of this node */
 	int64_t		memory_total;	/* bytes */
 	int64_t		memory_free;	/* bytes */
+	int64_t		memory_reclaimable; /* bytes of page cache and slab the
+									 * kernel can reclaim (file pages,
+									 * SReclaimable) */
 	/* huge page counts; -1 when the kernel offers no pages of that size */
 	int64_t		hugepages_2mb_total;
 	int64_t		hugepages_2mb_free;

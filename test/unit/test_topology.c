@@ -58,6 +58,9 @@ test_two_socket(void)
 	is_str(list(&topo.nodes[1].cpus), "16-31,48-63", "node 1 CPUs with SMT siblings");
 	is_int(topo.nodes[0].memory_total, 134217728LL * 1024, "node 0 MemTotal in bytes");
 	is_int(topo.nodes[1].memory_free, 125000000LL * 1024, "node 1 MemFree in bytes");
+	is_int(topo.nodes[1].memory_reclaimable, (2000000LL + 1500000 + 300000) * 1024,
+		   "node 1 reclaimable: Active(file) + Inactive(file) + SReclaimable, not anon");
+	is_int(topo.nodes[0].memory_reclaimable, 0, "node 0 lists none of those: 0 reclaimable");
 	is_int(topo.nodes[0].hugepages_2mb_total, 1024, "node 0 2 MB huge pages total");
 	is_int(topo.nodes[0].hugepages_2mb_free, 1000, "node 0 2 MB huge pages free");
 	is_int(topo.nodes[1].hugepages_1gb_free, 2, "node 1 1 GB huge pages free");
