@@ -61,6 +61,12 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# PGXS does not track which headers an object includes (Debian's
+# PostgreSQL is built without --enable-depend): rebuild every object when
+# any of our headers changes, rather than link objects that disagree on a
+# struct's layout.
+$(filter %.o,$(OBJS)): $(wildcard $(srcdir)/src/*.h) $(srcdir)/include/numa_pg.h
+
 # C unit tests of the pure modules (no PostgreSQL headers), TAP output.
 UNIT_CFLAGS = -std=gnu99 -O1 -g -Wall -Wextra -Werror -I$(srcdir)/src
 UNIT_TESTS = test/unit/bin/test_nodemask test/unit/bin/test_topology \
