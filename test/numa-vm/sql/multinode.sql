@@ -11,7 +11,7 @@
 -- what the machine was built to be.
 \set ON_ERROR_STOP true
 BEGIN;
-SELECT plan(17);
+SELECT plan(18);
 
 CREATE TEMP TABLE topo AS SELECT * FROM numa_topology();
 CREATE TEMP TABLE st AS SELECT * FROM numa_status();
@@ -78,6 +78,21 @@ SELECT is((SELECT count(*)::int FROM topo WHERE memory_free > 0 AND memory_free 
 SELECT is(numa_available(), true, 'NUMA is available');
 SELECT is((SELECT mode FROM st), 'numa', 'mode is numa');
 SELECT is((SELECT reason FROM st), NULL, 'no reason is given for mode numa');
+
+-- the hot-path benchmarks add "remote" rows when there is a second node:
+-- memory on another node than the local rows', the queue's consumer on
+-- another node than the producer (test/bench.sql checks the rest)
+CREATE TEMP TABLE bench AS
+SELECT * FROM numa_bench_state(100, 200)
+UNION ALL SELECT * FROM numa_bench_wal(50)
+UNION ALL SELECT * FROM numa_bench_queue(200);
+SELECT ok((SELECT count(*) FROM bench WHERE placement = 'remote') = 8
+          AND NOT EXISTS (SELECT 1 FROM bench r JOIN bench l USING (benchmark, implementation)
+                          WHERE r.placement = 'remote' AND l.placement = 'local' AND r.benchmark <> 'queue'
+                            AND (r.memory_node IS NULL OR r.memory_node = l.memory_node))
+          AND (SELECT bool_and(numa_node_of_cpu(peer_cpu) <> numa_node_of_cpu(cpu) AND lost = 0 AND duplicated = 0)
+               FROM bench WHERE benchmark = 'queue' AND placement = 'remote'),
+          'the benchmarks measure a remote placement too: memory, or the queue consumer, on another node');
 
 SELECT * FROM finish();
 ROLLBACK;
