@@ -35,13 +35,23 @@
 CREATE FUNCTION numa_bench_state(
 	entries integer,
 	operations integer,
-	memory_node integer DEFAULT NULL)
-RETURNS TABLE (benchmark text, implementation text, placement text,
-			   cpu integer, peer_cpu integer, memory_node integer,
-			   ops bigint, ns_per_op double precision,
-			   ops_per_s double precision, ratio_vs_postgres double precision,
-			   target double precision, target_met boolean,
-			   lost bigint, duplicated bigint, note text)
+	memory_node integer DEFAULT NULL,
+	OUT benchmark text,
+	OUT implementation text,
+	OUT placement text,
+	OUT cpu integer,
+	OUT peer_cpu integer,
+	OUT memory_node integer,
+	OUT ops bigint,
+	OUT ns_per_op double precision,
+	OUT ops_per_s double precision,
+	OUT ratio_vs_postgres double precision,
+	OUT target double precision,
+	OUT target_met boolean,
+	OUT lost bigint,
+	OUT duplicated bigint,
+	OUT note text)
+RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'numapg_sql_bench_state'
 LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 8;
 
@@ -50,13 +60,23 @@ COMMENT ON FUNCTION numa_bench_state(integer, integer, integer) IS
 
 CREATE FUNCTION numa_bench_wal(
 	records integer,
-	record_size integer DEFAULT 64)
-RETURNS TABLE (benchmark text, implementation text, placement text,
-			   cpu integer, peer_cpu integer, memory_node integer,
-			   ops bigint, ns_per_op double precision,
-			   ops_per_s double precision, ratio_vs_postgres double precision,
-			   target double precision, target_met boolean,
-			   lost bigint, duplicated bigint, note text)
+	record_size integer DEFAULT 64,
+	OUT benchmark text,
+	OUT implementation text,
+	OUT placement text,
+	OUT cpu integer,
+	OUT peer_cpu integer,
+	OUT memory_node integer,
+	OUT ops bigint,
+	OUT ns_per_op double precision,
+	OUT ops_per_s double precision,
+	OUT ratio_vs_postgres double precision,
+	OUT target double precision,
+	OUT target_met boolean,
+	OUT lost bigint,
+	OUT duplicated bigint,
+	OUT note text)
+RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'numapg_sql_bench_wal'
 LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 4;
 
@@ -66,13 +86,23 @@ COMMENT ON FUNCTION numa_bench_wal(integer, integer) IS
 CREATE FUNCTION numa_bench_queue(
 	messages integer,
 	message_size integer DEFAULT 8,
-	consumer_cpu integer DEFAULT NULL)
-RETURNS TABLE (benchmark text, implementation text, placement text,
-			   cpu integer, peer_cpu integer, memory_node integer,
-			   ops bigint, ns_per_op double precision,
-			   ops_per_s double precision, ratio_vs_postgres double precision,
-			   target double precision, target_met boolean,
-			   lost bigint, duplicated bigint, note text)
+	consumer_cpu integer DEFAULT NULL,
+	OUT benchmark text,
+	OUT implementation text,
+	OUT placement text,
+	OUT cpu integer,
+	OUT peer_cpu integer,
+	OUT memory_node integer,
+	OUT ops bigint,
+	OUT ns_per_op double precision,
+	OUT ops_per_s double precision,
+	OUT ratio_vs_postgres double precision,
+	OUT target double precision,
+	OUT target_met boolean,
+	OUT lost bigint,
+	OUT duplicated bigint,
+	OUT note text)
+RETURNS SETOF record
 AS 'MODULE_PATHNAME', 'numapg_sql_bench_queue'
 LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 4;
 
