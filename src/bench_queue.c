@@ -27,7 +27,9 @@
  * consumer that dies makes it fail at once; every wait gives up after
  * QUEUE_TIMEOUT_S seconds without progress, with an error.  When the
  * backend fails or is cancelled, PG_FINALLY raises the abort flag in the
- * segment and terminates the worker (SIGTERM), which then exits.
+ * segment and terminates the worker (SIGTERM), which then exits; a
+ * backend that is itself terminated leaves the shm_mq as it exits, which
+ * the consumer notices.
  *
  * IDENTIFICATION
  *	  src/bench_queue.c
@@ -92,6 +94,7 @@ typedef struct BenchQueueShared
 	int64		messages;
 	uint32		message_size;
 	int			consumer_cpu;
+	Oid			database;		/* the consumer connects to it, to be seen */
 	Size		ring_offset;
 	Size		mq_offset;
 	/* producer -> consumer */
@@ -169,9 +172,25 @@ consumer_fail(BenchQueueShared *sh, const char *why)
 			 errmsg("numa_pg benchmark consumer: %s", why)));
 }
 
+/*
+ * Consumer: has the producer gone?  It raises the abort flag when it fails
+ * or is cancelled; a backend that is terminated exits without doing so,
+ * but its exit detaches it from the shm_mq, which a receive that does not
+ * wait reports (the shm_mq is empty during the ring's run).
+ */
+static bool
+producer_gone(BenchQueueShared *sh, shm_mq_handle *mqh)
+{
+	Size		len;
+	void	   *data;
+
+	return pg_atomic_read_u32(&sh->abort) != 0 ||
+		shm_mq_receive(mqh, &len, &data, true) == SHM_MQ_DETACHED;
+}
+
 /* Consumer: take every message from the SPSC ring. */
 static void
-consume_spsc(BenchQueueShared *sh, NumaPgSpscRing *ring)
+consume_spsc(BenchQueueShared *sh, NumaPgSpscRing *ring, shm_mq_handle *mqh)
 {
 	char	   *buf = palloc(MAX_MESSAGE_SIZE);
 	uint64		next = 0;
@@ -195,7 +214,7 @@ consume_spsc(BenchQueueShared *sh, NumaPgSpscRing *ring)
 		if (polls == POLLS_PER_CHECK)
 			idle_since = numapg_bench_now_ns();
 		CHECK_FOR_INTERRUPTS();
-		if (pg_atomic_read_u32(&sh->abort))
+		if (producer_gone(sh, mqh))
 			proc_exit(0);
 		/* all sent and the ring still empty: the rest was lost */
 		if (pg_atomic_read_u64(&sh->spsc_sent) == (uint64) sh->messages)
@@ -271,12 +290,15 @@ numapg_bench_queue_main(Datum main_arg)
 		CPU_FREE(set);
 	}
 
+	/* connected, it shows in pg_stat_activity like any other process */
+	BackgroundWorkerInitializeConnectionByOid(sh->database, InvalidOid, 0);
+
 	shm_mq_set_receiver((shm_mq *) ((char *) sh + sh->mq_offset), MyProc);
 	mqh = shm_mq_attach((shm_mq *) ((char *) sh + sh->mq_offset), seg, NULL);
 	pg_write_barrier();
 	pg_atomic_write_u32(&sh->phase, PHASE_READY);
 
-	consume_spsc(sh, (NumaPgSpscRing *) ((char *) sh + sh->ring_offset));
+	consume_spsc(sh, (NumaPgSpscRing *) ((char *) sh + sh->ring_offset), mqh);
 	pg_write_barrier();
 	pg_atomic_write_u32(&sh->phase, PHASE_SPSC_DONE);
 
@@ -400,7 +422,7 @@ start_consumer(dsm_segment *seg, BackgroundWorkerHandle *volatile *out)
 	pid_t		pid;
 
 	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS;
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
 	worker.bgw_start_time = BgWorkerStart_ConsistentState;
 	worker.bgw_restart_time = BGW_NEVER_RESTART;
 	strlcpy(worker.bgw_library_name, "numa_pg", BGW_MAXLEN);
@@ -472,6 +494,7 @@ run_queue(ReturnSetInfo *rsinfo, int64 messages, uint32 message_size,
 		sh->messages = messages;
 		sh->message_size = message_size;
 		sh->consumer_cpu = consumer_cpu;
+		sh->database = MyDatabaseId;
 		sh->ring_offset = CACHELINEALIGN(sizeof(BenchQueueShared));
 		sh->mq_offset = sh->ring_offset + CACHELINEALIGN(ring_size);
 		pg_atomic_init_u32(&sh->abort, 0);
