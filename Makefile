@@ -6,6 +6,10 @@ OBJS = \
 	numa_pg.o \
 	src/allocator.o \
 	src/arena.o \
+	src/bench_common.o \
+	src/bench_queue.o \
+	src/bench_state.o \
+	src/bench_wal.o \
 	src/errbuf.o \
 	src/guc.o \
 	src/membench.o \

@@ -35,3 +35,101 @@ COMMENT ON FUNCTION numa_memory_latency(integer, integer) IS
 REVOKE ALL ON FUNCTION numa_memory_latency(integer, integer) FROM PUBLIC;
 
 -- Hot paths against PostgreSQL's own equivalents (src/bench_*).
+--
+-- Each measures one of numa_pg's hot paths side by side, in the same run,
+-- with PostgreSQL's own equivalent, and returns rows of the same shape, so
+-- that a runner can UNION ALL them:
+--   benchmark          state_lookup, state_update, wal_append, queue
+--   implementation     numa_pg's (state_store, wal_staging, spsc_ring) or
+--                      PostgreSQL's (dynahash, log_logical_message, shm_mq)
+--   placement          local: memory on the node of the CPU the backend is
+--                      pinned to (queue: the consumer on that node too);
+--                      remote: memory (queue: the consumer) on another node
+--   cpu, peer_cpu      the backend's CPU; the queue consumer's CPU
+--   memory_node        the node the memory was bound to (NULL: not bound)
+--   ops, ns_per_op, ops_per_s
+--   ratio_vs_postgres  PostgreSQL's ns_per_op / this row's (1 on its rows)
+--   target, target_met the ratio the issue asks for, and whether it was met
+--   lost, duplicated   queue messages lost (or torn) and duplicated
+--   note               caveats, and by how much a missed target was missed
+
+CREATE FUNCTION numa_bench_state(
+	entries integer,
+	operations integer,
+	memory_node integer DEFAULT NULL,
+	OUT benchmark text,
+	OUT implementation text,
+	OUT placement text,
+	OUT cpu integer,
+	OUT peer_cpu integer,
+	OUT memory_node integer,
+	OUT ops bigint,
+	OUT ns_per_op double precision,
+	OUT ops_per_s double precision,
+	OUT ratio_vs_postgres double precision,
+	OUT target double precision,
+	OUT target_met boolean,
+	OUT lost bigint,
+	OUT duplicated bigint,
+	OUT note text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'numapg_sql_bench_state'
+LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 8;
+
+COMMENT ON FUNCTION numa_bench_state(integer, integer, integer) IS
+'State store lookups and updates against a shared dynahash table under its partition lock';
+
+CREATE FUNCTION numa_bench_wal(
+	records integer,
+	record_size integer DEFAULT 64,
+	OUT benchmark text,
+	OUT implementation text,
+	OUT placement text,
+	OUT cpu integer,
+	OUT peer_cpu integer,
+	OUT memory_node integer,
+	OUT ops bigint,
+	OUT ns_per_op double precision,
+	OUT ops_per_s double precision,
+	OUT ratio_vs_postgres double precision,
+	OUT target double precision,
+	OUT target_met boolean,
+	OUT lost bigint,
+	OUT duplicated bigint,
+	OUT note text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'numapg_sql_bench_wal'
+LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 4;
+
+COMMENT ON FUNCTION numa_bench_wal(integer, integer) IS
+'WAL staging with batched logical messages against one LogLogicalMessage per record (writes WAL)';
+
+CREATE FUNCTION numa_bench_queue(
+	messages integer,
+	message_size integer DEFAULT 8,
+	consumer_cpu integer DEFAULT NULL,
+	OUT benchmark text,
+	OUT implementation text,
+	OUT placement text,
+	OUT cpu integer,
+	OUT peer_cpu integer,
+	OUT memory_node integer,
+	OUT ops bigint,
+	OUT ns_per_op double precision,
+	OUT ops_per_s double precision,
+	OUT ratio_vs_postgres double precision,
+	OUT target double precision,
+	OUT target_met boolean,
+	OUT lost bigint,
+	OUT duplicated bigint,
+	OUT note text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'numapg_sql_bench_queue'
+LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 4;
+
+COMMENT ON FUNCTION numa_bench_queue(integer, integer, integer) IS
+'SPSC ring against shm_mq between the backend and a pinned background worker';
+
+REVOKE ALL ON FUNCTION numa_bench_state(integer, integer, integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION numa_bench_wal(integer, integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION numa_bench_queue(integer, integer, integer) FROM PUBLIC;

@@ -101,41 +101,78 @@ numapg_serve_init_regions(int worker)
 }
 
 /*
- * Write everything staged to WAL as one logical message, wait for it to
- * reach disk, and empty the buffer.
+ * Write everything staged in ws to WAL as one non-transactional logical
+ * message with prefix "numa_pg", and empty the buffer.  With wait_flush,
+ * wait for that WAL to reach disk first (a worker does; numa_bench_wal()
+ * does not, nor does its one-message-per-record baseline, so that both
+ * pay for WAL insertion only).  Returns the message's LSN, or
+ * InvalidXLogRecPtr if nothing was staged.
+ */
+XLogRecPtr
+numapg_wal_write_batch(NumaPgWalStaging *ws, bool wait_flush)
+{
+	XLogRecPtr	lsn;
+
+	if (ws->used == 0)
+		return InvalidXLogRecPtr;
+	lsn = NumaPgLogLogicalMessage(NUMAPG_WAL_PREFIX, ws->data, ws->used, false);
+	if (wait_flush)
+		XLogFlush(lsn);
+	numapg_wal_staging_flushed(ws, lsn);
+	return lsn;
+}
+
+/*
+ * Stage a change in ws the way a worker does: if the record does not fit,
+ * write the batch to WAL first; once the buffer is half full, write it.
+ * Returns true if a batch was written (what is staged now, if anything,
+ * came after it).
+ */
+bool
+numapg_wal_append(NumaPgWalStaging *ws, uint8 op, const char *key,
+				  uint16 keylen, const char *value, uint32 vallen,
+				  bool wait_flush)
+{
+	bool		wrote = false;
+
+	if (!numapg_wal_stage(ws, op, key, keylen, value, vallen))
+	{
+		numapg_wal_write_batch(ws, wait_flush);
+		wrote = true;
+		if (!numapg_wal_stage(ws, op, key, keylen, value, vallen))
+			elog(ERROR, "numa_pg: a %u-byte record does not fit an empty WAL staging buffer",
+				 (unsigned) numapg_wal_record_size(keylen, vallen));
+	}
+	if (ws->used >= ws->capacity / 2)
+	{
+		numapg_wal_write_batch(ws, wait_flush);
+		wrote = true;
+	}
+	return wrote;
+}
+
+/*
+ * Write everything this worker staged to WAL as one logical message, wait
+ * for it to reach disk, and empty the buffer.
  */
 void
 numapg_serve_flush(int worker)
 {
-	NumaPgWalStaging *ws = wal_staging_of(worker);
-	XLogRecPtr	lsn;
-
-	if (ws->used == 0)
-		return;
-	lsn = NumaPgLogLogicalMessage("numa_pg", ws->data, ws->used, false);
-	XLogFlush(lsn);
-	numapg_wal_staging_flushed(ws, lsn);
-	first_staged_at = 0;
+	if (numapg_wal_write_batch(wal_staging_of(worker), true) != InvalidXLogRecPtr)
+		first_staged_at = 0;
 }
 
-/* Stage a change, flushing first if the buffer cannot take it. */
+/* Stage a change, writing the batch when the buffer asks for it. */
 static void
 stage(int worker, uint8 op, const char *key, uint16 keylen,
 	  const char *value, uint32 vallen)
 {
 	NumaPgWalStaging *ws = wal_staging_of(worker);
 
-	if (!numapg_wal_stage(ws, op, key, keylen, value, vallen))
-	{
-		numapg_serve_flush(worker);
-		if (!numapg_wal_stage(ws, op, key, keylen, value, vallen))
-			elog(ERROR, "numa_pg: a %u-byte record does not fit an empty WAL staging buffer",
-				 (unsigned) numapg_wal_record_size(keylen, vallen));
-	}
-	if (first_staged_at == 0)
+	if (numapg_wal_append(ws, op, key, keylen, value, vallen, true))
+		first_staged_at = 0;
+	if (ws->used > 0 && first_staged_at == 0)
 		first_staged_at = GetCurrentTimestamp();
-	if (ws->used >= ws->capacity / 2)
-		numapg_serve_flush(worker);
 }
 
 /* Carry out one request and answer it. */

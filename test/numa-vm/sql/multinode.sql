@@ -11,7 +11,7 @@
 -- what the machine was built to be.
 \set ON_ERROR_STOP true
 BEGIN;
-SELECT plan(20);
+SELECT plan(21);
 
 CREATE TEMP TABLE topo AS SELECT * FROM numa_topology();
 CREATE TEMP TABLE st AS SELECT * FROM numa_status();
@@ -93,6 +93,21 @@ SELECT results_eq('SELECT cpu_node, memory_node, distance FROM mat ORDER BY 1, 2
                   'one row per pair of a node with CPUs and a node with memory, at the configured distance');
 SELECT ok(bool_and(bound AND pages_on_node = 1), 'each buffer was bound and all its pages are on its memory node')
 FROM mat;
+
+-- the hot-path benchmarks add "remote" rows when there is a second node:
+-- memory on another node than the local rows', the queue's consumer on
+-- another node than the producer (test/bench.sql checks the rest)
+CREATE TEMP TABLE bench AS
+SELECT * FROM numa_bench_state(100, 200)
+UNION ALL SELECT * FROM numa_bench_wal(50)
+UNION ALL SELECT * FROM numa_bench_queue(200);
+SELECT ok((SELECT count(*) FROM bench WHERE placement = 'remote') = 8
+          AND NOT EXISTS (SELECT 1 FROM bench r JOIN bench l USING (benchmark, implementation)
+                          WHERE r.placement = 'remote' AND l.placement = 'local' AND r.benchmark <> 'queue'
+                            AND (r.memory_node IS NULL OR r.memory_node = l.memory_node))
+          AND (SELECT bool_and(numa_node_of_cpu(peer_cpu) <> numa_node_of_cpu(cpu) AND lost = 0 AND duplicated = 0)
+               FROM bench WHERE benchmark = 'queue' AND placement = 'remote'),
+          'the benchmarks measure a remote placement too: memory, or the queue consumer, on another node');
 
 SELECT * FROM finish();
 ROLLBACK;
