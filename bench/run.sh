@@ -11,6 +11,7 @@
 #               lock, one LogLogicalMessage per record, shm_mq)
 #   pgbench     TPS with numa_pg preloaded and its workers idle against
 #               without it, same cluster, alternating, several rounds
+#               (select-only and TPC-B-like, scale 20, nproc/2 clients)
 #   reports     the cost of the placement reports (numa_shmem_allocations(),
 #               numa_buffer_nodes(), numa_regions()) over 1 GB and 8 GB
 #
@@ -43,8 +44,10 @@ done
 
 if [ $QUICK -eq 1 ]; then
 	ROUNDS=2 PGBENCH_SECONDS=5 REPORT_SIZES_MB="1024" MEMBENCH_MB=64 MEMBENCH_MS=200
+	STATE_ENTRIES=10000 STATE_OPS=500000 WAL_RECORDS=50000 QUEUE_MESSAGES=500000
 else
 	ROUNDS=5 PGBENCH_SECONDS=15 REPORT_SIZES_MB="1024 8192" MEMBENCH_MB=512 MEMBENCH_MS=1000
+	STATE_ENTRIES=10000 STATE_OPS=2000000 WAL_RECORDS=200000 QUEUE_MESSAGES=2000000
 fi
 
 ensure_packages $NUMAPG_PACKAGES gnuplot-nox
@@ -103,11 +106,30 @@ bench_memory() {
 
 # --- hotpaths: numa_pg's hot paths against PostgreSQL's ------------------
 
+# one run of each, local (and remote where there is a second node)
+HOTPATH_QUERY="SELECT * FROM numa_bench_state($STATE_ENTRIES, $STATE_OPS)
+	UNION ALL SELECT * FROM numa_bench_wal($WAL_RECORDS)
+	UNION ALL SELECT * FROM numa_bench_queue($QUEUE_MESSAGES)"
+
 bench_hotpaths() {
-	:
+	local r
+	for r in $(seq 1 "$ROUNDS"); do
+		psql_bench -F $'\t' -c "WITH b AS MATERIALIZED ($HOTPATH_QUERY)
+			SELECT 'hotpaths', benchmark || ', ' || implementation || ', ' || placement, 'ns/op', ns_per_op, $r
+			FROM b
+			UNION ALL
+			SELECT 'targets', benchmark || ' (' || placement || '): numa_pg / PostgreSQL, ops/s', 'x', ratio_vs_postgres, $r
+			FROM b WHERE implementation IN ('state_store', 'wal_staging', 'spsc_ring')" >>"$RAW" || return 1
+		echo "round $r done"
+	done
 }
 
 # --- pgbench: numa_pg loaded with idle workers, and not loaded -----------
+
+# half the CPUs as clients, so that clients and their backends share the
+# machine without queueing for it (noise on a small machine)
+PGBENCH_CLIENTS=$(( $(nproc) / 2 ))
+[ "$PGBENCH_CLIENTS" -lt 1 ] && PGBENCH_CLIENTS=1
 
 bench_pgbench() {
 	local r config tps mode order
@@ -120,9 +142,12 @@ bench_pgbench() {
 		[ $((r % 2)) -eq 0 ] && order="with without"
 		for config in $order; do
 			if [ $config = with ]; then restart_with "${PRELOAD[@]}"; else restart_with; fi
+			# warm the buffers the restart emptied, unmeasured
+			as_pg_user "$PG_BIN/pgbench" -h "$PGHOST" -p "$PGPORT" -U postgres -n -S \
+				-c "$PGBENCH_CLIENTS" -j "$PGBENCH_CLIENTS" -T 3 postgres >/dev/null 2>&1
 			for mode in select-only tpcb-like; do
 				tps=$(as_pg_user "$PG_BIN/pgbench" -h "$PGHOST" -p "$PGPORT" -U postgres -n \
-					-b "$mode" -c 2 -j 2 -T "$PGBENCH_SECONDS" postgres 2>&1 |
+					-b "$mode" -c "$PGBENCH_CLIENTS" -j "$PGBENCH_CLIENTS" -T "$PGBENCH_SECONDS" postgres 2>&1 |
 					sed -n 's/^tps = \([0-9.]*\) (without initial connection time)$/\1/p')
 				[ -n "$tps" ] || { echo "pgbench $mode gave no tps"; return 1; }
 				echo "round $r, numa_pg $config, $mode: $tps tps"
@@ -181,7 +206,12 @@ bench_reports() {
 # The targets the figures are held to: measurement (section targets), the
 # comparison, the figure.  A ratio here is always "numa_pg / PostgreSQL's
 # own" in the direction where higher is better.
-TARGETS="pgbench select-only: TPS with numa_pg / without|>=|0.98
+TARGETS="state_lookup (local): numa_pg / PostgreSQL, ops/s|>=|3
+state_lookup (remote): numa_pg / PostgreSQL, ops/s|>=|3
+wal_append (local): numa_pg / PostgreSQL, ops/s|>=|20
+queue (local): numa_pg / PostgreSQL, ops/s|>=|10
+queue (remote): numa_pg / PostgreSQL, ops/s|>=|10
+pgbench select-only: TPS with numa_pg / without|>=|0.98
 pgbench tpcb-like: TPS with numa_pg / without|>=|0.98"
 
 # --- run, then summarise -------------------------------------------------
@@ -261,10 +291,36 @@ plot_matrix() {
 		     "" using 2:1:(sprintf("%.0f", \$3)) with labels font "sans,16"
 	EOF
 }
+# and the hot paths' ratios to PostgreSQL's own, against their targets
+plot_hotpaths() {
+	local line name op target median
+	: >"$NUMAPG_WORK/hotpaths.dat"
+	while IFS='|' read -r name op target; do
+		case $name in pgbench*) ;; *)
+			median=$(psql_bench -c "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY value)
+				FROM bench_raw WHERE section = 'targets' AND name = '$name'")
+			[ -n "$median" ] && printf '"%s" %s %s\n' "${name%%:*}" "$median" "$target" >>"$NUMAPG_WORK/hotpaths.dat"
+		;; esac
+	done <<<"$TARGETS"
+	[ -s "$NUMAPG_WORK/hotpaths.dat" ] || return 0
+	gnuplot 2>"$NUMAPG_WORK/gnuplot.log" <<-EOF || { echo "gnuplot failed for hotpaths.svg:"; cat "$NUMAPG_WORK/gnuplot.log"; }
+		set terminal svg size 800,480 dynamic font "sans,12"
+		set output "$OUT/hotpaths.svg"
+		set title "numa_pg hot paths: times faster than PostgreSQL's own (median of $ROUNDS), $(hostname -s)"
+		set style data histogram
+		set style histogram clustered gap 1
+		set style fill solid 0.8 border -1
+		set yrange [0:*]
+		set ylabel "numa_pg / PostgreSQL (ops/s)"
+		set key top left
+		plot "$NUMAPG_WORK/hotpaths.dat" using 2:xtic(1) title "measured", "" using 3 title "target"
+	EOF
+}
 if wants memory; then
 	plot_matrix latency ns latency.svg
 	plot_matrix bandwidth MB/s bandwidth.svg
 fi
+wants hotpaths && plot_hotpaths
 
 echo
 echo "results in $OUT"
