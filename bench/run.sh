@@ -15,23 +15,28 @@
 #   reports     the cost of the placement reports (numa_shmem_allocations(),
 #               numa_buffer_nodes(), numa_regions()) over 1 GB and 8 GB
 #
-# Every figure is measured ROUNDS times; the results file gives min, median
+# Every figure is measured ROUNDS times (6; an even number, as pgbench
+# alternates which configuration runs first); the results file gives min, median
 # and max of each, with the machine it came from, and the hot-path targets
 # met or missed.  Results go to bench/results/<date>-<host>/: results.txt,
 # raw.tsv (every measurement), and plots (latency.svg, hotpaths.svg).
 #
 # Usage: bench/run.sh [--quick] [--only "memory hotpaths pgbench reports"]
+#        bench/run.sh --report bench/results/<run>
 #   --quick   2 rounds, shorter runs, reports over 1 GB only (about 3 min)
 #   --only    run only the sections named
+#   --report  measure nothing: summarise and plot that run's raw.tsv again
 # Environment: NUMAPG_BENCH_OUT to write elsewhere than bench/results.
 
 . "$(dirname "$0")/../scripts/lib.sh"
 
 QUICK=0
 ONLY="memory hotpaths pgbench reports"
+REPORT_DIR=
 while [ $# -gt 0 ]; do
 	case $1 in
 		--quick) QUICK=1 ;;
+		--report) shift; REPORT_DIR=${1:?--report needs a results directory} ;;
 		--only) shift; ONLY=${1:?--only needs a list of sections} ;;
 		-h | --help) sed -n '2,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
 		*) die "unknown option $1 (try --help)" ;;
@@ -46,20 +51,40 @@ if [ $QUICK -eq 1 ]; then
 	ROUNDS=2 PGBENCH_SECONDS=5 REPORT_SIZES_MB="1024" MEMBENCH_MB=64 MEMBENCH_MS=200
 	STATE_ENTRIES=10000 STATE_OPS=500000 WAL_RECORDS=50000 QUEUE_MESSAGES=500000
 else
-	ROUNDS=5 PGBENCH_SECONDS=15 REPORT_SIZES_MB="1024 8192" MEMBENCH_MB=512 MEMBENCH_MS=1000
+	ROUNDS=6 PGBENCH_SECONDS=15 REPORT_SIZES_MB="1024 8192" MEMBENCH_MB=512 MEMBENCH_MS=1000
 	STATE_ENTRIES=10000 STATE_OPS=2000000 WAL_RECORDS=200000 QUEUE_MESSAGES=2000000
 fi
 
 ensure_packages $NUMAPG_PACKAGES gnuplot-nox
-build_and_install
-make_workdir
-
-STAMP=$(date -u +%Y%m%d-%H%M)
-OUT=${NUMAPG_BENCH_OUT:-$NUMAPG_SRC/bench/results}/$STAMP-$(hostname -s)
-mkdir -p "$OUT" || die "cannot create $OUT"
-RAW=$OUT/raw.tsv
-: >"$RAW"
-chmod 644 "$RAW"
+if [ -n "$REPORT_DIR" ]; then
+	OUT=$(cd "$REPORT_DIR" && pwd) || die "no directory $REPORT_DIR"
+	RAW=$OUT/raw.tsv
+	[ -s "$RAW" ] || die "$RAW is missing or empty"
+	ROUNDS=$(cut -f5 "$RAW" | sort -n | tail -1)
+	ONLY=$(cut -f1 "$RAW" | sort -u | tr '\n' ' ')
+	make_workdir
+else
+	build_and_install
+	make_workdir
+	STAMP=$(date -u +%Y%m%d-%H%M)
+	OUT=${NUMAPG_BENCH_OUT:-$NUMAPG_SRC/bench/results}/$STAMP-$(hostname -s)
+	mkdir -p "$OUT" || die "cannot create $OUT"
+	RAW=$OUT/raw.tsv
+	: >"$RAW"
+	chmod 644 "$RAW"
+	# the machine the figures come from
+	{
+		echo "numa_pg benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC')"
+		echo
+		echo "machine:    $(hostname -s), $(lscpu | sed -n 's/^Model name: *//p' | head -1)"
+		echo "cpus:       $(nproc) online ($(cat /sys/devices/system/cpu/online)), memory $(free -g | awk '/^Mem:/ {print $2}') GiB"
+		echo "numa:       $(numactl --hardware | head -1)"
+		echo "kernel:     $(uname -r)"
+		echo "postgresql: $("$PG_BIN/postgres" --version)"
+		echo "numa_pg:    $(git -C "$NUMAPG_SRC" describe --always --dirty 2>/dev/null || echo unknown)"
+		echo "rounds:     $ROUNDS$([ $QUICK -eq 1 ] && echo ' (--quick)')"
+	} >"$OUT/machine.txt"
+fi
 
 # record SECTION NAME UNIT VALUE [ROUND]: one measurement
 record() {
@@ -84,8 +109,12 @@ cluster_init bench "$(free_port)" "shared_buffers = '256MB'" "max_wal_size = '4G
 WORKERS=$(nproc)
 [ "$WORKERS" -gt 4 ] && WORKERS=4
 PRELOAD=("shared_preload_libraries = 'numa_pg'" "numa_pg.workers = $WORKERS")
-restart_with "${PRELOAD[@]}"
-psql_bench -c 'CREATE EXTENSION numa_pg' || exit 1
+if [ -n "$REPORT_DIR" ]; then
+	restart_with		# only to summarise: no numa_pg needed
+else
+	restart_with "${PRELOAD[@]}"
+	psql_bench -c 'CREATE EXTENSION numa_pg' || exit 1
+fi
 
 # --- memory: latency and bandwidth matrix --------------------------------
 
@@ -142,7 +171,11 @@ bench_pgbench() {
 		[ $((r % 2)) -eq 0 ] && order="with without"
 		for config in $order; do
 			if [ $config = with ]; then restart_with "${PRELOAD[@]}"; else restart_with; fi
-			# warm the buffers the restart emptied, unmeasured
+			# let the kernel write back what the last run dirtied (fsync is
+			# off), so that it does not run during this one; then warm the
+			# buffers the restart emptied, unmeasured
+			psql_bench -c CHECKPOINT
+			sync
 			as_pg_user "$PG_BIN/pgbench" -h "$PGHOST" -p "$PGPORT" -U postgres -n -S \
 				-c "$PGBENCH_CLIENTS" -j "$PGBENCH_CLIENTS" -T 3 postgres >/dev/null 2>&1
 			for mode in select-only tpcb-like; do
@@ -218,7 +251,7 @@ pgbench tpcb-like: TPS with numa_pg / without|>=|0.98"
 
 FAILED=()
 for section in memory hotpaths pgbench reports; do
-	wants $section || continue
+	wants $section && [ -z "$REPORT_DIR" ] || continue
 	say "$section"
 	"bench_$section" || FAILED+=("$section")
 done
@@ -231,15 +264,7 @@ SUMMARY=$(psql_bench -c "CREATE TABLE bench_raw (section text, name text, unit t
 	FROM bench_raw GROUP BY section, name, unit
 	ORDER BY array_position(ARRAY['memory', 'hotpaths', 'pgbench', 'targets', 'reports'], section), name")
 {
-	echo "numa_pg benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC')"
-	echo
-	echo "machine:    $(hostname -s), $(lscpu | sed -n 's/^Model name: *//p' | head -1)"
-	echo "cpus:       $(nproc) online ($(cat /sys/devices/system/cpu/online)), memory $(free -g | awk '/^Mem:/ {print $2}') GiB"
-	echo "numa:       $(numactl --hardware | head -1)"
-	echo "kernel:     $(uname -r)"
-	echo "postgresql: $("$PG_BIN/postgres" --version)"
-	echo "numa_pg:    $(git -C "$NUMAPG_SRC" describe --always --dirty 2>/dev/null || echo unknown)"
-	echo "rounds:     $ROUNDS$([ $QUICK -eq 1 ] && echo ' (--quick)')"
+	cat "$OUT/machine.txt" 2>/dev/null || echo "(machine not recorded)"
 	echo
 	printf '%-9s %-58s %-6s %3s %12s %12s %12s\n' section measurement unit n min median max
 	while IFS=$'\t' read -r section name unit n min median max; do
@@ -269,10 +294,10 @@ plot_matrix() {
 	local what=$1 unit=$2 file=$3
 	psql_bench -F ' ' -c "SELECT m[1], m[2], percentile_cont(0.5) WITHIN GROUP (ORDER BY value)
 		FROM bench_raw, regexp_match(name, '^$what, CPU node ([0-9]+) -> memory node ([0-9]+)') AS m
-		WHERE section = 'memory' GROUP BY 1, 2 ORDER BY 1, 2" >"$NUMAPG_WORK/$what.dat"
+		WHERE section = 'memory' AND m IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2" >"$NUMAPG_WORK/$what.dat"
 	[ -s "$NUMAPG_WORK/$what.dat" ] || return 0
 	gnuplot 2>"$NUMAPG_WORK/gnuplot.log" <<-EOF || { echo "gnuplot failed for $file:"; cat "$NUMAPG_WORK/gnuplot.log"; }
-		set terminal svg size 640,480 dynamic font "sans,12"
+		set terminal svg size 640,480 dynamic noenhanced font "sans,12"
 		set output "$OUT/$file"
 		set title "numa_pg: memory $what ($unit, median of $ROUNDS), $(hostname -s)"
 		set xlabel "memory node"
@@ -285,7 +310,8 @@ plot_matrix() {
 		m = STATS_max + 1
 		set xrange [-0.5:m - 0.5]
 		set yrange [-0.5:n - 0.5]
-		set palette defined (0 "#deebf7", 1 "#3182bd")
+		set palette defined (0 "#deebf7", 1 "#3182bd") maxcolors 64
+		unset colorbox
 		unset key
 		plot "$NUMAPG_WORK/$what.dat" using 2:1:(0.5):(0.5):3 with boxxyerror fs solid 1.0 lc palette, \\
 		     "" using 2:1:(sprintf("%.0f", \$3)) with labels font "sans,16"
@@ -304,7 +330,7 @@ plot_hotpaths() {
 	done <<<"$TARGETS"
 	[ -s "$NUMAPG_WORK/hotpaths.dat" ] || return 0
 	gnuplot 2>"$NUMAPG_WORK/gnuplot.log" <<-EOF || { echo "gnuplot failed for hotpaths.svg:"; cat "$NUMAPG_WORK/gnuplot.log"; }
-		set terminal svg size 800,480 dynamic font "sans,12"
+		set terminal svg size 800,480 dynamic noenhanced font "sans,12"
 		set output "$OUT/hotpaths.svg"
 		set title "numa_pg hot paths: times faster than PostgreSQL's own (median of $ROUNDS), $(hostname -s)"
 		set style data histogram
