@@ -161,7 +161,7 @@ test/unit/bin/bench_state_store: test/unit/bench_state_store.c src/state_store.c
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -O2 -o $@ test/unit/bench_state_store.c src/state_store.c
 
-.PHONY: unit test demo test-numa
+.PHONY: unit test demo test-numa bench
 unit: $(UNIT_TESTS) test/tools/bin/numa_syscalls_fail
 
 # The README's two commands.
@@ -170,6 +170,10 @@ test:
 
 demo:
 	scripts/demo.sh
+
+# Every benchmark, with a results file under bench/results/ (bench/run.sh).
+bench:
+	bench/run.sh
 
 # Only the tests in QEMU guests with 2, 4 and 3 (one memoryless) emulated
 # NUMA nodes, on what is built and installed here; see test/numa-vm/README.md.

@@ -5,8 +5,9 @@
 # throwaway cluster with numa_pg preloaded (as an unprivileged user), and
 # shows what numa_pg sees and does: its status, the topology and distance
 # matrix, the pinned workers and where the kernel put their memory, the
-# allocator's pools, a round trip through the workers, and a short
-# benchmark.  The cluster is removed at the end.
+# allocator's pools, a round trip through the workers, and short
+# benchmarks (the state store, memory latency per node pair, the hot paths
+# against PostgreSQL's own).  The cluster is removed at the end.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -66,5 +67,18 @@ FROM t, t1" -c "SELECT worker, state_entries, wal_flushed_records, wal_flushes, 
 
 say "short benchmark: the state store's hot path in C (16 MB store, half full)"
 "$NUMAPG_SRC/test/unit/bin/bench_state_store" 16 | grep '^# ' | sed 's/^# //'
+
+say "short benchmark: memory latency and bandwidth per (CPU node, memory node)"
+psql_demo -c "SET client_min_messages = warning" -c "SELECT cpu_node, cpu, memory_node, distance,
+       round(latency_ns::numeric, 1) AS latency_ns, round(bandwidth_mb_s::numeric) AS bandwidth_mb_s,
+       round(latency_ratio::numeric, 2) AS latency_ratio, pages_on_node, bound
+FROM numa_memory_latency(64, 200)"
+
+say "short benchmark: numa_pg's hot paths against PostgreSQL's own (bench/run.sh does it properly)"
+psql_demo -c "SELECT benchmark, implementation, placement, round(ns_per_op::numeric, 1) AS ns_per_op,
+       round(ratio_vs_postgres::numeric, 2) AS times_faster, target, target_met
+FROM (SELECT * FROM numa_bench_state(10000, 500000)
+      UNION ALL SELECT * FROM numa_bench_wal(50000)
+      UNION ALL SELECT * FROM numa_bench_queue(500000)) AS b"
 
 say "demo done; the cluster is stopped and removed"
