@@ -14,6 +14,9 @@
 #     on several nodes, from the kernel), and test/numa-vm/sql/*.sql, given the topology
 #     the runner built (SHARE/expected.env, written by run.sh); then checks
 #     that the server's start-up log names each node (t/start_log.sh);
+#     then, with a cluster of its own, that a node too small for its
+#     worker's memory stops the start under numa_pg.strict and makes it
+#     fall back with a warning without (t/strict.sh);
 #  4. runs the C unit tests (test/unit/bin/test_*, built on the host, but
 #     not the thread stress tests) with prove.
 #
@@ -152,6 +155,7 @@ main() {
 			suite startlog prove --failures --comments -e bash test/numa-vm/t/start_log.sh
 		cluster_stop main >/dev/null
 	fi
+	suite strict prove --failures --comments -e bash test/numa-vm/t/strict.sh
 	suite unit run_unit
 	say "guest done in $(elapsed "$t0") s; failed: ${FAILED[*]:-none}"
 	[ ${#FAILED[@]} -eq 0 ]

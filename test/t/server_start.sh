@@ -74,17 +74,6 @@ FATAL_RE='numa_pg: numa_pg.workers \(1\) is more than max_worker_processes \(0\)
 max_worker_processes = 0" ""
 like "$log" 'HINT:  Raise max_worker_processes' "  and a hint"
 
-# numa_pg.strict, and a node that cannot hold what is bound to it: the
-# server refuses to start rather than place the memory elsewhere
-node_mb=$(( $(awk '/MemTotal/ {print $4}' /sys/devices/system/node/node0/meminfo) / 1024 ))
-FATAL_RE="numa_pg: NUMA node 0 has [0-9]+ MB available, but the memory numa_pg places there needs [0-9]+ MB" \
-	bad_value "numa_pg.workers = 1
-numa_pg.strict = on
-numa_pg.worker_cpus = '0'
-numa_pg.state_store_size = '$((node_mb + 1024))MB'" \
-	"Available is free memory plus reclaimable page cache, or free huge pages when shared memory is on huge pages\."
-like "$log" 'HINT:  Reduce numa_pg.state_store_size' "  and a hint"
-
 # a CPU that exists but that the server's affinity (as a cpuset would) excludes
 if [ "$(nproc --all)" -ge 2 ]; then
 	bad_value "numa_pg.worker_cpus = '1'" \
