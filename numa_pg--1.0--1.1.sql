@@ -53,26 +53,30 @@ REVOKE ALL ON FUNCTION numa_memory_latency(integer, integer) FROM PUBLIC;
 --   lost, duplicated   queue messages lost (or torn) and duplicated
 --   note               caveats, and by how much a missed target was missed
 
+-- One row of a hot-path benchmark: every function returns these columns,
+-- so that a runner can UNION ALL them.
+CREATE TYPE numa_bench_result AS (
+	benchmark text,
+	implementation text,
+	placement text,
+	cpu integer,
+	peer_cpu integer,
+	memory_node integer,
+	ops bigint,
+	ns_per_op double precision,
+	ops_per_s double precision,
+	ratio_vs_postgres double precision,
+	target double precision,
+	target_met boolean,
+	lost bigint,
+	duplicated bigint,
+	note text);
+
 CREATE FUNCTION numa_bench_state(
 	entries integer,
 	operations integer,
-	memory_node integer DEFAULT NULL,
-	OUT benchmark text,
-	OUT implementation text,
-	OUT placement text,
-	OUT cpu integer,
-	OUT peer_cpu integer,
-	OUT memory_node integer,
-	OUT ops bigint,
-	OUT ns_per_op double precision,
-	OUT ops_per_s double precision,
-	OUT ratio_vs_postgres double precision,
-	OUT target double precision,
-	OUT target_met boolean,
-	OUT lost bigint,
-	OUT duplicated bigint,
-	OUT note text)
-RETURNS SETOF record
+	memory_node integer DEFAULT NULL)
+RETURNS SETOF numa_bench_result
 AS 'MODULE_PATHNAME', 'numapg_sql_bench_state'
 LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 8;
 
@@ -81,23 +85,8 @@ COMMENT ON FUNCTION numa_bench_state(integer, integer, integer) IS
 
 CREATE FUNCTION numa_bench_wal(
 	records integer,
-	record_size integer DEFAULT 64,
-	OUT benchmark text,
-	OUT implementation text,
-	OUT placement text,
-	OUT cpu integer,
-	OUT peer_cpu integer,
-	OUT memory_node integer,
-	OUT ops bigint,
-	OUT ns_per_op double precision,
-	OUT ops_per_s double precision,
-	OUT ratio_vs_postgres double precision,
-	OUT target double precision,
-	OUT target_met boolean,
-	OUT lost bigint,
-	OUT duplicated bigint,
-	OUT note text)
-RETURNS SETOF record
+	record_size integer DEFAULT 64)
+RETURNS SETOF numa_bench_result
 AS 'MODULE_PATHNAME', 'numapg_sql_bench_wal'
 LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 4;
 
@@ -107,23 +96,8 @@ COMMENT ON FUNCTION numa_bench_wal(integer, integer) IS
 CREATE FUNCTION numa_bench_queue(
 	messages integer,
 	message_size integer DEFAULT 8,
-	consumer_cpu integer DEFAULT NULL,
-	OUT benchmark text,
-	OUT implementation text,
-	OUT placement text,
-	OUT cpu integer,
-	OUT peer_cpu integer,
-	OUT memory_node integer,
-	OUT ops bigint,
-	OUT ns_per_op double precision,
-	OUT ops_per_s double precision,
-	OUT ratio_vs_postgres double precision,
-	OUT target double precision,
-	OUT target_met boolean,
-	OUT lost bigint,
-	OUT duplicated bigint,
-	OUT note text)
-RETURNS SETOF record
+	consumer_cpu integer DEFAULT NULL)
+RETURNS SETOF numa_bench_result
 AS 'MODULE_PATHNAME', 'numapg_sql_bench_queue'
 LANGUAGE C VOLATILE PARALLEL UNSAFE ROWS 4;
 
