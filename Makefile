@@ -97,7 +97,7 @@ test/unit/bin/test_worker_plan: test/unit/test_worker_plan.c src/worker_plan.c s
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_worker_plan.c src/worker_plan.c src/topology.c src/nodemask.c src/errbuf.c
 
-test/unit/bin/test_state_store: test/unit/test_state_store.c src/state_store.c src/state_store.h test/unit/tap.h
+test/unit/bin/test_state_store: test/unit/test_state_store.c src/state_store.c src/state_store.h test/unit/tap.h test/unit/test_rng.h
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_state_store.c src/state_store.c
 
@@ -121,7 +121,7 @@ test/unit/bin/test_spsc_tsan: test/unit/stress_spsc.c src/spsc.c src/spsc.h
 		-DSTRESS_DEFAULT_MESSAGES=200000 -DSTRESS_DEFAULT_MODE='"threads"' \
 		-o $@ test/unit/stress_spsc.c src/spsc.c
 
-test/unit/bin/test_arena: test/unit/test_arena.c src/arena.c src/arena.h src/errbuf.c test/unit/tap.h
+test/unit/bin/test_arena: test/unit/test_arena.c src/arena.c src/arena.h src/errbuf.c test/unit/tap.h test/unit/test_rng.h
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_arena.c src/arena.c src/errbuf.c
 

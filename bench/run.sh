@@ -256,6 +256,12 @@ for section in memory hotpaths pgbench reports; do
 	"bench_$section" || FAILED+=("$section")
 done
 
+# target_median NAME: the median of a target's measurements (empty if none)
+target_median() {
+	psql_bench -c "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY value)
+		FROM bench_raw WHERE section = 'targets' AND name = '$1'"
+}
+
 say "results"
 SUMMARY=$(psql_bench -c "CREATE TABLE bench_raw (section text, name text, unit text, value float8, round int)" \
 	-c "\\copy bench_raw FROM '$RAW'" -F $'\t' -c "
@@ -273,8 +279,7 @@ SUMMARY=$(psql_bench -c "CREATE TABLE bench_raw (section text, name text, unit t
 	echo
 	echo "targets (on the median):"
 	while IFS='|' read -r name op target; do
-		median=$(psql_bench -c "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY value)
-			FROM bench_raw WHERE section = 'targets' AND name = '$name'")
+		median=$(target_median "$name")
 		if [ -z "$median" ]; then
 			printf '  %-58s not measured\n' "$name"
 		else
@@ -319,12 +324,11 @@ plot_matrix() {
 }
 # and the hot paths' ratios to PostgreSQL's own, against their targets
 plot_hotpaths() {
-	local line name op target median
+	local name op target median
 	: >"$NUMAPG_WORK/hotpaths.dat"
 	while IFS='|' read -r name op target; do
 		case $name in pgbench*) ;; *)
-			median=$(psql_bench -c "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY value)
-				FROM bench_raw WHERE section = 'targets' AND name = '$name'")
+			median=$(target_median "$name")
 			[ -n "$median" ] && printf '"%s" %s %s\n' "${name%%:*}" "$median" "$target" >>"$NUMAPG_WORK/hotpaths.dat"
 		;; esac
 	done <<<"$TARGETS"

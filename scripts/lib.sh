@@ -19,6 +19,14 @@ libnuma-dev numactl postgresql-$PG_MAJOR-pgtap libtap-parser-sourcehandler-pgtap
 say() { printf '\n== %s\n' "$*"; }
 die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
 
+# apt-get update, once per run of a script.
+APT_UPDATED=0
+apt_update_once() {
+	[ $APT_UPDATED -eq 1 ] && return 0
+	apt-get update -qq || die "apt-get update failed"
+	APT_UPDATED=1
+}
+
 # Install the Debian packages in $* that are not installed yet.
 ensure_packages() {
 	local missing=() p
@@ -30,7 +38,7 @@ ensure_packages() {
 	[ "$(id -u)" -eq 0 ] || die "missing packages: ${missing[*]}; install them or run as root"
 	say "installing ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq || die "apt-get update failed"
+	apt_update_once
 	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
 		die "apt-get install ${missing[*]} failed"
 }

@@ -18,6 +18,10 @@
 #   NUMAPG_VM_KERNEL_PKG  kernel package to use (default: what
 #                         linux-image-amd64 depends on, e.g. linux-image-6.1.0-56-amd64)
 
+# ensure_packages and apt_update_once, as the test and demo scripts use them
+# (common.sh, sourced after, keeps its own say and die)
+# shellcheck source=../../scripts/lib.sh
+. "$(dirname "$0")/../../scripts/lib.sh"
 # shellcheck source=common.sh
 . "$(dirname "$0")/common.sh"
 
@@ -28,29 +32,6 @@ VM_PACKAGES=(qemu-system-x86 busybox-static numactl "postgresql-$PG_MAJOR"
 # The modules the initramfs loads to mount a 9p root with an overlay;
 # their dependencies are found in the modules themselves.
 VM_MODULES="virtio_pci 9pnet_virtio 9p overlay"
-
-APT_UPDATED=0
-apt_update_once() {
-	[ $APT_UPDATED -eq 1 ] && return 0
-	apt-get update -qq || die "apt-get update failed"
-	APT_UPDATED=1
-}
-
-# Install the Debian packages in $* that are not installed yet.
-ensure_packages() {
-	local missing=() p
-	for p in "$@"; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
-			missing+=("$p")
-	done
-	[ ${#missing[@]} -eq 0 ] && return 0
-	[ "$(id -u)" -eq 0 ] || die "missing packages: ${missing[*]}; install them or run as root"
-	say "installing ${missing[*]}"
-	export DEBIAN_FRONTEND=noninteractive
-	apt_update_once
-	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
-		die "apt-get install ${missing[*]} failed"
-}
 
 # The kernel package linux-image-amd64 points to (needs the apt lists).
 kernel_package() {

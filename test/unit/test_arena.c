@@ -16,31 +16,13 @@
  */
 #include "arena.h"
 #include "tap.h"
+#include "test_rng.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 
 #define KB		((size_t) 1024)
 #define MB		(KB * KB)
-
-/* xorshift64*: a small deterministic generator for the tests */
-static uint64_t rng_state = 88172645463325252ULL;
-
-static uint64_t
-rng(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * UINT64_C(2685821657736338717);
-}
-
-/* uniform in [0, n) (n > 0); bias is negligible for our n */
-static size_t
-rng_below(size_t n)
-{
-	return (size_t) (rng() % n);
-}
 
 /* A region of bytes bytes on a page_size boundary (free() it). */
 static void *

@@ -16,6 +16,7 @@
  */
 #include "state_store.h"
 #include "tap.h"
+#include "test_rng.h"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -25,25 +26,6 @@
 
 #define SLOT_STATE_OFFSET	14
 #define SLOT_CRC_OFFSET		16
-
-/* xorshift64*: a small deterministic generator for the tests */
-static uint64_t rng_state = 88172645463325252ULL;
-
-static uint64_t
-rng(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * UINT64_C(2685821657736338717);
-}
-
-/* uniform in [0, n) (n > 0); bias is negligible for our n */
-static uint32_t
-rng_below(uint32_t n)
-{
-	return (uint32_t) (rng() % n);
-}
 
 /* A fresh, initialised store of the given capacity (64-byte aligned). */
 static NumaPgStateStore *
