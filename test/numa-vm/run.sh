@@ -7,7 +7,8 @@
 #   test/numa-vm/run.sh --shell TOPOLOGY a root shell in such a guest
 #
 # For each topology (see topologies.sh) it boots Debian's kernel under QEMU
-# (TCG software emulation; KVM when /dev/kvm is usable) with those nodes,
+# (TCG software emulation; KVM only when asked, see NUMAPG_VM_ACCEL) with
+# those nodes,
 # CPUs, memory sizes and distances, automatic NUMA balancing off.  The guest
 # sees the host's / read-only over 9p under a tmpfs overlay, and a fresh
 # results directory under /tmp read-write; it runs guest-test.sh, which
@@ -21,6 +22,11 @@
 # run first (idempotent; installs QEMU and caches the kernel).
 #
 #   NUMAPG_VM_TIMEOUT     seconds a guest may take before it is killed (1200)
+#   NUMAPG_VM_ACCEL       tcg (the default) or kvm.  TCG is the default even
+#                         where /dev/kvm exists: under a nested hypervisor,
+#                         KVM has been seen to abort QEMU ("failed to set
+#                         MSR 0x10a") or to hang the guest at boot, and CI
+#                         must not depend on the host's virtualisation.
 #   NUMAPG_VM_JOB         bash script the guest runs instead of guest-test.sh
 #                         (for debugging; it gets the results directory as $1)
 #   NUMAPG_VM_SKIP_SETUP  1: do not run setup.sh
@@ -32,6 +38,11 @@
 . "$NUMAPG_VM_DIR/topologies.sh"
 
 TIMEOUT=${NUMAPG_VM_TIMEOUT:-1200}
+ACCEL=${NUMAPG_VM_ACCEL:-tcg}
+case $ACCEL in
+tcg | kvm) ;;
+*) echo "NUMAPG_VM_ACCEL must be tcg or kvm, not '$ACCEL'" >&2 && exit 2 ;;
+esac
 JOB=${NUMAPG_VM_JOB:-$NUMAPG_VM_DIR/guest-test.sh}
 SHELL_MODE=0
 SUMMARY=()
@@ -108,15 +119,16 @@ write_expectations() {
 # run_qemu SHARE: boot the guest; its console goes to stdout and
 # SHARE/console.log.  Returns QEMU's (or timeout's) exit status.
 run_qemu() {
-	local share=$1 accel=tcg append serial=stdio rc
-	[ -w /dev/kvm ] && accel=kvm
+	local share=$1 accel=$ACCEL cpu=max append serial=stdio rc
+	# nested hypervisors often refuse IA32_ARCH_CAPABILITIES
+	[ "$accel" = kvm ] && cpu=max,-arch-capabilities
 	append="console=ttyS0 quiet loglevel=3 panic=-1 mitigations=off nokaslr tsc=reliable"
 	append+=" numa_balancing=disable rdinit=/init numapg.init=$NUMAPG_VM_DIR/guest-init.sh"
 	append+=" numapg.run=$JOB numapg.share=$share"
 	[ "$SHELL_MODE" = 1 ] && append+=" numapg.shell=1" serial=mon:stdio
 	# shellcheck disable=SC2054 # the commas are in QEMU options
 	local qemu=(qemu-system-x86_64
-		-machine "pc,accel=$accel" -cpu max
+		-machine "pc,accel=$accel" -cpu "$cpu"
 		-smp "$TOTAL_CPUS,sockets=$TOTAL_CPUS,cores=1,threads=1" -m "${TOTAL_MEM}M"
 		"${QEMU_NUMA[@]}"
 		-kernel "$VM_KERNEL" -initrd "$VM_INITRD" -append "$append"
