@@ -55,6 +55,7 @@ else
 	STATE_ENTRIES=10000 STATE_OPS=2000000 WAL_RECORDS=200000 QUEUE_MESSAGES=2000000
 fi
 
+hold_machine_lock
 ensure_packages $NUMAPG_PACKAGES gnuplot-nox
 if [ -n "$REPORT_DIR" ]; then
 	OUT=$(cd "$REPORT_DIR" && pwd) || die "no directory $REPORT_DIR"

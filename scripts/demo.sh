@@ -11,6 +11,7 @@
 
 . "$(dirname "$0")/lib.sh"
 
+hold_machine_lock
 ensure_packages $NUMAPG_PACKAGES
 build_and_install
 make_workdir

@@ -55,6 +55,21 @@ build_and_install() {
 		die "make install of test/client failed"
 }
 
+# hold_machine_lock: one numa_pg run at a time on this machine.  The test
+# suite, the demo and the benchmarks install numa_pg into PostgreSQL's
+# directories, reserve huge pages and boot guests: two of them at once would
+# test each other's build.  The lock is held until the script exits; the
+# scripts it runs inherit it (NUMAPG_LOCK_HELD), the servers it starts do not.
+hold_machine_lock() {
+	[ -n "${NUMAPG_LOCK_HELD:-}" ] && return 0
+	exec 9>>/tmp/numa_pg-run.lock || return 0
+	if ! flock -n 9; then
+		echo "numa_pg: waiting for another run on this machine to end (/tmp/numa_pg-run.lock)" >&2
+		flock 9
+	fi
+	export NUMAPG_LOCK_HELD=$$
+}
+
 run_as_root() {
 	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
@@ -123,8 +138,9 @@ cluster_set() {
 cluster_start() {
 	local name=$1 dir=$NUMAPG_WORK/$1
 	shift
+	# 9>&-: the server must not keep hold_machine_lock's lock
 	as_pg_user "$@" "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 120 \
-		start >"$dir/pg_ctl.log" 2>&1 || return 1
+		start >"$dir/pg_ctl.log" 2>&1 9>&- || return 1
 	NUMAPG_CLUSTERS+=("$name")
 }
 
