@@ -4,7 +4,7 @@
 -- pg_read_file().  Runs unchanged on one node and in the multi-node guests.
 \set ON_ERROR_STOP true
 BEGIN;
-SELECT plan(21);
+SELECT plan(27);
 
 SELECT has_function('numa_topology', 'numa_topology() exists');
 SELECT has_function('numa_node_of_cpu', ARRAY['integer'], 'numa_node_of_cpu(int) exists');
@@ -69,6 +69,19 @@ SELECT throws_ok('SELECT numa_node_of_cpu(-1)', '22023', 'CPU -1 does not exist'
                  'a negative CPU is refused');
 SELECT throws_ok('SELECT numa_node_of_cpu(1000000)', '22023', 'CPU 1000000 does not exist',
                  'a CPU beyond the machine is refused');
+SELECT throws_ok('SELECT numa_node_of_cpu(NULL)', '22004', 'cpu must not be null',
+                 'a NULL CPU is refused');
+SELECT throws_ok('SELECT numa_distance(NULL, 0)', '22004', 'node_a must not be null',
+                 'a NULL first node is refused');
+SELECT throws_ok('SELECT numa_distance(0, NULL)', '22004', 'node_b must not be null',
+                 'a NULL second node is refused');
+SELECT throws_ok('SELECT numa_distance(0, -1)', '22023', 'NUMA node -1 does not exist',
+                 'a negative node is refused');
+SELECT throws_ok('SELECT numa_distance(1024, 0)', '22023', 'NUMA node 1024 does not exist',
+                 'a node beyond the kernel''s limit is refused');
+SELECT throws_ok(format('SELECT numa_distance(0, %s)', (SELECT max(node) + 1 FROM topo)),
+                 '22023', format('NUMA node %s does not exist', (SELECT max(node) + 1 FROM topo)),
+                 'a node one past the last online node is refused');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -23,3 +23,8 @@ CREATE FUNCTION numa_pg_client_double_free()
 RETURNS void
 AS 'MODULE_PATHNAME', 'numa_pg_client_double_free'
 LANGUAGE C STRICT;
+
+CREATE FUNCTION numa_pg_client_libnuma_warning(nodes text)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'numa_pg_client_libnuma_warning'
+LANGUAGE C STRICT;

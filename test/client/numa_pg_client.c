@@ -12,6 +12,7 @@
  */
 #include "postgres.h"
 
+#include <numa.h>
 #include <numaif.h>
 
 #include "fmgr.h"
@@ -27,6 +28,7 @@ PG_FUNCTION_INFO_V1(numa_pg_client_alloc);
 PG_FUNCTION_INFO_V1(numa_pg_client_exhaust);
 PG_FUNCTION_INFO_V1(numa_pg_client_free_foreign);
 PG_FUNCTION_INFO_V1(numa_pg_client_double_free);
+PG_FUNCTION_INFO_V1(numa_pg_client_libnuma_warning);
 
 /* The node the kernel has the page of ptr on (-1 if it cannot say). */
 static int
@@ -124,4 +126,22 @@ numa_pg_client_double_free(PG_FUNCTION_ARGS)
 	numapg_free(ptr);
 	numapg_free(ptr);
 	PG_RETURN_VOID();
+}
+
+/*
+ * numa_pg_client_libnuma_warning(nodes): hand libnuma a node list to parse,
+ * as any extension linked with libnuma might.  libnuma reports a bad list
+ * through numa_warn(), which numa_pg replaces so that the message becomes
+ * a WARNING in the log instead of a bare line on the server's stderr.
+ * Returns whether libnuma could parse it.
+ */
+Datum
+numa_pg_client_libnuma_warning(PG_FUNCTION_ARGS)
+{
+	char	   *nodes = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	struct bitmask *mask = numa_parse_nodestring(nodes);
+
+	if (mask != NULL)
+		numa_bitmask_free(mask);
+	PG_RETURN_BOOL(mask != NULL);
 }
