@@ -57,7 +57,7 @@ done
 # (100,000 entries, 8-byte records, 64-byte messages): the "why" of a missed
 # target is worked out from the two.  The prefault of shared_buffers is
 # repeated ROUNDS times up to PREFAULT_REPEAT_MB, larger sizes once (a
-# restart each, 25 s for 8 GB on 2 CPUs).
+# restart each, and 8 GB took 20 s on 2 CPUs).
 if [ $QUICK -eq 1 ]; then
 	ROUNDS=2 PGBENCH_ROUNDS=2 PGBENCH_SECONDS=5 REPORT_SIZES_MB="1024" MEMBENCH_MB=64 MEMBENCH_MS=200
 	STATE_ENTRIES=10000 STATE_OPS=500000 WAL_RECORDS=50000 QUEUE_MESSAGES=500000
@@ -500,7 +500,7 @@ SUMMARY=$(psql_bench -c "CREATE TABLE bench_raw (section text, name text, unit t
 	done <<<"$SUMMARY"
 	psql_bench -c "SELECT DISTINCT name FROM bench_raw WHERE name LIKE 'prefault%'
 		GROUP BY name HAVING count(*) = 1 ORDER BY 1" | while read -r name; do
-		echo "n = 1: $name: measured once (a restart each, 25 s for 8 GB on 2 CPUs); smaller sizes repeat"
+		echo "n = 1: $name: measured once; above $PREFAULT_REPEAT_MB MB the prefault is not repeated (each takes a restart and as long as the figure says)"
 	done
 	echo
 	echo "targets (issue 6; on the median of the rounds):"
