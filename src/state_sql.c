@@ -16,6 +16,7 @@
 #include "compat.h"
 
 #include "access/xlog.h"
+#include "commands/dbcommands.h"
 #include "utils/builtins.h"
 #include "utils/pg_lsn.h"
 
@@ -40,6 +41,15 @@ require_pool(void)
 				 errmsg("numa_pg has no workers"),
 				 errdetail("numa_pg.workers is 0, or numa_pg.enabled is off."),
 				 errhint("Set numa_pg.workers to 1 or more in postgresql.conf and restart the server.")));
+	/* the workers connect to numa_pg.database: it must exist */
+	if (!OidIsValid(get_database_oid(numapg_database, true)))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_DATABASE),
+				 errmsg("numa_pg's workers cannot run: database \"%s\" does not exist",
+						numapg_database),
+				 errdetail("The workers connect to the database that numa_pg.database names, and exit at once when it is missing."),
+				 errhint("Create database \"%s\", or set numa_pg.database to an existing database and restart the server.",
+						 numapg_database)));
 	/* the workers write WAL, so they start only once recovery has ended */
 	if (RecoveryInProgress())
 		ereport(ERROR,
