@@ -148,6 +148,19 @@ plan_layout(void)
 			producer_nodes[nproducer_nodes++] = topo->nodes[i].id;
 	}
 
+	if (nworkers > 0)
+	{
+		uint32		slots = numapg_state_store_capacity_at_least((uint64) numapg_state_store_size_kb * 1024);
+
+		if ((uint64) slots * NUMAPG_STATE_SLOT_SIZE != (uint64) numapg_state_store_size_kb * 1024)
+			ereport(LOG,
+					(errmsg("numa_pg: numa_pg.state_store_size of %d kB is rounded up to %llu kB: each worker's state store has %u slots of %d bytes",
+							numapg_state_store_size_kb,
+							(unsigned long long) slots * NUMAPG_STATE_SLOT_SIZE / 1024,
+							slots, NUMAPG_STATE_SLOT_SIZE),
+					 errdetail("A state store has a power of two of slots.")));
+	}
+
 	max_regions = nworkers * (2 + nproducer_nodes) + topo->node_count + 1;
 	planned_regions = MemoryContextAllocZero(TopMemoryContext,
 											 sizeof(NumaPgRegion) * max_regions);
@@ -157,11 +170,13 @@ plan_layout(void)
 		char		name[NUMAPG_REGION_NAME_LEN];
 
 		snprintf(name, sizeof(name), "worker %d state store", w);
-		/* numa_pg.state_store_size is the room for entries; add the header */
+		/*
+		 * numa_pg.state_store_size is the room for entries, rounded up to
+		 * a power of two of slots (logged below); add the header
+		 */
 		plan_region(name, NUMAPG_REGION_STATE_STORE, w, -1,
 					places[w].memory_node,
-					numapg_state_store_size(numapg_state_store_capacity_for((Size) numapg_state_store_size_kb * 1024 +
-																			sizeof(NumaPgStateStore))));
+					numapg_state_store_size(numapg_state_store_capacity_at_least((uint64) numapg_state_store_size_kb * 1024)));
 		snprintf(name, sizeof(name), "worker %d WAL staging", w);
 		plan_region(name, NUMAPG_REGION_WAL_STAGING, w, -1,
 					places[w].memory_node,
