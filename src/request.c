@@ -24,12 +24,12 @@
  * the answer being read.  Ids carry the backend's pid and a counter.
  *
  * Giving up withdraws the request: a backend whose call fails for any
- * reason while it waits (timeout, cancel, termination) clears the id it
- * expects, and a worker takes a request (numapg_request_take(), under the
- * same spinlock) before it carries it out, skipping one that is no longer
- * expected.  So a call that raised an ERROR has not changed the store,
- * unless the worker had already taken its request when the backend gave
- * up; the timeout error says which.
+ * reason while it waits (timeout, cancel), or that exits meanwhile
+ * (terminated), clears the id it expects; a worker takes a request
+ * (numapg_request_take(), under the same spinlock) before it carries it
+ * out, and skips one that is no longer expected.  So a call that failed
+ * has not changed the store, unless the worker had already taken its
+ * request when the backend gave up; the timeout error says which.
  *
  * IDENTIFICATION
  *	  src/request.c
@@ -42,6 +42,7 @@
 
 #include "miscadmin.h"
 #include "pgstat.h"
+#include "storage/ipc.h"
 #include "storage/latch.h"
 #include "storage/proc.h"
 #include "storage/shmem.h"
@@ -57,6 +58,7 @@ int			numapg_request_timeout_ms = 10000;
 
 static NumaPgReply *replies = NULL;
 static uint32 request_counter = 0;
+static bool exit_callback_registered = false;
 
 /* Bytes of the reply slots: one per backend. */
 Size
@@ -175,6 +177,21 @@ timed_out(int worker, const char *what, NumaPgReply *reply, uint64 id)
 }
 
 /*
+ * before_shmem_exit callback: a backend that exits while it waits (a FATAL,
+ * e.g. pg_terminate_backend(), does not pass through PG_CATCH) withdraws
+ * its request too.
+ */
+static void
+withdraw_at_exit(int code, Datum arg)
+{
+	NumaPgReply *reply = &replies[NumaPgMyProcNumber()];
+
+	SpinLockAcquire(&reply->mutex);
+	reply->expected_id = 0;
+	SpinLockRelease(&reply->mutex);
+}
+
+/*
  * Send a request to a worker and wait for its answer.  Raises an ERROR if
  * the worker does not take or answer the request in time; on that or any
  * other error while waiting (cancel, termination), the request is
@@ -211,6 +228,12 @@ numapg_request(int worker, uint8 op, const char *key, int keylen,
 	memcpy(msg.req.data, key, keylen);
 	if (vallen > 0)
 		memcpy(msg.req.data + keylen, value, vallen);
+
+	if (!exit_callback_registered)
+	{
+		before_shmem_exit(withdraw_at_exit, (Datum) 0);
+		exit_callback_registered = true;
+	}
 
 	/* from now on, only this request's answer may be written to our slot */
 	SpinLockAcquire(&reply->mutex);

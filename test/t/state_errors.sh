@@ -4,8 +4,9 @@
 #
 # - the staging buffer written to WAL once half full, with no flush asked;
 # - a full state store;
-# - a call that gives up (request_timeout, statement_timeout) changes
-#   nothing, even once the worker runs again: its request is withdrawn;
+# - a call that gives up (request_timeout, statement_timeout, its backend
+#   terminated) changes nothing, even once the worker runs again: its
+#   request is withdrawn;
 # - a full inbox queue ("did not take the request");
 # - a worker that is not running (the postmaster held, the worker gone);
 # - numa_pg.database naming a database that does not exist, or one that
@@ -82,11 +83,27 @@ has "$out" "*ERROR:  57014: numa_pg worker 0 did not answer within 300 ms*" "  s
 out=$(sql_out "SET statement_timeout = '300ms'" "SELECT numa_state_put('cancelled', '\\x05')")
 has "$out" "*ERROR:  57014: canceling statement due to statement timeout*" \
 	"  and a put cancelled by statement_timeout fails"
+# a backend terminated while it waits (a FATAL: no PG_CATCH runs)
+(
+	cluster_env e
+	"$PG_BIN/psql" -X -At -d postgres -c "SELECT numa_state_put('terminated', '\\x0b')" >/dev/null 2>&1
+) &
+bg=$!
+bpid=""
+for _ in $(seq 1 120); do
+	bpid=$(sql_value e "SELECT pid FROM pg_stat_activity WHERE query LIKE '%numa_state_put(''terminated''%' AND pid <> pg_backend_pid() AND wait_event_type = 'Extension'")
+	[ -n "$bpid" ] && break
+	sleep 0.5
+done
+is "$(sql_value e "SELECT pg_terminate_backend(${bpid:-0}, 10000)")" t \
+	"  and a backend waiting for the stopped worker is terminated"
+wait $bg
 kill -CONT "$pid"
 is "$(sql_value e "SELECT numa_state_get('abandoned') IS NULL")" t \
 	"once the worker runs again, the timed-out put was not carried out"
 is "$(sql_value e "SELECT numa_state_get('kept')")" '\x03' "  nor the timed-out delete"
 is "$(sql_value e "SELECT numa_state_get('cancelled') IS NULL")" t "  nor the cancelled put"
+is "$(sql_value e "SELECT numa_state_get('terminated') IS NULL")" t "  nor the put of the terminated backend"
 like "$log" "LOG:  numa_pg worker 0 skipped a put request that its backend had given up on" \
 	"  and the worker logged the requests it skipped"
 like "$log" "LOG:  numa_pg worker 0 skipped a delete request that its backend had given up on" \
