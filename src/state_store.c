@@ -469,25 +469,6 @@ numapg_state_store_capacity_for(size_t region_bytes)
 }
 
 /*
- * Smallest power-of-two slot count whose slots give at least room_bytes of
- * room for entries (NUMAPG_STATE_MIN_CAPACITY at least, capped at
- * NUMAPG_STATE_MAX_CAPACITY).  How numa_pg.state_store_size becomes a
- * capacity: rounding up, so a store never has less room than asked for
- * (1000 kB gives 2048 slots, 1 MB; rounding down would give 512 kB).
- */
-uint32_t
-numapg_state_store_capacity_at_least(uint64_t room_bytes)
-{
-	uint64_t	slots = (room_bytes + NUMAPG_STATE_SLOT_SIZE - 1) >>
-		NUMAPG_STATE_SLOT_SHIFT;
-	uint64_t	capacity = NUMAPG_STATE_MIN_CAPACITY;
-
-	while (capacity < slots && capacity < NUMAPG_STATE_MAX_CAPACITY)
-		capacity <<= 1;
-	return (uint32_t) capacity;
-}
-
-/*
  * Make an empty store in the region at s, as large as region_bytes allows.
  * Returns false, writing nothing, if the region is too small or s is not
  * 8-byte aligned (64-byte alignment keeps each slot header in one cache

@@ -140,7 +140,6 @@ extern uint32_t numapg_state_crc32c(const void *data, size_t len);
 
 extern size_t numapg_state_store_size(uint32_t capacity);
 extern uint32_t numapg_state_store_capacity_for(size_t region_bytes);
-extern uint32_t numapg_state_store_capacity_at_least(uint64_t room_bytes);
 extern bool numapg_state_store_init(NumaPgStateStore *s, size_t region_bytes);
 extern bool numapg_state_store_looks_valid(const NumaPgStateStore *s,
 										   size_t region_bytes);

@@ -1,5 +1,5 @@
 # test/t/concurrent.sh: many sessions at once, each getting its own answers
-# (and a state store size that is rounded up to a power of two of slots).
+# (and a state store size that is not a power of two of slots, rounded down).
 #
 # pgbench runs 8 clients against 2 workers; each transaction writes a fresh
 # value (client, key, a random nonce) under one of its own keys, reads it
@@ -20,11 +20,13 @@ cluster_start p || cluster_failed p
 ok $? "server starts with 2 workers"
 sql_value p "CREATE EXTENSION numa_pg" >/dev/null
 
-# 1000 kB is not a power of two of 512-byte slots: rounded up, and logged
-is "$(sql_value p "SELECT string_agg(DISTINCT state_capacity::text, ',') FROM numa_workers()")" 2048 \
-	"numa_pg.state_store_size = '1000kB' gives 2048 slots (1 MB), rounded up, not down"
-like "$(cluster_log p)" "LOG:  numa_pg: numa_pg.state_store_size of 1000 kB is rounded up to 1024 kB: each worker's state store has 2048 slots of 512 bytes" \
-	"  and the log says so"
+# 1000 kB is not a power of two of 512-byte slots: rounded down, and logged
+is "$(sql_value p "SELECT string_agg(DISTINCT state_capacity::text, ',') FROM numa_workers()")" 1024 \
+	"numa_pg.state_store_size = '1000kB' gives 1024 slots (512 kB), as state_capacity says"
+like "$(cluster_log p)" "LOG:  numa_pg: numa_pg.state_store_size of 1000 kB holds 1024 slots of 512 bytes \(512 kB\) per worker" \
+	"  and the start-up log says so"
+like "$(cluster_log p)" "HINT:  Set numa_pg.state_store_size to a power of two, such as 1024 kB, to use all of it\." \
+	"  with a hint"
 
 nodes_with_cpus=$(sql_value p "SELECT count(*) FROM numa_topology() WHERE cpu_count > 0")
 is "$(sql_value p "SELECT string_agg(DISTINCT array_length(queue_depths, 1)::text, ',') FROM numa_workers()")" \

@@ -277,17 +277,6 @@ test_sizes(void)
 	is_int(numapg_state_store_capacity_for(SIZE_MAX), UINT32_C(1) << 31,
 		   "capacity is capped at 2^31");
 
-	is_int(numapg_state_store_capacity_at_least(0), 2, "no room asked: the minimum, 2 slots");
-	is_int(numapg_state_store_capacity_at_least(64 * 1024), 128, "64 kB: 128 slots");
-	is_int(numapg_state_store_capacity_at_least(64 * 1024 + 1), 256,
-		   "one byte more than 64 kB rounds up to 256 slots");
-	is_int(numapg_state_store_capacity_at_least(1000 * 1024), 2048,
-		   "1000 kB rounds up to 2048 slots (1 MB), never down to 512 kB");
-	is_int(numapg_state_store_capacity_at_least((uint64_t) 16 << 30), 1 << 25,
-		   "16 GB: 2^25 slots");
-	is_int(numapg_state_store_capacity_at_least(UINT64_MAX / 2), UINT32_C(1) << 31,
-		   "capped at 2^31 slots");
-
 	is_int(numapg_state_max_value(0), 492, "max value for the empty key");
 	is_int(numapg_state_max_value(16), 476, "max value for a 16-byte key");
 	is_int(numapg_state_max_value(255), 237, "max value for a 255-byte key");
