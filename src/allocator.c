@@ -88,8 +88,12 @@ numapg_allocator_init(void)
 		NumaPgRegion *region = &numapg_shared->regions[pool->region];
 
 		if (!numapg_arena_init(region->base, region->size, 4096))
-			elog(FATAL, "numa_pg: region \"%s\" is too small for an allocator pool",
-				 region->name);
+			ereport(FATAL,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("numa_pg: region \"%s\" of %zu bytes is too small for an allocator pool",
+							region->name, (size_t) region->size),
+					 errdetail("A pool needs room for its allocator's header and at least one page."),
+					 errhint("Raise numa_pg.pool_size or numa_pg.interleaved_pool_size, or set it to 0 for no pool.")));
 	}
 }
 

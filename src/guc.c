@@ -129,6 +129,25 @@ check_worker_cpus(char **newval, void **extra, GucSource source)
 	return true;
 }
 
+/* smallest allocator pool, in kB: an arena's header and a few pages */
+#define NUMAPG_MIN_POOL_KB	64
+
+/*
+ * Check hook of numa_pg.pool_size and numa_pg.interleaved_pool_size: 0
+ * (no pool) or at least NUMAPG_MIN_POOL_KB.  A range cannot say "0 or at
+ * least", and a smaller pool could not hold the arena's own header.
+ */
+static bool
+check_pool_size(int *newval, void **extra, GucSource source)
+{
+	if (*newval == 0 || *newval >= NUMAPG_MIN_POOL_KB)
+		return true;
+	GUC_check_errdetail("A pool of %d kB is too small: a pool needs at least %d kB, for its allocator's header and pages.",
+						*newval, NUMAPG_MIN_POOL_KB);
+	GUC_check_errhint("Use 0 for no pool, or %d kB or more.", NUMAPG_MIN_POOL_KB);
+	return false;
+}
+
 /* every parameter numa_pg defines, for the start-up validation below */
 static const char *const numapg_guc_names[] = {
 	"numa_pg.enabled",
@@ -317,21 +336,21 @@ numapg_define_gucs(void)
 
 	DefineCustomIntVariable("numa_pg.pool_size",
 							"Sets the size of the NUMA allocator's pool on each NUMA node.",
-							"0 creates no per-node pool.",
+							"0 creates no per-node pool; otherwise at least 64 kB.",
 							&numapg_pool_size_kb,
 							0, 0, 64 * 1024 * 1024,
 							PGC_POSTMASTER,
 							GUC_UNIT_KB,
-							NULL, NULL, NULL);
+							check_pool_size, NULL, NULL);
 
 	DefineCustomIntVariable("numa_pg.interleaved_pool_size",
 							"Sets the size of the NUMA allocator's pool interleaved over the NUMA nodes.",
-							"0 creates no interleaved pool.",
+							"0 creates no interleaved pool; otherwise at least 64 kB.",
 							&numapg_interleaved_pool_size_kb,
 							0, 0, 64 * 1024 * 1024,
 							PGC_POSTMASTER,
 							GUC_UNIT_KB,
-							NULL, NULL, NULL);
+							check_pool_size, NULL, NULL);
 
 	DefineCustomStringVariable("numa_pg.shared_memory_policy",
 							   "Sets the NUMA policy of PostgreSQL's own shared memory.",

@@ -23,6 +23,14 @@
  * a previous backend in the same slot, is dropped, never half-written over
  * the answer being read.  Ids carry the backend's pid and a counter.
  *
+ * Giving up withdraws the request: a backend whose call fails for any
+ * reason while it waits (timeout, cancel), or that exits meanwhile
+ * (terminated), clears the id it expects; a worker takes a request
+ * (numapg_request_take(), under the same spinlock) before it carries it
+ * out, and skips one that is no longer expected.  So a call that failed
+ * has not changed the store, unless the worker had already taken its
+ * request when the backend gave up; the timeout error says which.
+ *
  * IDENTIFICATION
  *	  src/request.c
  *
@@ -34,6 +42,7 @@
 
 #include "miscadmin.h"
 #include "pgstat.h"
+#include "storage/ipc.h"
 #include "storage/latch.h"
 #include "storage/proc.h"
 #include "storage/shmem.h"
@@ -49,6 +58,7 @@ int			numapg_request_timeout_ms = 10000;
 
 static NumaPgReply *replies = NULL;
 static uint32 request_counter = 0;
+static bool exit_callback_registered = false;
 
 /* Bytes of the reply slots: one per backend. */
 Size
@@ -69,6 +79,7 @@ numapg_replies_attach(bool init)
 		{
 			SpinLockInit(&replies[i].mutex);
 			replies[i].expected_id = 0;
+			replies[i].taken_id = 0;
 			pg_atomic_init_u64(&replies[i].answered_id, 0);
 		}
 }
@@ -101,27 +112,90 @@ ms_left(TimestampTz deadline)
 	return TimestampDifferenceMilliseconds(GetCurrentTimestamp(), deadline);
 }
 
-/* Complain that worker did not answer in time. */
-static void
-timed_out(int worker, const char *what)
+/*
+ * Withdraw request id: no worker may take it, nor answer it, from now on.
+ * Returns true if a worker had taken it already, so that it is being (or
+ * has been) carried out all the same.  Only a spinlock: safe in PG_CATCH.
+ */
+static bool
+withdraw(NumaPgReply *reply, uint64 id)
 {
-	pid_t		pid;
+	bool		taken;
+
+	SpinLockAcquire(&reply->mutex);
+	if (reply->expected_id == id)
+		reply->expected_id = 0;
+	taken = reply->taken_id == id;
+	SpinLockRelease(&reply->mutex);
+	return taken;
+}
+
+/*
+ * Complain that worker did not take or answer request id in time, having
+ * withdrawn it.  The detail says whether the worker runs, and whether the
+ * request was carried out all the same.
+ */
+static void
+timed_out(int worker, const char *what, NumaPgReply *reply, uint64 id)
+{
+	NumaPgWorkerSlot slot;
+	bool		taken = withdraw(reply, id);
+	const char *outcome = taken ?
+		"It had already taken the request, so the change is made all the same." :
+		strcmp(what, "answer") == 0 ?
+		"The request was withdrawn: the worker will skip it and change nothing." :
+		"The request never reached the worker's queue, which is full: nothing was changed.";
 
 	LWLockAcquire(numapg_shared->lock, LW_SHARED);
-	pid = numapg_shared->workers[worker].pid;
+	slot = numapg_shared->workers[worker];
 	LWLockRelease(numapg_shared->lock);
+
+	if (!slot.connected && slot.failed_starts > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_QUERY_CANCELED),
+				 errmsg("numa_pg worker %d did not %s within %d ms",
+						worker, what, numapg_request_timeout_ms),
+				 errdetail("The worker is not running: its last %d start(s) failed before it could connect to database \"%s\" (numa_pg.database); the server log says why. %s",
+						   slot.failed_starts, numapg_database, outcome),
+				 errhint("Make database \"%s\" accept connections, or set numa_pg.database to a database that does and restart the server.",
+						 numapg_database)));
+	if (slot.pid == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_QUERY_CANCELED),
+				 errmsg("numa_pg worker %d did not %s within %d ms",
+						worker, what, numapg_request_timeout_ms),
+				 errdetail("The worker is not running; the postmaster restarts it within a few seconds unless the server is shutting down. %s",
+						   outcome),
+				 errhint("Retry, or raise numa_pg.request_timeout.")));
 	ereport(ERROR,
 			(errcode(ERRCODE_QUERY_CANCELED),
 			 errmsg("numa_pg worker %d did not %s within %d ms",
 					worker, what, numapg_request_timeout_ms),
-			 pid == 0 ? errdetail("The worker is not running; the postmaster restarts it within a few seconds unless the server is shutting down.")
-			 : errdetail("The worker (PID %d) is running but busy.", (int) pid),
+			 errdetail("The worker (PID %d) is running but busy. %s",
+					   (int) slot.pid, outcome),
 			 errhint("Retry, or raise numa_pg.request_timeout.")));
 }
 
 /*
+ * before_shmem_exit callback: a backend that exits while it waits (a FATAL,
+ * e.g. pg_terminate_backend(), does not pass through PG_CATCH) withdraws
+ * its request too.
+ */
+static void
+withdraw_at_exit(int code, Datum arg)
+{
+	NumaPgReply *reply = &replies[NumaPgMyProcNumber()];
+
+	SpinLockAcquire(&reply->mutex);
+	reply->expected_id = 0;
+	SpinLockRelease(&reply->mutex);
+}
+
+/*
  * Send a request to a worker and wait for its answer.  Raises an ERROR if
- * the pool is not running or the worker does not answer in time.
+ * the worker does not take or answer the request in time; on that or any
+ * other error while waiting (cancel, termination), the request is
+ * withdrawn first, so that the worker skips it if it has not taken it yet.
  */
 void
 numapg_request(int worker, uint8 op, const char *key, int keylen,
@@ -140,11 +214,13 @@ numapg_request(int worker, uint8 op, const char *key, int keylen,
 	LWLock	   *ring_lock = &numapg_shared->ring_locks[worker * numapg_shared->nproducer_nodes + p].lock;
 	TimestampTz deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
 													   numapg_request_timeout_ms);
+	uint64		id;
 	Latch	   *latch;
 
 	Assert(keylen + vallen <= NUMAPG_STATE_MAX_DATA);
 	memset(&msg.req, 0, offsetof(NumaPgRequest, data));
-	msg.req.request_id = ((uint64) MyProcPid << 32) | ++request_counter;
+	id = ((uint64) MyProcPid << 32) | ++request_counter;
+	msg.req.request_id = id;
 	msg.req.reply_slot = NumaPgMyProcNumber();
 	msg.req.op = op;
 	msg.req.keylen = keylen;
@@ -153,51 +229,67 @@ numapg_request(int worker, uint8 op, const char *key, int keylen,
 	if (vallen > 0)
 		memcpy(msg.req.data + keylen, value, vallen);
 
+	if (!exit_callback_registered)
+	{
+		before_shmem_exit(withdraw_at_exit, (Datum) 0);
+		exit_callback_registered = true;
+	}
+
 	/* from now on, only this request's answer may be written to our slot */
 	SpinLockAcquire(&reply->mutex);
-	reply->expected_id = msg.req.request_id;
+	reply->expected_id = id;
 	SpinLockRelease(&reply->mutex);
 
-	/* push, waiting while the ring is full */
-	for (;;)
+	PG_TRY();
 	{
-		bool		pushed;
+		/* push, waiting while the ring is full */
+		for (;;)
+		{
+			bool		pushed;
 
-		LWLockAcquire(ring_lock, LW_EXCLUSIVE);
-		pushed = numapg_spsc_push(ring, &msg,
-								  offsetof(NumaPgRequest, data) + keylen + vallen);
-		LWLockRelease(ring_lock);
-		if (pushed)
-			break;
-		if (ms_left(deadline) <= 0)
-			timed_out(worker, "take the request");
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 1L, PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
-		CHECK_FOR_INTERRUPTS();
+			LWLockAcquire(ring_lock, LW_EXCLUSIVE);
+			pushed = numapg_spsc_push(ring, &msg,
+									  offsetof(NumaPgRequest, data) + keylen + vallen);
+			LWLockRelease(ring_lock);
+			if (pushed)
+				break;
+			if (ms_left(deadline) <= 0)
+				timed_out(worker, "take the request", reply, id);
+			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+							 1L, PG_WAIT_EXTENSION);
+			ResetLatch(MyLatch);
+			CHECK_FOR_INTERRUPTS();
+		}
+
+		/* wake the worker (if it is not running, it drains its inbox on start) */
+		LWLockAcquire(numapg_shared->lock, LW_SHARED);
+		latch = slot->latch;
+		if (latch)
+			SetLatch(latch);
+		LWLockRelease(numapg_shared->lock);
+
+		for (;;)
+		{
+			long		left;
+
+			if (pg_atomic_read_u64(&reply->answered_id) == id)
+				break;
+			left = ms_left(deadline);
+			if (left <= 0)
+				timed_out(worker, "answer", reply, id);
+			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+							 left, PG_WAIT_EXTENSION);
+			ResetLatch(MyLatch);
+			CHECK_FOR_INTERRUPTS();
+		}
 	}
-
-	/* wake the worker (if it is not running, it drains its inbox on start) */
-	LWLockAcquire(numapg_shared->lock, LW_SHARED);
-	latch = slot->latch;
-	if (latch)
-		SetLatch(latch);
-	LWLockRelease(numapg_shared->lock);
-
-	for (;;)
+	PG_CATCH();
 	{
-		long		left;
-
-		if (pg_atomic_read_u64(&reply->answered_id) == msg.req.request_id)
-			break;
-		left = ms_left(deadline);
-		if (left <= 0)
-			timed_out(worker, "answer");
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 left, PG_WAIT_EXTENSION);
-		ResetLatch(MyLatch);
-		CHECK_FOR_INTERRUPTS();
+		(void) withdraw(reply, id);
+		PG_RE_THROW();
 	}
+	PG_END_TRY();
+
 	SpinLockAcquire(&reply->mutex);
 	answer->status = reply->status;
 	answer->worker = reply->worker;
@@ -205,6 +297,29 @@ numapg_request(int worker, uint8 op, const char *key, int keylen,
 	answer->lsn = reply->lsn;
 	memcpy(answer->value, reply->value, Min(reply->vallen, sizeof(answer->value)));
 	SpinLockRelease(&reply->mutex);
+}
+
+/*
+ * Worker side: take a request before carrying it out.  Returns false if
+ * its backend no longer waits for it (it gave up: timeout, cancel, or it
+ * exited), in which case the worker must skip it.  Once taken, a request
+ * is carried out even if its backend gives up while it runs.
+ */
+bool
+numapg_request_take(const NumaPgRequest *req)
+{
+	NumaPgReply *reply;
+	bool		wanted;
+
+	if (req->reply_slot < 0 || req->reply_slot >= MaxBackends)
+		return false;			/* not from a backend we know */
+	reply = &replies[req->reply_slot];
+	SpinLockAcquire(&reply->mutex);
+	wanted = reply->expected_id == req->request_id && req->request_id != 0;
+	if (wanted)
+		reply->taken_id = req->request_id;
+	SpinLockRelease(&reply->mutex);
+	return wanted;
 }
 
 /*

@@ -60,7 +60,10 @@ typedef struct NumaPgRequest
 typedef struct NumaPgReply
 {
 	slock_t		mutex;			/* protects the fields below */
-	uint64		expected_id;	/* the request its backend waits for */
+	uint64		expected_id;	/* the request its backend waits for; 0 once
+								 * it gave up on it */
+	uint64		taken_id;		/* the last request a worker took to carry
+								 * out */
 	pg_atomic_uint64 answered_id;	/* request_id of the answer below */
 	int32		status;
 	int32		worker;
@@ -85,6 +88,7 @@ extern void numapg_replies_attach(bool init);
 extern int	numapg_worker_for_key(const char *key, int keylen);
 extern void numapg_request(int worker, uint8 op, const char *key, int keylen,
 						   const char *value, int vallen, NumaPgAnswer *answer);
+extern bool numapg_request_take(const NumaPgRequest *req);
 extern void numapg_reply(const NumaPgRequest *req, int worker, int status,
 						 const void *value, uint32 vallen, uint64 lsn);
 

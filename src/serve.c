@@ -46,6 +46,9 @@
 
 int			numapg_wal_flush_delay_ms = 200;
 
+/* requests one numapg_serve() call carries out at most */
+#define NUMAPG_SERVE_BATCH	1024
+
 /* when the oldest unflushed record of this worker was staged */
 static TimestampTz first_staged_at = 0;
 
@@ -175,7 +178,28 @@ stage(int worker, uint8 op, const char *key, uint16 keylen,
 		first_staged_at = GetCurrentTimestamp();
 }
 
-/* Carry out one request and answer it. */
+/* The name of an operation, for messages. */
+static const char *
+op_name(uint8 op)
+{
+	switch (op)
+	{
+		case NUMAPG_OP_PUT:
+			return "put";
+		case NUMAPG_OP_GET:
+			return "get";
+		case NUMAPG_OP_DELETE:
+			return "delete";
+		case NUMAPG_OP_FLUSH:
+			return "flush";
+	}
+	return "malformed";
+}
+
+/*
+ * Carry out one request and answer it, unless its backend has given up
+ * on it: then it is skipped, so that a call that failed changes nothing.
+ */
 static void
 handle(int worker, const NumaPgRequest *req, uint32 len)
 {
@@ -191,6 +215,15 @@ handle(int worker, const NumaPgRequest *req, uint32 len)
 		len != offsetof(NumaPgRequest, data) + req->keylen + req->vallen)
 	{
 		numapg_reply(req, worker, NUMAPG_REPLY_BAD, NULL, 0, 0);
+		return;
+	}
+
+	/* a request its backend gave up on (timeout, cancel) is not carried out */
+	if (!numapg_request_take(req))
+	{
+		ereport(LOG,
+				(errmsg("numa_pg worker %d skipped a %s request that its backend had given up on",
+						worker, op_name(req->op))));
 		return;
 	}
 
@@ -237,8 +270,9 @@ handle(int worker, const NumaPgRequest *req, uint32 len)
 }
 
 /*
- * Drain the inbox, and flush if the flush delay has passed.  Returns how
- * long the worker may sleep, in ms, before the next flush is due.
+ * Drain the inbox (at most NUMAPG_SERVE_BATCH requests), and flush if the
+ * flush delay has passed.  Returns how long the worker may sleep, in ms,
+ * before the next flush is due: 0 if requests are still waiting.
  */
 long
 numapg_serve(int worker)
@@ -250,6 +284,7 @@ numapg_serve(int worker)
 	}			msg;
 	uint32		len;
 	bool		more = true;
+	int			served = 0;
 
 	/*
 	 * Records staged by this worker's previous life (it restarted, or the
@@ -258,7 +293,12 @@ numapg_serve(int worker)
 	if (first_staged_at == 0 && wal_staging_of(worker)->used > 0)
 		first_staged_at = GetCurrentTimestamp();
 
-	while (more)
+	/*
+	 * At most NUMAPG_SERVE_BATCH requests per call, so that under constant
+	 * load the caller still gets back to its shutdown and reload checks,
+	 * and the flush delay below is still honoured.
+	 */
+	while (more && served < NUMAPG_SERVE_BATCH)
 	{
 		more = false;
 		for (int p = 0; p < numapg_shared->nproducer_nodes; p++)
@@ -266,9 +306,27 @@ numapg_serve(int worker)
 			NumaPgSpscRing *ring = inbox_of(worker, p);
 
 			/* a bounded batch per ring, so no node starves the others */
-			for (int n = 0; n < 64 && numapg_spsc_pop(ring, &msg, sizeof(msg), &len); n++)
+			for (int n = 0; n < 64; n++)
 			{
-				handle(worker, &msg.req, len);
+				if (!numapg_spsc_pop(ring, &msg, sizeof(msg), &len))
+				{
+					if (len == 0)
+						break;	/* empty */
+
+					/*
+					 * Longer than any request: a corrupted slot.  Nobody
+					 * can be waiting for an answer we could give, and
+					 * leaving it would block the ring for good: drop it.
+					 */
+					ereport(WARNING,
+							(errmsg("numa_pg worker %d dropped a %u-byte message from inbox %d, longer than any request (%u bytes)",
+									worker, (unsigned) len, p, (unsigned) sizeof(msg)),
+							 errdetail("The queue's slot was corrupted; its backend, if any, gets a timeout.")));
+					(void) numapg_spsc_skip(ring);
+				}
+				else
+					handle(worker, &msg.req, len);
+				served++;
 				more = true;
 			}
 		}
@@ -284,11 +342,12 @@ numapg_serve(int worker)
 		if (left <= 0)
 		{
 			numapg_serve_flush(worker);
-			return 1000L;
+			left = 1000L;
 		}
-		return left;
+		return more ? 0L : left;
 	}
-	return 1000L;
+	/* with more waiting, come back at once */
+	return more ? 0L : 1000L;
 }
 
 /*---- surviving a crash-and-reinitialise of the postmaster ----*/

@@ -148,6 +148,26 @@ plan_layout(void)
 			producer_nodes[nproducer_nodes++] = topo->nodes[i].id;
 	}
 
+	/*
+	 * A store has a power of two of slots: a size that is not one is
+	 * rounded down, so that numa_pg never takes more memory than it was
+	 * given (rounding up could double it, past what a node has).  Say so.
+	 */
+	if (nworkers > 0)
+	{
+		uint32		slots = numapg_state_store_capacity_for((Size) numapg_state_store_size_kb * 1024 +
+															sizeof(NumaPgStateStore));
+
+		if ((uint64) slots * NUMAPG_STATE_SLOT_SIZE != (uint64) numapg_state_store_size_kb * 1024)
+			ereport(LOG,
+					(errmsg("numa_pg: numa_pg.state_store_size of %d kB holds %u slots of %d bytes (%llu kB) per worker",
+							numapg_state_store_size_kb, slots, NUMAPG_STATE_SLOT_SIZE,
+							(unsigned long long) slots * NUMAPG_STATE_SLOT_SIZE / 1024),
+					 errdetail("A state store has a power of two of slots; the rest of the size is not used."),
+					 errhint("Set numa_pg.state_store_size to a power of two, such as %llu kB, to use all of it.",
+							 (unsigned long long) slots * 2 * NUMAPG_STATE_SLOT_SIZE / 1024)));
+	}
+
 	max_regions = nworkers * (2 + nproducer_nodes) + topo->node_count + 1;
 	planned_regions = MemoryContextAllocZero(TopMemoryContext,
 											 sizeof(NumaPgRegion) * max_regions);
@@ -157,7 +177,10 @@ plan_layout(void)
 		char		name[NUMAPG_REGION_NAME_LEN];
 
 		snprintf(name, sizeof(name), "worker %d state store", w);
-		/* numa_pg.state_store_size is the room for entries; add the header */
+		/*
+		 * numa_pg.state_store_size is the room for entries, rounded down
+		 * to a power of two of slots (logged above); add the header
+		 */
 		plan_region(name, NUMAPG_REGION_STATE_STORE, w, -1,
 					places[w].memory_node,
 					numapg_state_store_size(numapg_state_store_capacity_for((Size) numapg_state_store_size_kb * 1024 +

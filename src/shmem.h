@@ -55,6 +55,9 @@ typedef struct NumaPgWorkerSlot
 	int			memory_node;
 	bool		pinned;			/* sched_setaffinity succeeded */
 	int			starts;			/* times the postmaster started it */
+	bool		connected;		/* this start reached numa_pg.database */
+	int			failed_starts;	/* starts in a row that exited before
+								 * connecting to numa_pg.database */
 	Latch	   *latch;			/* to wake it; NULL when not running */
 	int			state_region;	/* index into regions[] */
 	int			wal_region;

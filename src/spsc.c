@@ -213,6 +213,27 @@ numapg_spsc_pop(NumaPgSpscRing *ring, void *buf, uint32_t buflen,
 }
 
 /*
+ * Consumer: drop the oldest message without reading it; returns false if
+ * the ring is empty.  For a message pop refuses whatever the buffer (a
+ * length word above max_message, i.e. a corrupted slot), which would
+ * otherwise block the ring for good.
+ */
+bool
+numapg_spsc_skip(NumaPgSpscRing *ring)
+{
+	uint64_t	tail = __atomic_load_n(&ring->tail, __ATOMIC_RELAXED);
+
+	if (tail == ring->cached_head)
+	{
+		ring->cached_head = __atomic_load_n(&ring->head, __ATOMIC_ACQUIRE);
+		if (tail == ring->cached_head)
+			return false;
+	}
+	__atomic_store_n(&ring->tail, tail + 1, __ATOMIC_RELEASE);
+	return true;
+}
+
+/*
  * Messages waiting, for reports; any process may call it.  While both
  * sides run the answer is a snapshot that may already be stale.  tail is
  * loaded first, with acquire: the consumer had seen a head at least that

@@ -101,6 +101,7 @@ extern bool numapg_spsc_push(NumaPgSpscRing *ring, const void *msg,
 							 uint32_t len);
 extern bool numapg_spsc_pop(NumaPgSpscRing *ring, void *buf, uint32_t buflen,
 							uint32_t *len);
+extern bool numapg_spsc_skip(NumaPgSpscRing *ring);
 extern uint32_t numapg_spsc_depth(const NumaPgSpscRing *ring);
 extern uint32_t numapg_spsc_max_message(const NumaPgSpscRing *ring);
 extern uint32_t numapg_spsc_capacity(const NumaPgSpscRing *ring);

@@ -186,7 +186,18 @@ worker_detach(int code, Datum arg)
 	LWLockAcquire(numapg_shared->lock, LW_EXCLUSIVE);
 	slot->pid = 0;
 	slot->latch = NULL;
+	/* gone before reaching its database: the backends' errors say so */
+	if (!slot->connected)
+		slot->failed_starts++;
 	LWLockRelease(numapg_shared->lock);
+}
+
+/* Error context while a worker connects to numa_pg.database. */
+static void
+connect_context(void *arg)
+{
+	errcontext("numa_pg worker %d connecting to database \"%s\" (numa_pg.database)",
+			   DatumGetInt32(PointerGetDatum(arg)), numapg_database);
 }
 
 /* Pin this process to one CPU; false (with a WARNING) if refused. */
@@ -218,6 +229,7 @@ numapg_worker_main(Datum main_arg)
 	NumaPgWorkerSlot *slot;
 	NumaPgSupport support;
 	bool		pinned;
+	ErrorContextCallback context;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, SignalHandlerForShutdownRequest);
@@ -244,11 +256,25 @@ numapg_worker_main(Datum main_arg)
 	slot->latch = MyLatch;
 	slot->pinned = pinned;
 	slot->starts++;
+	slot->connected = false;
 	LWLockRelease(numapg_shared->lock);
 	before_shmem_exit(worker_detach, Int32GetDatum(id));
 
-	/* the WAL messages carry this database's OID, for logical decoding */
+	/*
+	 * The WAL messages carry this database's OID, for logical decoding.
+	 * If it cannot be reached (it does not exist, or refuses connections)
+	 * this exits with a FATAL, in context, and counts a failed start.
+	 */
+	context.callback = connect_context;
+	context.arg = DatumGetPointer(Int32GetDatum(id));
+	context.previous = error_context_stack;
+	error_context_stack = &context;
 	BackgroundWorkerInitializeConnection(numapg_database, NULL, 0);
+	error_context_stack = context.previous;
+	LWLockAcquire(numapg_shared->lock, LW_EXCLUSIVE);
+	slot->connected = true;
+	slot->failed_starts = 0;
+	LWLockRelease(numapg_shared->lock);
 
 	ereport(LOG,
 			(errmsg("numa_pg worker %d started on CPU %d (NUMA node %d)",

@@ -1,8 +1,9 @@
 -- test/privileges.sql: the reports of server internals are for pg_monitor;
--- the topology is for everyone.
+-- the topology is for everyone; the state functions for no one but the
+-- roles they are granted to.
 \set ON_ERROR_STOP true
 BEGIN;
-SELECT plan(13);
+SELECT plan(23);
 
 CREATE ROLE numapg_plain LOGIN;
 CREATE ROLE numapg_monitor LOGIN IN ROLE pg_monitor;
@@ -22,7 +23,27 @@ SELECT throws_ok('SELECT * FROM numa_shmem_allocations()', '42501', 'permission 
 SELECT throws_ok('SELECT * FROM numa_buffer_nodes()', '42501', 'permission denied for function numa_buffer_nodes',
                  'a plain user may not read numa_buffer_nodes()');
 SELECT lives_ok('SELECT * FROM numa_process()', 'a plain user may read numa_process() (its own process)');
+SELECT throws_ok('SELECT * FROM numa_pools()', '42501', 'permission denied for function numa_pools',
+                 'a plain user may not read numa_pools()');
+SELECT throws_ok($$SELECT numa_state_put('priv', '\x01')$$, '42501', 'permission denied for function numa_state_put',
+                 'a plain user may not call numa_state_put()');
+SELECT throws_ok($$SELECT numa_state_get('priv')$$, '42501', 'permission denied for function numa_state_get',
+                 'a plain user may not call numa_state_get()');
+SELECT throws_ok($$SELECT numa_state_delete('priv')$$, '42501', 'permission denied for function numa_state_delete',
+                 'a plain user may not call numa_state_delete()');
+SELECT throws_ok('SELECT numa_state_flush()', '42501', 'permission denied for function numa_state_flush',
+                 'a plain user may not call numa_state_flush()');
+SELECT throws_ok($$SELECT numa_state_worker('priv')$$, '42501', 'permission denied for function numa_state_worker',
+                 'a plain user may not call numa_state_worker()');
 RESET ROLE;
+
+-- granted, a role may
+GRANT EXECUTE ON FUNCTION numa_state_put(text, bytea), numa_state_get(text) TO numapg_plain;
+SET ROLE numapg_plain;
+SELECT lives_ok($$SELECT numa_state_put('priv', '\x01')$$, 'granted EXECUTE, a plain user may call numa_state_put()');
+SELECT is(numa_state_get('priv'), '\x01'::bytea, '  and numa_state_get()');
+RESET ROLE;
+SELECT ok(numa_state_delete('priv'), 'the key is removed again');
 
 SET ROLE numapg_stats;
 SELECT lives_ok('SELECT * FROM numa_shmem_allocations()', 'pg_read_all_stats may read numa_shmem_allocations()');
@@ -33,6 +54,7 @@ SET ROLE numapg_monitor;
 SELECT lives_ok('SELECT * FROM numa_regions()', 'pg_monitor may read numa_regions()');
 SELECT lives_ok('SELECT * FROM numa_region_nodes()', 'pg_monitor may read numa_region_nodes()');
 SELECT lives_ok('SELECT * FROM numa_workers()', 'pg_monitor may read numa_workers()');
+SELECT lives_ok('SELECT * FROM numa_pools()', 'pg_monitor may read numa_pools()');
 RESET ROLE;
 
 SELECT * FROM finish();

@@ -1,9 +1,11 @@
 -- test/nopreload/nopreload.sql: CREATE EXTENSION on a server that does not
 -- preload numa_pg.  The reporting functions work; numa_status() says the
--- library is not preloaded, and its parameters are not defined.
+-- library is not preloaded, and its parameters are not defined; the
+-- functions that need it (reports of placed memory, the state functions)
+-- say that it must be preloaded.
 \set ON_ERROR_STOP true
 BEGIN;
-SELECT plan(9);
+SELECT plan(14);
 
 SELECT is((SELECT setting FROM pg_settings WHERE name = 'shared_preload_libraries'), '',
           'numa_pg is not preloaded on this server');
@@ -24,6 +26,22 @@ SELECT throws_ok('SELECT * FROM numa_regions()', '55000',
 SELECT throws_ok('SELECT * FROM numa_region_nodes()', '55000',
                  'numa_pg must be loaded via "shared_preload_libraries"',
                  'numa_region_nodes() needs the library preloaded, and says so');
+
+SELECT throws_ok($$SELECT numa_state_put('k', '\x01')$$, '55000',
+                 'numa_pg must be loaded via "shared_preload_libraries"',
+                 'numa_state_put() needs the library preloaded, and says so');
+SELECT throws_ok($$SELECT numa_state_get('k')$$, '55000',
+                 'numa_pg must be loaded via "shared_preload_libraries"',
+                 'numa_state_get() needs the library preloaded, and says so');
+SELECT throws_ok($$SELECT numa_state_delete('k')$$, '55000',
+                 'numa_pg must be loaded via "shared_preload_libraries"',
+                 'numa_state_delete() needs the library preloaded, and says so');
+SELECT throws_ok('SELECT numa_state_flush()', '55000',
+                 'numa_pg must be loaded via "shared_preload_libraries"',
+                 'numa_state_flush() needs the library preloaded, and says so');
+SELECT throws_ok($$SELECT numa_state_worker('k')$$, '55000',
+                 'numa_pg must be loaded via "shared_preload_libraries"',
+                 'numa_state_worker() needs the library preloaded, and says so');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -62,6 +62,10 @@ FATAL_RE='parameter "numa_pg\.enabled" requires a Boolean value' bad_value "numa
 
 FATAL_RE='16 kB is outside the valid range for parameter "numa_pg\.state_store_size" \(64 \.\. 16777216\)' bad_value "numa_pg.state_store_size = '16kB'" ""
 FATAL_RE='invalid value for parameter "numa_pg\.queue_size": "lots"' bad_value "numa_pg.queue_size = 'lots'" ""
+bad_value "numa_pg.pool_size = '4kB'" 'A pool of 4 kB is too small: a pool needs at least 64 kB, for its allocator.s header and pages\.'
+like "$log" 'HINT:  Use 0 for no pool, or 64 kB or more\.' "  and a hint"
+bad_value "numa_pg.interleaved_pool_size = '1kB'" 'A pool of 1 kB is too small: a pool needs at least 64 kB'
+like "$log" 'HINT:  Use 0 for no pool, or 64 kB or more\.' "  and a hint"
 
 # a pool that cannot be run as configured
 cpus=$(nproc)
@@ -80,6 +84,17 @@ if [ "$(nproc --all)" -ge 2 ]; then
 		'CPU 1 is not in the CPUs this server may use \(0\), as set by its cpuset or affinity\.' \
 		taskset -c 0
 fi
+
+# the smallest pools allowed, 64 kB, work
+cp "$NUMAPG_WORK/s/data/postgresql.conf" "$NUMAPG_WORK/s/postgresql.conf.good"
+cluster_set s "numa_pg.pool_size = '64kB'" "numa_pg.interleaved_pool_size = '64kB'"
+cluster_start s
+ok $? "server starts with 64 kB pools"
+sql_value s "CREATE EXTENSION IF NOT EXISTS numa_pg" >/dev/null
+is "$(sql_value s "SELECT bool_and(free > 0 AND free = size) AND count(*) = $((nodes + 1)) FROM numa_pools()")" t \
+	"  one per node and one interleaved, each with free room"
+cluster_stop s >/dev/null
+cp "$NUMAPG_WORK/s/postgresql.conf.good" "$NUMAPG_WORK/s/data/postgresql.conf"
 
 # and with the value fixed, the server starts and nothing was lost
 cluster_start s

@@ -245,11 +245,24 @@ main(void)
 	ok(numapg_spsc_pop(ring, got, 10, &len) && len == 10 && check(got, 10, 5),
 	   "then a 10-byte buffer gets it, intact");
 
+	/* skip: a message no buffer takes is dropped, the next one is intact */
+	ok(!numapg_spsc_skip(ring), "skip on an empty ring does nothing");
+	fill(msg, 12, 6);
+	ok(numapg_spsc_push(ring, msg, 12) && numapg_spsc_push(ring, "next", 4),
+	   "push 12 bytes, then 4");
+	ok(!numapg_spsc_pop(ring, got, 8, &len) && len == 12,
+	   "an 8-byte buffer cannot take the first");
+	ok(numapg_spsc_skip(ring), "skip drops it");
+	memset(got, 0, sizeof(got));
+	ok(numapg_spsc_pop(ring, got, 8, &len) && len == 4 && memcmp(got, "next", 4) == 0,
+	   "  and the next message pops intact");
+	ok(!numapg_spsc_pop(ring, got, sizeof(got), &len) && len == 0, "  and the ring is empty");
+
 	numapg_spsc_stats(ring, &stats);
-	is_int(stats.pushed, 13, "stats: 13 pushed");
-	is_int(stats.popped, 13, "stats: 13 popped");
+	is_int(stats.pushed, 15, "stats: 15 pushed");
+	is_int(stats.popped, 15, "stats: 15 popped (a skipped message counts)");
 	is_int(stats.push_too_long, 2, "stats: 2 pushes refused as too long");
-	is_int(stats.pop_too_small, 2, "stats: 2 pops refused for a small buffer");
+	is_int(stats.pop_too_small, 3, "stats: 3 pops refused for a small buffer");
 	is_int(stats.push_full, 2, "stats: still 2 pushes refused because full");
 
 	/* the region holds no pointer: a byte copy elsewhere works */
