@@ -23,3 +23,9 @@ CREATE FUNCTION numa_pg_client_double_free()
 RETURNS void
 AS 'MODULE_PATHNAME', 'numa_pg_client_double_free'
 LANGUAGE C STRICT;
+
+CREATE FUNCTION numa_pg_client_resident(first_buffer integer, buffers integer,
+	OUT pages bigint, OUT resident bigint)
+RETURNS record
+AS 'MODULE_PATHNAME', 'numa_pg_client_resident'
+LANGUAGE C STRICT;
