@@ -1,9 +1,10 @@
 -- test/nopreload/nopreload.sql: CREATE EXTENSION on a server that does not
--- preload numa_pg.  The reporting functions work; numa_status() says the
--- library is not preloaded, and its parameters are not defined.
+-- preload numa_pg.  The reporting functions work (numa_buffer_nodes() too);
+-- numa_status() says the library is not preloaded, and its parameters are
+-- not defined; what needs numa_pg's shared memory says it needs preloading.
 \set ON_ERROR_STOP true
 BEGIN;
-SELECT plan(9);
+SELECT plan(11);
 
 SELECT is((SELECT setting FROM pg_settings WHERE name = 'shared_preload_libraries'), '',
           'numa_pg is not preloaded on this server');
@@ -24,6 +25,12 @@ SELECT throws_ok('SELECT * FROM numa_regions()', '55000',
 SELECT throws_ok('SELECT * FROM numa_region_nodes()', '55000',
                  'numa_pg must be loaded via "shared_preload_libraries"',
                  'numa_region_nodes() needs the library preloaded, and says so');
+
+SELECT throws_ok('SELECT * FROM numa_shmem_allocations()', '55000',
+                 'numa_pg must be loaded via "shared_preload_libraries"',
+                 'numa_shmem_allocations() needs the library preloaded, and says so');
+SELECT is((SELECT sum(buffers) FROM numa_buffer_nodes()), (SELECT setting::float8 FROM pg_settings WHERE name = 'shared_buffers'),
+          'numa_buffer_nodes() needs nothing of numa_pg''s shared memory, and works without preloading');
 
 SELECT * FROM finish();
 ROLLBACK;
