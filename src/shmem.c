@@ -497,12 +497,36 @@ apply_shared_memory_policy(const NumaPgTopology *live, bool can_bind)
 						numapg_shared_memory_policy, strerror(numapg_shared->segment_errno))));
 	else
 	{
+		int64_t		moved = 0;
+
+		/*
+		 * mbind moved only the pages on no node of the mask: interleave the
+		 * ones the postmaster touched already (all on its node) as well.
+		 */
+		if (policy == NUMAPG_POLICY_INTERLEAVE)
+		{
+			size_t		page_size = numapg_page_size_of(numapg_shared->segment_base);
+			unsigned long bias = page_size > (size_t) sysconf(_SC_PAGESIZE) ? 0 :
+				numapg_mapping_inode(numapg_shared->segment_base);
+			int			merr = numapg_interleave_existing(numapg_shared->segment_base,
+														  numapg_shared->segment_size,
+														  page_size, &nodes, bias, &moved);
+
+			if (merr != 0)
+				ereport(WARNING,
+						(errmsg("numa_pg: could not interleave the pages of PostgreSQL's shared memory that exist already: %s",
+								strerror(merr)),
+						 errdetail("Those pages stay on the node where they are.")));
+		}
+		INSTR_TIME_SET_CURRENT(duration);
+		INSTR_TIME_SUBTRACT(duration, start);
+		numapg_shared->segment_policy_ms = INSTR_TIME_GET_MILLISEC(duration);
 		numapg_shared->segment_policy = policy;
 		ereport(LOG,
-				(errmsg("numa_pg: applied numa_pg.shared_memory_policy \"%s\" to %zu MB of shared memory in %.1f ms",
+				(errmsg("numa_pg: applied numa_pg.shared_memory_policy \"%s\" to %zu MB of shared memory in %.1f ms (%lld pages already touched moved)",
 						numapg_shared_memory_policy,
 						numapg_shared->segment_size >> 20,
-						numapg_shared->segment_policy_ms)));
+						numapg_shared->segment_policy_ms, (long long) moved)));
 	}
 }
 
