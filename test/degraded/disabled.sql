@@ -7,7 +7,7 @@
 -- prefault would have faulted in and nothing else uses.
 \set ON_ERROR_STOP true
 BEGIN;
-SELECT plan(11);
+SELECT plan(12);
 
 SELECT is(current_setting('numa_pg.enabled'), 'off', 'numa_pg.enabled is off');
 SELECT is((SELECT mode FROM numa_status()), 'disabled', 'mode is disabled');
@@ -36,6 +36,10 @@ SELECT cmp_ok((SELECT pages - resident FROM upper_half), '>', 0::bigint,
 SELECT ok((SELECT sum(pages) FROM numa_shmem_allocations() WHERE name = 'Buffer Blocks' AND node IS NULL) > 0,
           'and numa_shmem_allocations() reports them as not faulted in');
 SELECT is((SELECT count(*)::int FROM numa_regions()), 0, 'numa_pg has no regions of its own to place');
+-- the server log (scripts/lib.sh keeps it next to the data directory)
+SELECT ok(pg_read_file(regexp_replace(current_setting('data_directory'), '/data$', '/server.log'))
+          ~ 'LOG:  numa_pg: numa_pg.enabled is off, so numa_pg.shared_memory_policy and numa_pg.prefault are not applied',
+          'and the log says they are not applied');
 
 SELECT * FROM finish();
 ROLLBACK;
