@@ -14,7 +14,8 @@
 #   nopreload  pgTAP, test/nopreload/*.sql, numa_pg not preloaded
 #   eperm      pgTAP, test/degraded/eperm.sql, NUMA syscalls refused (EPERM)
 #   enosys     pgTAP, test/degraded/enosys.sql, NUMA syscalls absent (ENOSYS)
-#   disabled   pgTAP, test/degraded/disabled.sql, numa_pg.enabled = off
+#   disabled   pgTAP, test/degraded/disabled.sql, numa_pg.enabled = off (with
+#              a shared memory policy and prefault set, which must not apply)
 #   hugepages  pgTAP, test/*.sql and test/hugepages/*.sql, huge_pages = on
 #              (reserves 256 huge pages for the run)
 #   server     prove, test/t/*.sh: server start and its log (bad settings
@@ -136,7 +137,9 @@ step enosys pgtap_suite enosys "$NUMAPG_SRC/$WRAP ENOSYS" "$PRELOAD
 $POOL" test/degraded/enosys.sql
 step disabled pgtap_suite disabled "" "$PRELOAD
 numa_pg.enabled = off
-numa_pg.workers = 2" test/degraded/disabled.sql
+numa_pg.workers = 2
+numa_pg.shared_memory_policy = 'interleave'
+numa_pg.prefault = on" test/degraded/disabled.sql
 step hugepages hugepages_suite "$PRELOAD
 $POOL
 huge_pages = on" test/*.sql test/hugepages/hugepages.sql

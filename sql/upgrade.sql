@@ -1,5 +1,5 @@
 --
--- Upgrade scripts: ALTER EXTENSION numa_pg UPDATE from 1.0 gives the same
+-- Upgrade scripts: ALTER EXTENSION numa_pg UPDATE from 1.0 or 1.1 gives the same
 -- objects (definitions, comments, privileges) as a fresh CREATE EXTENSION.
 --
 CREATE FUNCTION numa_pg_objects()
@@ -13,23 +13,43 @@ LANGUAGE sql AS $$
 	FROM pg_depend d JOIN pg_extension e ON d.refobjid = e.oid
 	WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e' AND e.extname = 'numa_pg'
 $$;
+-- a fresh install of the default version
+DROP EXTENSION numa_pg;
+CREATE EXTENSION numa_pg;
+SELECT extversion FROM pg_extension WHERE extname = 'numa_pg';
+CREATE TEMP TABLE fresh AS SELECT * FROM numa_pg_objects();
+-- from 1.0 and from 1.1: what differs between an updated and a fresh
+-- install (nothing may)
 DROP EXTENSION numa_pg;
 CREATE EXTENSION numa_pg VERSION '1.0';
 CREATE TEMP TABLE v10 AS SELECT * FROM numa_pg_objects();
 ALTER EXTENSION numa_pg UPDATE;
 SELECT extversion FROM pg_extension WHERE extname = 'numa_pg';
-CREATE TEMP TABLE updated AS SELECT * FROM numa_pg_objects();
+CREATE TEMP TABLE from10 AS SELECT * FROM numa_pg_objects();
 DROP EXTENSION numa_pg;
-CREATE EXTENSION numa_pg;
-CREATE TEMP TABLE fresh AS SELECT * FROM numa_pg_objects();
--- what differs between an updated and a fresh 1.1 (nothing may)
-(SELECT 'only after update' AS "where", object FROM (SELECT * FROM updated EXCEPT SELECT * FROM fresh) AS a
+CREATE EXTENSION numa_pg VERSION '1.1';
+CREATE TEMP TABLE v11 AS SELECT * FROM numa_pg_objects();
+ALTER EXTENSION numa_pg UPDATE;
+SELECT extversion FROM pg_extension WHERE extname = 'numa_pg';
+CREATE TEMP TABLE from11 AS SELECT * FROM numa_pg_objects();
+(SELECT 'only after update from 1.0' AS "where", object FROM (SELECT * FROM from10 EXCEPT SELECT * FROM fresh) AS a
  UNION ALL
- SELECT 'only when fresh', object FROM (SELECT * FROM fresh EXCEPT SELECT * FROM updated) AS b)
+ SELECT 'only when fresh (not from 1.0)', object FROM (SELECT * FROM fresh EXCEPT SELECT * FROM from10) AS b
+ UNION ALL
+ SELECT 'only after update from 1.1', object FROM (SELECT * FROM from11 EXCEPT SELECT * FROM fresh) AS c
+ UNION ALL
+ SELECT 'only when fresh (not from 1.1)', object FROM (SELECT * FROM fresh EXCEPT SELECT * FROM from11) AS d)
 ORDER BY 1, 2;
--- 1.1 keeps every object of 1.0 as it was, and adds some
-SELECT count(*) AS changed_or_lost FROM (SELECT * FROM v10 EXCEPT SELECT * FROM fresh) AS c;
-SELECT (SELECT count(*) FROM fresh) > (SELECT count(*) FROM v10) AS adds_objects;
+-- what each version changed: 1.1 only adds objects to 1.0; 1.2 changes
+-- numa_buffer_nodes() (its columns) and nothing else
+SELECT 'lost or changed in 1.1' AS "what", object FROM (SELECT * FROM v10 EXCEPT SELECT * FROM v11) AS e
+UNION ALL
+SELECT 'lost or changed in 1.2', object FROM (SELECT * FROM v11 EXCEPT SELECT * FROM fresh) AS f
+UNION ALL
+SELECT 'new or changed in 1.2', object FROM (SELECT * FROM fresh EXCEPT SELECT * FROM v11) AS g
+ORDER BY 1, 2;
+SELECT (SELECT count(*) FROM v11) > (SELECT count(*) FROM v10) AS adds_objects_in_11;
+SELECT (SELECT count(*) FROM fresh) = (SELECT count(*) FROM v11) AS same_number_of_objects_in_12;
 -- the available versions and the update path
 SELECT name, version, installed FROM pg_available_extension_versions WHERE name = 'numa_pg' ORDER BY version;
 SELECT source, target, path FROM pg_extension_update_paths('numa_pg') WHERE path IS NOT NULL ORDER BY 1, 2;

@@ -35,7 +35,7 @@
 #define NUMAPG_MODULE_MAGIC PG_MODULE_MAGIC
 #endif
 
-#define NUMAPG_VERSION "1.1"
+#define NUMAPG_VERSION "1.2"
 
 /* 17 replaced MyProc->pgprocno with MyProcNumber. */
 #if PG_VERSION_NUM >= 170000

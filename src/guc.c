@@ -181,6 +181,7 @@ check_shared_memory_policy(char **newval, void **extra, GucSource source)
 	if (!numapg_parse_policy_spec(*newval, &spec, err, sizeof(err)))
 	{
 		GUC_check_errdetail("%s.", err);
+		GUC_check_errhint("Use default, interleave, interleave:<nodes>, bind:<nodes> or preferred:<node>, with nodes written as numactl does, such as \"0-1,3\".");
 		return false;
 	}
 	if (spec.kind == NUMAPG_SPEC_DEFAULT || spec.all_nodes)
@@ -190,6 +191,7 @@ check_shared_memory_policy(char **newval, void **extra, GucSource source)
 	if (!numapg_topology_read("/", topo, err, sizeof(err)))
 	{
 		GUC_check_errdetail("Could not read the NUMA topology to check the nodes: %s.", err);
+		GUC_check_errhint("Use default or interleave, which name no node.");
 		pfree(topo);
 		return false;
 	}
@@ -201,12 +203,14 @@ check_shared_memory_policy(char **newval, void **extra, GucSource source)
 		if (i < 0)
 		{
 			GUC_check_errdetail("NUMA node %d does not exist.", node);
+			GUC_check_errhint("Name nodes with memory that this server may use: numa_topology() lists them, with has_memory and memory_allowed true.");
 			valid = false;
 		}
 		else if (!topo->nodes[i].has_memory ||
 				 !numapg_mask_test(&topo->mems_allowed, node))
 		{
 			GUC_check_errdetail("NUMA node %d has no memory this server may use.", node);
+			GUC_check_errhint("Name nodes with memory that this server may use: numa_topology() lists them, with has_memory and memory_allowed true.");
 			valid = false;
 		}
 	}

@@ -405,3 +405,95 @@ numapg_mapping_of(const void *addr, char **start, size_t *len)
 	fclose(f);
 	return found;
 }
+
+/*
+ * The inode number of the mapping that holds addr (from /proc/self/maps),
+ * or 0 if it is not found.
+ */
+unsigned long
+numapg_mapping_inode(const void *addr)
+{
+	FILE	   *f = fopen("/proc/self/maps", "r");
+	char		line[512];
+	unsigned long inode = 0;
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+	{
+		unsigned long lo,
+					hi,
+					ino;
+
+		if (sscanf(line, "%lx-%lx %*s %*s %*s %lu", &lo, &hi, &ino) == 3 &&
+			(uintptr_t) addr >= lo && (uintptr_t) addr < hi)
+		{
+			inode = ino;
+			break;
+		}
+	}
+	fclose(f);
+	return inode;
+}
+
+/*
+ * After mbind(MPOL_INTERLEAVE) of a shared mapping starting at addr (the
+ * start of the mapping: offset 0 of the shared object): move the pages
+ * that already exist to the node interleaving gives them.  mbind's
+ * MPOL_MF_MOVE only moves the pages that are on no node of the mask, so
+ * the pages a process touched before, all on its own node, would stay
+ * there.  The kernel (mm/mempolicy.c, offset_il_node) puts page i on the
+ * ((i + bias) mod k)-th node of the mask, where bias is the inode number
+ * for shmem (mm/shmem.c biases interleave by it) and 0 for hugetlbfs.
+ * Returns 0 or an errno value; *moved gets the number of pages moved.
+ */
+int
+numapg_interleave_existing(void *addr, size_t len, size_t page_size,
+						   const NumaPgMask *nodes, unsigned long bias,
+						   int64_t *moved)
+{
+	size_t		npages = len / page_size;
+	int		   *status;
+	int			ids[NUMAPG_MAX_NODES];
+	int			k = 0;
+	void	   *pages[QUERY_CHUNK];
+	int			targets[QUERY_CHUNK];
+	int			chunk_status[QUERY_CHUNK];
+	size_t		n = 0;
+	int			result;
+
+	*moved = 0;
+	for (int id = numapg_mask_next(nodes, -1); id >= 0 && id < NUMAPG_MAX_NODES;
+		 id = numapg_mask_next(nodes, id))
+		ids[k++] = id;
+	if (k < 2 || npages == 0)
+		return 0;
+	status = palloc_extended(sizeof(int) * npages, MCXT_ALLOC_HUGE);
+	result = numapg_query_pages(addr, npages, page_size, status);
+	for (size_t i = 0; result == 0 && i <= npages; i++)
+	{
+		if (n == QUERY_CHUNK || (i == npages && n > 0))
+		{
+			CHECK_FOR_INTERRUPTS();
+			if (move_pages(0, n, pages, targets, chunk_status, MPOL_MF_MOVE) < 0)
+				result = errno;
+			else
+				for (size_t j = 0; j < n; j++)
+					if (chunk_status[j] == targets[j])
+						(*moved)++;
+			n = 0;
+		}
+		if (i < npages && status[i] >= 0)
+		{
+			int			target = ids[(i + bias) % k];
+
+			if (status[i] != target)
+			{
+				pages[n] = (char *) addr + i * page_size;
+				targets[n++] = target;
+			}
+		}
+	}
+	pfree(status);
+	return result;
+}

@@ -42,5 +42,9 @@ extern int	numapg_query_range(const void *addr, size_t len, size_t page_size,
 							   NumaPgPageCounts *counts);
 extern size_t numapg_page_size_of(const void *addr);
 extern bool numapg_mapping_of(const void *addr, char **start, size_t *len);
+extern unsigned long numapg_mapping_inode(const void *addr);
+extern int	numapg_interleave_existing(void *addr, size_t len, size_t page_size,
+									   const NumaPgMask *nodes, unsigned long bias,
+									   int64_t *moved);
 
 #endif							/* NUMAPG_PLACEMENT_H */

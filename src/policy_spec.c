@@ -20,6 +20,7 @@
  */
 #include "policy_spec.h"
 
+#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
@@ -70,7 +71,11 @@ numapg_parse_policy_spec(const char *text, NumaPgPolicySpec *spec,
 		return numapg_errorf(errbuf, errlen, "Policy \"default\" takes no nodes");
 	if (!numapg_parse_list(colon + 1, NUMAPG_LIST_NODES, &spec->nodes,
 						   why, sizeof(why)))
-		return numapg_errorf(errbuf, errlen, "In \"%s\": %s", text, why);
+	{
+		/* mid-sentence: "In "bind:", the node list is empty" */
+		why[0] = (char) tolower((unsigned char) why[0]);
+		return numapg_errorf(errbuf, errlen, "In \"%s\", %s", text, why);
+	}
 	if (spec->kind == NUMAPG_SPEC_PREFERRED && numapg_mask_count(&spec->nodes) != 1)
 		return numapg_errorf(errbuf, errlen,
 							 "Policy \"preferred\" takes exactly one node, not \"%s\"",

@@ -413,6 +413,52 @@ place_slab(char *base, const SlabLayout *slab, bool can_bind,
 }
 
 /*
+ * Before binding PostgreSQL's segment (bind:<nodes> or preferred:<node>):
+ * does it fit in what those nodes have available (node_available_bytes:
+ * free and reclaimable memory, or free huge pages of the segment's size)?
+ * numa_pg's own slabs in it keep their own placement, so they do not count.
+ * If not: FATAL under numa_pg.strict, else a WARNING saying what will
+ * happen.  With hugetlbfs, huge pages come from per-node pools: a page that
+ * no bound node's pool can supply is not taken from another node, and the
+ * process that first touches it gets SIGBUS; preferred falls back to other
+ * nodes' pools.  Postmaster only.
+ */
+static void
+check_segment_fits(const NumaPgTopology *live, NumaPgPolicy policy,
+				   const NumaPgMask *nodes)
+{
+	size_t		page_size = numapg_page_size_of(numapg_shared->segment_base);
+	bool		huge = page_size > (size_t) sysconf(_SC_PAGESIZE);
+	int64		needed = (int64) numapg_shared->segment_size;
+	int64		available = 0;
+	char		list[256];
+
+	for (int s = 0; s < planned_nslabs; s++)
+		needed -= (int64) (planned_slabs[s].size + slab_alignment);
+	for (int node = numapg_mask_next(nodes, -1); node >= 0;
+		 node = numapg_mask_next(nodes, node))
+		available += node_available_bytes(live, node, page_size);
+	if (needed <= available)
+		return;
+
+	numapg_format_list(nodes, list, sizeof(list));
+	ereport(numapg_strict ? FATAL : WARNING,
+			(errcode(ERRCODE_OUT_OF_MEMORY),
+			 errmsg("numa_pg: numa_pg.shared_memory_policy \"%s\" puts %lld MB of shared memory on NUMA node(s) %s, which have %lld MB available",
+					numapg_shared_memory_policy, (long long) (needed >> 20),
+					list, (long long) (available >> 20)),
+			 policy == NUMAPG_POLICY_PREFERRED ?
+			 errdetail("Available is %s; the pages that do not fit will be placed on other nodes.",
+					   huge ? "the free huge pages of those nodes" : "free memory plus reclaimable page cache") :
+			 huge ?
+			 errdetail("Available is the free huge pages of those nodes.  Huge pages come from per-node pools, and under bind a page that those pools cannot supply is not taken from another node: the process that first touches it is killed by SIGBUS.") :
+			 errdetail("Available is free memory plus reclaimable page cache.  Under bind the kernel will not use other nodes: it will swap, or its OOM killer will end processes."),
+			 numapg_strict ?
+			 errhint("Reduce shared_buffers, bind more nodes, use interleave, or turn off numa_pg.strict to start anyway.") :
+			 errhint("Reduce shared_buffers, bind more nodes, or use interleave; numa_pg.strict = on refuses to start instead.")));
+}
+
+/*
  * Apply numa_pg.shared_memory_policy to PostgreSQL's whole main shared
  * memory segment, moving the pages already touched.  Runs before numa_pg
  * places its own regions, whose mbind then overrides it on their ranges.
@@ -457,6 +503,8 @@ apply_shared_memory_policy(const NumaPgTopology *live, bool can_bind)
 	policy = spec.kind == NUMAPG_SPEC_INTERLEAVE ? NUMAPG_POLICY_INTERLEAVE
 		: spec.kind == NUMAPG_SPEC_BIND ? NUMAPG_POLICY_BIND
 		: NUMAPG_POLICY_PREFERRED;
+	if (policy != NUMAPG_POLICY_INTERLEAVE)
+		check_segment_fits(live, policy, &nodes);
 
 	INSTR_TIME_SET_CURRENT(start);
 	numapg_shared->segment_errno =
@@ -472,12 +520,36 @@ apply_shared_memory_policy(const NumaPgTopology *live, bool can_bind)
 						numapg_shared_memory_policy, strerror(numapg_shared->segment_errno))));
 	else
 	{
+		int64_t		moved = 0;
+
+		/*
+		 * mbind moved only the pages on no node of the mask: interleave the
+		 * ones the postmaster touched already (all on its node) as well.
+		 */
+		if (policy == NUMAPG_POLICY_INTERLEAVE)
+		{
+			size_t		page_size = numapg_page_size_of(numapg_shared->segment_base);
+			unsigned long bias = page_size > (size_t) sysconf(_SC_PAGESIZE) ? 0 :
+				numapg_mapping_inode(numapg_shared->segment_base);
+			int			merr = numapg_interleave_existing(numapg_shared->segment_base,
+														  numapg_shared->segment_size,
+														  page_size, &nodes, bias, &moved);
+
+			if (merr != 0)
+				ereport(WARNING,
+						(errmsg("numa_pg: could not interleave the pages of PostgreSQL's shared memory that exist already: %s",
+								strerror(merr)),
+						 errdetail("Those pages stay on the node where they are.")));
+		}
+		INSTR_TIME_SET_CURRENT(duration);
+		INSTR_TIME_SUBTRACT(duration, start);
+		numapg_shared->segment_policy_ms = INSTR_TIME_GET_MILLISEC(duration);
 		numapg_shared->segment_policy = policy;
 		ereport(LOG,
-				(errmsg("numa_pg: applied numa_pg.shared_memory_policy \"%s\" to %zu MB of shared memory in %.1f ms",
+				(errmsg("numa_pg: applied numa_pg.shared_memory_policy \"%s\" to %zu MB of shared memory in %.1f ms (%lld pages already touched moved)",
 						numapg_shared_memory_policy,
 						numapg_shared->segment_size >> 20,
-						numapg_shared->segment_policy_ms)));
+						numapg_shared->segment_policy_ms, (long long) moved)));
 	}
 }
 
@@ -701,11 +773,31 @@ numapg_shmem_startup(void)
 			slot->first_queue_region = slot->state_region + 2;
 		}
 
-		apply_shared_memory_policy(live, support.libnuma_usable);
-		for (int s = 0; s < planned_nslabs; s++)
-			place_slab(slab_base[s], &planned_slabs[s],
-					   support.libnuma_usable, live);
-		prefault_segment(live, support.libnuma_usable);
+		/*
+		 * numa_pg.enabled = off: nothing is placed or prefaulted (there are
+		 * no slabs either: plan_layout read no topology).
+		 */
+		if (support.mode == NUMAPG_MODE_DISABLED)
+		{
+			NumaPgPolicySpec spec;
+			char		err[256];
+
+			numapg_shared->segment_policy = NUMAPG_POLICY_DEFAULT;
+			(void) numapg_mapping_of(numapg_shared, &numapg_shared->segment_base,
+									 &numapg_shared->segment_size);
+			if (!numapg_parse_policy_spec(numapg_shared_memory_policy, &spec, err, sizeof(err)) ||
+				spec.kind != NUMAPG_SPEC_DEFAULT || numapg_prefault_segment)
+				ereport(LOG,
+						(errmsg("numa_pg: numa_pg.enabled is off, so numa_pg.shared_memory_policy and numa_pg.prefault are not applied")));
+		}
+		else
+		{
+			apply_shared_memory_policy(live, support.libnuma_usable);
+			for (int s = 0; s < planned_nslabs; s++)
+				place_slab(slab_base[s], &planned_slabs[s],
+						   support.libnuma_usable, live);
+			prefault_segment(live, support.libnuma_usable);
+		}
 		numapg_init_worker_regions();
 		numapg_allocator_init();
 		pfree(live);

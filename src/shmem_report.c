@@ -135,10 +135,31 @@ numapg_sql_shmem_allocations(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
+/* The row of numa_buffer_nodes() a page status counts in: its node, or NULL. */
+static inline int
+status_slot(int status)
+{
+	return (status >= 0 && status < NUMAPG_MAX_NODES) ? status : NUMAPG_MAX_NODES;
+}
+
 /*
- * numa_buffer_nodes(): shared buffers per node: how many buffers start on
- * a page of that node, how many of those hold a page, how many are dirty.
- * Node NULL: buffers whose memory was never faulted in.
+ * numa_buffer_nodes(): shared buffers per node.
+ *
+ * pages: the OS pages of the shared buffers' memory on that node (each
+ * counted once; the pages at either end, which the buffers may share with
+ * their neighbours in the segment, included).
+ *
+ * buffers, used_buffers, dirty_buffers: a buffer counts on each node in
+ * proportion to its bytes there.  An 8 kB buffer on 4 kB pages spans two
+ * pages (three when the buffers do not start on a page boundary, as in
+ * PostgreSQL 15), which interleaving puts on different nodes: counting it
+ * whole on one of them, as the node of its first page, would report every
+ * interleaved buffer on one node.  So under interleave over two nodes each
+ * node has half of each buffer, and the counts are 0.5 apart at most; with
+ * huge pages a buffer is almost always on one page, so on one node.  The
+ * sums over all rows are exactly shared_buffers and the used and dirty
+ * buffers.  Node NULL: memory never faulted in (or whose node the kernel
+ * did not give).  No page is faulted in (placement.c).
  */
 Datum
 numapg_sql_buffer_nodes(PG_FUNCTION_ARGS)
@@ -148,8 +169,9 @@ numapg_sql_buffer_nodes(PG_FUNCTION_ARGS)
 	char	   *start = (char *) TYPEALIGN_DOWN(page_size, BufferBlocks);
 	char	   *end = (char *) TYPEALIGN(page_size, BufferBlocks + (Size) NBuffers * BLCKSZ);
 	size_t		npages = (end - start) / page_size;
-	int		   *status = palloc(sizeof(int) * npages);
-	int64	   *buffers = palloc0(sizeof(int64) * (NUMAPG_MAX_NODES + 1));
+	int		   *status = palloc_extended(sizeof(int) * npages, MCXT_ALLOC_HUGE);
+	int64	   *pages = palloc0(sizeof(int64) * (NUMAPG_MAX_NODES + 1));
+	int64	   *bytes = palloc0(sizeof(int64) * (NUMAPG_MAX_NODES + 1));
 	int64	   *used = palloc0(sizeof(int64) * (NUMAPG_MAX_NODES + 1));
 	int64	   *dirty = palloc0(sizeof(int64) * (NUMAPG_MAX_NODES + 1));
 	int			err;
@@ -159,33 +181,45 @@ numapg_sql_buffer_nodes(PG_FUNCTION_ARGS)
 	if (err != 0)
 		query_failed("shared buffers", err);
 
+	for (size_t i = 0; i < npages; i++)
+		pages[status_slot(status[i])]++;
+
 	for (int b = 0; b < NBuffers; b++)
 	{
 		char	   *block = BufferBlocks + (Size) b * BLCKSZ;
-		int			node = status[(block - start) / page_size];
+		char	   *block_end = block + BLCKSZ;
 		uint32		state = pg_atomic_read_u32(&GetBufferDescriptor(b)->state);
-		int			slot = (node >= 0 && node < NUMAPG_MAX_NODES) ? node : NUMAPG_MAX_NODES;
 
-		buffers[slot]++;
-		if (state & BM_VALID)
-			used[slot]++;
-		if (state & BM_DIRTY)
-			dirty[slot]++;
+		/* each page the buffer overlaps, and by how many bytes */
+		for (size_t p = (block - start) / page_size;
+			 p < npages && start + p * page_size < block_end; p++)
+		{
+			char	   *page = start + p * page_size;
+			int64		overlap = Min(block_end, page + page_size) - Max(block, page);
+			int			slot = status_slot(status[p]);
+
+			bytes[slot] += overlap;
+			if (state & BM_VALID)
+				used[slot] += overlap;
+			if (state & BM_DIRTY)
+				dirty[slot] += overlap;
+		}
 		if ((b & 1023) == 0)
 			CHECK_FOR_INTERRUPTS();
 	}
 	for (int node = 0; node <= NUMAPG_MAX_NODES; node++)
 	{
-		Datum		values[4];
-		bool		nulls[4] = {0};
+		Datum		values[5];
+		bool		nulls[5] = {0};
 
-		if (buffers[node] == 0)
+		if (pages[node] == 0 && bytes[node] == 0)
 			continue;
 		values[0] = Int32GetDatum(node);
 		nulls[0] = node == NUMAPG_MAX_NODES;
-		values[1] = Int64GetDatum(buffers[node]);
-		values[2] = Int64GetDatum(used[node]);
-		values[3] = Int64GetDatum(dirty[node]);
+		values[1] = Int64GetDatum(pages[node]);
+		values[2] = Float8GetDatum((double) bytes[node] / BLCKSZ);
+		values[3] = Float8GetDatum((double) used[node] / BLCKSZ);
+		values[4] = Float8GetDatum((double) dirty[node] / BLCKSZ);
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;

@@ -28,3 +28,9 @@ CREATE FUNCTION numa_pg_client_libnuma_warning(nodes text)
 RETURNS boolean
 AS 'MODULE_PATHNAME', 'numa_pg_client_libnuma_warning'
 LANGUAGE C STRICT;
+
+CREATE FUNCTION numa_pg_client_resident(first_buffer integer, buffers integer,
+	OUT pages bigint, OUT resident bigint)
+RETURNS record
+AS 'MODULE_PATHNAME', 'numa_pg_client_resident'
+LANGUAGE C STRICT;

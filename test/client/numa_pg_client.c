@@ -3,7 +3,9 @@
  * numa_pg_client.c
  *		A test extension that uses numa_pg's C API (numa_pg.h) the way
  *		another extension would: allocate on a node, locally and
- *		interleaved, ask the kernel where the blocks are, free them.
+ *		interleaved, ask the kernel where the blocks are, free them.  Also
+ *		numa_pg_client_resident(), a check of numa_pg's reports that does
+ *		not use numa_pg's code.
  *
  * IDENTIFICATION
  *	  test/client/numa_pg_client.c
@@ -14,9 +16,12 @@
 
 #include <numa.h>
 #include <numaif.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "fmgr.h"
 #include "funcapi.h"
+#include "storage/bufmgr.h"
 #include "utils/builtins.h"
 #include "utils/tuplestore.h"
 
@@ -29,6 +34,7 @@ PG_FUNCTION_INFO_V1(numa_pg_client_exhaust);
 PG_FUNCTION_INFO_V1(numa_pg_client_free_foreign);
 PG_FUNCTION_INFO_V1(numa_pg_client_double_free);
 PG_FUNCTION_INFO_V1(numa_pg_client_libnuma_warning);
+PG_FUNCTION_INFO_V1(numa_pg_client_resident);
 
 /* The node the kernel has the page of ptr on (-1 if it cannot say). */
 static int
@@ -144,4 +150,49 @@ numa_pg_client_libnuma_warning(PG_FUNCTION_ARGS)
 	if (mask != NULL)
 		numa_bitmask_free(mask);
 	PG_RETURN_BOOL(mask != NULL);
+}
+
+/*
+ * numa_pg_client_resident(first, count): how many of the base pages (4 kB)
+ * holding shared buffers first .. first+count-1 exist, from mincore(2)
+ * directly: for shared memory, whether the page exists in the shared
+ * object, whoever faulted it in (with hugetlbfs, whether this backend maps
+ * it).  Independent of numa_pg's placement code, to check that asking
+ * numa_pg where pages are faults none in.  Returns (pages, resident).
+ */
+Datum
+numa_pg_client_resident(PG_FUNCTION_ARGS)
+{
+	int32		first = PG_GETARG_INT32(0);
+	int32		count = PG_GETARG_INT32(1);
+	size_t		page = (size_t) sysconf(_SC_PAGESIZE);
+	char	   *from;
+	char	   *to;
+	size_t		npages;
+	unsigned char *vec;
+	int64		resident = 0;
+	TupleDesc	tupdesc;
+	Datum		values[2];
+	bool		nulls[2] = {0};
+
+	if (first < 0 || count <= 0 || count > NBuffers - first)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("buffers %d to %d are not all shared buffers", first, first + count - 1),
+				 errdetail("There are %d shared buffers, numbered from 0.", NBuffers)));
+	from = (char *) ((uintptr_t) (BufferBlocks + (Size) first * BLCKSZ) & ~(uintptr_t) (page - 1));
+	to = BufferBlocks + (Size) (first + count) * BLCKSZ;
+	npages = (to - from + page - 1) / page;
+	vec = palloc(npages);
+	if (mincore(from, npages * page, vec) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_SYSTEM_ERROR),
+				 errmsg("mincore failed: %m")));
+	for (size_t i = 0; i < npages; i++)
+		resident += vec[i] & 1;
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	values[0] = Int64GetDatum((int64) npages);
+	values[1] = Int64GetDatum(resident);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }

@@ -4,7 +4,7 @@
 -- must see through that, keep working and say why it cannot place.
 \set ON_ERROR_STOP true
 BEGIN;
-SELECT plan(11);
+SELECT plan(13);
 
 SELECT is(numa_available(), false, 'NUMA is not available when its system calls are refused');
 SELECT is((SELECT mode FROM numa_status()), 'unavailable', 'mode is unavailable');
@@ -26,6 +26,15 @@ SELECT ok((SELECT bool_and(query_error = 'Operation not permitted' AND pages_on_
           'numa_regions() reports the refused placement query instead of failing');
 SELECT throws_ok('SELECT * FROM numa_region_nodes()', '58000', NULL,
                  'numa_region_nodes() raises a clear error when the kernel refuses the query');
+
+-- PostgreSQL's own shared memory: the kernel refuses the query, and the
+-- reports say so rather than report every page as not faulted in
+SELECT throws_ok('SELECT * FROM numa_shmem_allocations()', '58000',
+                 'could not query the NUMA placement of shared memory: Operation not permitted',
+                 'numa_shmem_allocations() raises a clear error when the kernel refuses the query');
+SELECT throws_ok('SELECT * FROM numa_buffer_nodes()', '58000',
+                 'could not query the NUMA placement of shared buffers: Operation not permitted',
+                 'numa_buffer_nodes() too');
 
 -- the memory latency matrix is measured without binding, and says so
 SET LOCAL client_min_messages = warning;

@@ -1,11 +1,11 @@
 -- test/nopreload/nopreload.sql: CREATE EXTENSION on a server that does not
--- preload numa_pg.  The reporting functions work; numa_status() says the
--- library is not preloaded, and its parameters are not defined; the
--- functions that need it (reports of placed memory, the state functions)
--- say that it must be preloaded.
+-- preload numa_pg.  The reporting functions work (numa_buffer_nodes() too);
+-- numa_status() says the library is not preloaded, and its parameters are
+-- not defined; what needs numa_pg's shared memory (reports of placed memory,
+-- the state functions) says it needs preloading.
 \set ON_ERROR_STOP true
 BEGIN;
-SELECT plan(14);
+SELECT plan(16);
 
 SELECT is((SELECT setting FROM pg_settings WHERE name = 'shared_preload_libraries'), '',
           'numa_pg is not preloaded on this server');
@@ -42,6 +42,11 @@ SELECT throws_ok('SELECT numa_state_flush()', '55000',
 SELECT throws_ok($$SELECT numa_state_worker('k')$$, '55000',
                  'numa_pg must be loaded via "shared_preload_libraries"',
                  'numa_state_worker() needs the library preloaded, and says so');
+SELECT throws_ok('SELECT * FROM numa_shmem_allocations()', '55000',
+                 'numa_pg must be loaded via "shared_preload_libraries"',
+                 'numa_shmem_allocations() needs the library preloaded, and says so');
+SELECT is((SELECT sum(buffers) FROM numa_buffer_nodes()), (SELECT setting::float8 FROM pg_settings WHERE name = 'shared_buffers'),
+          'numa_buffer_nodes() needs nothing of numa_pg''s shared memory, and works without preloading');
 
 SELECT * FROM finish();
 ROLLBACK;

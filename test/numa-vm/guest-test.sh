@@ -16,7 +16,9 @@
 #     that the server's start-up log names each node (t/start_log.sh);
 #     then, with a cluster of its own, that a node too small for its
 #     worker's memory stops the start under numa_pg.strict and makes it
-#     fall back with a warning without (t/strict.sh);
+#     fall back with a warning without (t/strict.sh); and, with a cluster
+#     restarted for each value, where numa_pg.shared_memory_policy puts
+#     PostgreSQL's prefaulted segment (t/shmem_policy.sh);
 #  4. runs the C unit tests (test/unit/bin/test_*, built on the host, but
 #     not the thread stress tests) with prove.
 #
@@ -156,6 +158,7 @@ main() {
 		cluster_stop main >/dev/null
 	fi
 	suite strict prove --failures --comments -e bash test/numa-vm/t/strict.sh
+	suite shmempolicy prove --failures --comments -e bash test/numa-vm/t/shmem_policy.sh
 	suite unit run_unit
 	say "guest done in $(elapsed "$t0") s; failed: ${FAILED[*]:-none}"
 	[ ${#FAILED[@]} -eq 0 ]

@@ -58,6 +58,13 @@ bad_value "numa_pg.worker_cpus = ''" 'The CPU list is empty\.'
 bad_value "numa_pg.worker_cpus = '0,0'" 'CPU 0 is listed more than once\.'
 bad_value "numa_pg.worker_cpus = '8191'" 'CPU 8191 does not exist; the online CPUs are [0-9,-]+\.'
 bad_value "numa_pg.worker_cpus = '9999'" 'CPU number "9999" is out of range \(at most 8191\)\.'
+bad_value "numa_pg.shared_memory_policy = 'bind:'" 'In "bind:", the node list is empty\.'
+like "$log" 'HINT:  Use default, interleave, interleave:<nodes>, bind:<nodes> or preferred:<node>, with nodes written as numactl does, such as "0-1,3"\.' \
+	"  and a hint"
+bad_value "numa_pg.shared_memory_policy = 'preferred:0,1'" 'Policy "preferred" takes exactly one node, not "0,1"\.'
+bad_value "numa_pg.shared_memory_policy = 'bind:1023'" 'NUMA node 1023 does not exist\.'
+like "$log" 'HINT:  Name nodes with memory that this server may use: numa_topology\(\) lists them, with has_memory and memory_allowed true\.' \
+	"  and a hint"
 FATAL_RE='parameter "numa_pg\.enabled" requires a Boolean value' bad_value "numa_pg.enabled = maybe" ""
 
 FATAL_RE='16 kB is outside the valid range for parameter "numa_pg\.state_store_size" \(64 \.\. 16777216\)' bad_value "numa_pg.state_store_size = '16kB'" ""

@@ -55,12 +55,12 @@ main(void)
 	refused("bind", "Policy \"bind\" needs nodes");
 	refused("preferred", "Policy \"preferred\" needs nodes");
 	refused("default:0", "Policy \"default\" takes no nodes");
-	refused("bind:", "The node list is empty");
-	refused("bind:1-0", "Range \"1-0\" is reversed");
-	refused("interleave:0,0", "Node 0 is listed more than once");
-	refused("bind:x", "Unexpected character \"x\"");
+	refused("bind:", "In \"bind:\", the node list is empty");
+	refused("bind:1-0", "In \"bind:1-0\", range \"1-0\" is reversed");
+	refused("interleave:0,0", "In \"interleave:0,0\", node 0 is listed more than once");
+	refused("bind:x", "In \"bind:x\", unexpected character \"x\"");
 	refused("preferred:0-1", "Policy \"preferred\" takes exactly one node, not \"0-1\"");
-	refused("bind:1024", "Node number \"1024\" is out of range");
+	refused("bind:1024", "In \"bind:1024\", node number \"1024\" is out of range");
 
 	return done_testing();
 }

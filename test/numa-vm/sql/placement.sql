@@ -5,7 +5,7 @@
 -- checks the multi-node meaning of "target" and of interleaving.
 \set ON_ERROR_STOP true
 BEGIN;
-SELECT plan(9);
+SELECT plan(12);
 
 CREATE TEMP TABLE memnodes AS SELECT node FROM numa_topology() WHERE has_memory AND memory_allowed;
 CREATE TEMP TABLE w AS SELECT * FROM numa_workers();
@@ -38,6 +38,27 @@ SELECT cmp_ok((SELECT max(pages) - min(pages) FROM rn WHERE name = 'interleaved 
 SELECT is((SELECT count(DISTINCT node)::int FROM numa_shmem_allocations() WHERE node IS NOT NULL),
           (SELECT count(*)::int FROM memnodes),
           'PostgreSQL''s shared memory has pages on every memory node');
+-- evenly: the kernel interleaves a shared mapping by page offset (page i
+-- on the (i + inode mod k)-th node), and numa_pg moves the pages the
+-- postmaster touched before the policy was applied to the same node, so an
+-- allocation whose pages are all faulted in (one contiguous run) has floor
+-- or ceil of n/k of them on each node: at most 1 apart.  Allocations partly faulted in may be uneven (which
+-- pages were touched decides), and numa_pg's slabs keep their own
+-- placement; test/numa-vm/t/shmem_policy.sh checks every allocation with
+-- numa_pg.prefault on.
+CREATE TEMP TABLE sa AS SELECT * FROM numa_shmem_allocations() WHERE name NOT LIKE 'numa_pg slab%';
+CREATE TEMP TABLE whole AS
+SELECT names.name, m.node, coalesce(sum(sa.pages), 0) AS pages
+FROM (SELECT name FROM sa GROUP BY name HAVING bool_and(node IS NOT NULL) AND sum(pages) >= (SELECT count(*) FROM memnodes)) AS names
+CROSS JOIN memnodes AS m LEFT JOIN sa ON sa.name = names.name AND sa.node = m.node
+GROUP BY 1, 2;
+SELECT cmp_ok((SELECT count(DISTINCT name)::int FROM whole), '>=', 5,
+              'several of PostgreSQL''s allocations (of at least a page per node) are wholly faulted in');
+SELECT is((SELECT string_agg(format('%s: %s to %s pages a node', name, lo, hi), '; ')
+           FROM (SELECT name, min(pages) AS lo, max(pages) AS hi FROM whole GROUP BY name) AS x WHERE hi - lo > 1),
+          NULL, 'each has its pages spread over the memory nodes at most 1 page apart');
+SELECT cmp_ok((SELECT sum(pages) FROM whole), '>=', 256::numeric,
+              'and they are not small: at least 256 pages (Buffer Descriptors alone, all initialised at start, is 1 MB)');
 
 SELECT * FROM finish();
 ROLLBACK;
