@@ -377,11 +377,13 @@ numapg_page_size_of(const void *addr)
 }
 
 /*
- * The mapping (from /proc/self/maps) that holds addr: its start and length.
- * Returns false if it is not found.
+ * The mapping (from /proc/self/maps) that holds addr: its start and length,
+ * and, if inode is not NULL, the inode number of the object it maps (0 for
+ * anonymous memory).  Returns false if it is not found.
  */
 bool
-numapg_mapping_of(const void *addr, char **start, size_t *len)
+numapg_mapping_of(const void *addr, char **start, size_t *len,
+				  unsigned long *inode)
 {
 	FILE	   *f = fopen("/proc/self/maps", "r");
 	char		line[512];
@@ -392,48 +394,21 @@ numapg_mapping_of(const void *addr, char **start, size_t *len)
 	while (!found && fgets(line, sizeof(line), f))
 	{
 		unsigned long lo,
-					hi;
+					hi,
+					ino = 0;
 
-		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 &&
+		if (sscanf(line, "%lx-%lx %*s %*s %*s %lu", &lo, &hi, &ino) >= 2 &&
 			(uintptr_t) addr >= lo && (uintptr_t) addr < hi)
 		{
 			*start = (char *) lo;
 			*len = hi - lo;
+			if (inode)
+				*inode = ino;
 			found = true;
 		}
 	}
 	fclose(f);
 	return found;
-}
-
-/*
- * The inode number of the mapping that holds addr (from /proc/self/maps),
- * or 0 if it is not found.
- */
-unsigned long
-numapg_mapping_inode(const void *addr)
-{
-	FILE	   *f = fopen("/proc/self/maps", "r");
-	char		line[512];
-	unsigned long inode = 0;
-
-	if (f == NULL)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-	{
-		unsigned long lo,
-					hi,
-					ino;
-
-		if (sscanf(line, "%lx-%lx %*s %*s %*s %lu", &lo, &hi, &ino) == 3 &&
-			(uintptr_t) addr >= lo && (uintptr_t) addr < hi)
-		{
-			inode = ino;
-			break;
-		}
-	}
-	fclose(f);
-	return inode;
 }
 
 /*

@@ -41,8 +41,8 @@ extern int	numapg_query_pages(const void *addr, size_t npages, size_t page_size,
 extern int	numapg_query_range(const void *addr, size_t len, size_t page_size,
 							   NumaPgPageCounts *counts);
 extern size_t numapg_page_size_of(const void *addr);
-extern bool numapg_mapping_of(const void *addr, char **start, size_t *len);
-extern unsigned long numapg_mapping_inode(const void *addr);
+extern bool numapg_mapping_of(const void *addr, char **start, size_t *len,
+							  unsigned long *inode);
 extern int	numapg_interleave_existing(void *addr, size_t len, size_t page_size,
 									   const NumaPgMask *nodes, unsigned long bias,
 									   int64_t *moved);

@@ -462,10 +462,13 @@ check_segment_fits(const NumaPgTopology *live, NumaPgPolicy policy,
  * Apply numa_pg.shared_memory_policy to PostgreSQL's whole main shared
  * memory segment, moving the pages already touched.  Runs before numa_pg
  * places its own regions, whose mbind then overrides it on their ranges.
+ * With numa_pg.enabled off (enabled false) it only records where the
+ * segment is, and says that the policy and the prefault are not applied.
  * Postmaster only.
  */
 static void
-apply_shared_memory_policy(const NumaPgTopology *live, bool can_bind)
+apply_shared_memory_policy(const NumaPgTopology *live, bool can_bind,
+						   bool enabled)
 {
 	NumaPgPolicySpec spec;
 	NumaPgMask	nodes;
@@ -473,13 +476,22 @@ apply_shared_memory_policy(const NumaPgTopology *live, bool can_bind)
 	instr_time	start,
 				duration;
 	char		err[256];
+	unsigned long inode;
+	int64_t		moved = 0;
 
 	numapg_shared->segment_policy = NUMAPG_POLICY_DEFAULT;
 	if (!numapg_mapping_of(numapg_shared, &numapg_shared->segment_base,
-						   &numapg_shared->segment_size))
+						   &numapg_shared->segment_size, &inode))
 		return;
 	if (!numapg_parse_policy_spec(numapg_shared_memory_policy, &spec, err, sizeof(err)))
 		elog(FATAL, "numa_pg.shared_memory_policy was not validated: %s", err);
+	if (!enabled)
+	{
+		if (spec.kind != NUMAPG_SPEC_DEFAULT || numapg_prefault_segment)
+			ereport(LOG,
+					(errmsg("numa_pg: numa_pg.enabled is off, so numa_pg.shared_memory_policy and numa_pg.prefault are not applied")));
+		return;
+	}
 	if (spec.kind == NUMAPG_SPEC_DEFAULT)
 		return;
 	if (!can_bind)
@@ -510,6 +522,26 @@ apply_shared_memory_policy(const NumaPgTopology *live, bool can_bind)
 	numapg_shared->segment_errno =
 		numapg_bind_range(numapg_shared->segment_base, numapg_shared->segment_size,
 						  policy, &nodes);
+
+	/*
+	 * mbind moved only the pages on no node of the mask: interleave the ones
+	 * the postmaster touched already (all on its node) as well.  The kernel
+	 * biases shmem's interleave by the inode number, hugetlbfs' not at all.
+	 */
+	if (numapg_shared->segment_errno == 0 && policy == NUMAPG_POLICY_INTERLEAVE)
+	{
+		size_t		page_size = numapg_page_size_of(numapg_shared->segment_base);
+		unsigned long bias = page_size > (size_t) sysconf(_SC_PAGESIZE) ? 0 : inode;
+		int			merr = numapg_interleave_existing(numapg_shared->segment_base,
+													  numapg_shared->segment_size,
+													  page_size, &nodes, bias, &moved);
+
+		if (merr != 0)
+			ereport(WARNING,
+					(errmsg("numa_pg: could not interleave the pages of PostgreSQL's shared memory that exist already: %s",
+							strerror(merr)),
+					 errdetail("Those pages stay on the node where they are.")));
+	}
 	INSTR_TIME_SET_CURRENT(duration);
 	INSTR_TIME_SUBTRACT(duration, start);
 	numapg_shared->segment_policy_ms = INSTR_TIME_GET_MILLISEC(duration);
@@ -520,30 +552,6 @@ apply_shared_memory_policy(const NumaPgTopology *live, bool can_bind)
 						numapg_shared_memory_policy, strerror(numapg_shared->segment_errno))));
 	else
 	{
-		int64_t		moved = 0;
-
-		/*
-		 * mbind moved only the pages on no node of the mask: interleave the
-		 * ones the postmaster touched already (all on its node) as well.
-		 */
-		if (policy == NUMAPG_POLICY_INTERLEAVE)
-		{
-			size_t		page_size = numapg_page_size_of(numapg_shared->segment_base);
-			unsigned long bias = page_size > (size_t) sysconf(_SC_PAGESIZE) ? 0 :
-				numapg_mapping_inode(numapg_shared->segment_base);
-			int			merr = numapg_interleave_existing(numapg_shared->segment_base,
-														  numapg_shared->segment_size,
-														  page_size, &nodes, bias, &moved);
-
-			if (merr != 0)
-				ereport(WARNING,
-						(errmsg("numa_pg: could not interleave the pages of PostgreSQL's shared memory that exist already: %s",
-								strerror(merr)),
-						 errdetail("Those pages stay on the node where they are.")));
-		}
-		INSTR_TIME_SET_CURRENT(duration);
-		INSTR_TIME_SUBTRACT(duration, start);
-		numapg_shared->segment_policy_ms = INSTR_TIME_GET_MILLISEC(duration);
 		numapg_shared->segment_policy = policy;
 		ereport(LOG,
 				(errmsg("numa_pg: applied numa_pg.shared_memory_policy \"%s\" to %zu MB of shared memory in %.1f ms (%lld pages already touched moved)",
@@ -720,6 +728,7 @@ numapg_shmem_startup(void)
 	{
 		NumaPgTopology *live = numapg_read_topology();
 		NumaPgSupport support;
+		bool		enabled;
 		const NumaPgWorkerPlace *places = numapg_pool_places();
 
 		numapg_probe_support(live, &support);
@@ -777,27 +786,13 @@ numapg_shmem_startup(void)
 		 * numa_pg.enabled = off: nothing is placed or prefaulted (there are
 		 * no slabs either: plan_layout read no topology).
 		 */
-		if (support.mode == NUMAPG_MODE_DISABLED)
-		{
-			NumaPgPolicySpec spec;
-			char		err[256];
-
-			numapg_shared->segment_policy = NUMAPG_POLICY_DEFAULT;
-			(void) numapg_mapping_of(numapg_shared, &numapg_shared->segment_base,
-									 &numapg_shared->segment_size);
-			if (!numapg_parse_policy_spec(numapg_shared_memory_policy, &spec, err, sizeof(err)) ||
-				spec.kind != NUMAPG_SPEC_DEFAULT || numapg_prefault_segment)
-				ereport(LOG,
-						(errmsg("numa_pg: numa_pg.enabled is off, so numa_pg.shared_memory_policy and numa_pg.prefault are not applied")));
-		}
-		else
-		{
-			apply_shared_memory_policy(live, support.libnuma_usable);
-			for (int s = 0; s < planned_nslabs; s++)
-				place_slab(slab_base[s], &planned_slabs[s],
-						   support.libnuma_usable, live);
+		enabled = support.mode != NUMAPG_MODE_DISABLED;
+		apply_shared_memory_policy(live, support.libnuma_usable, enabled);
+		for (int s = 0; s < planned_nslabs; s++)
+			place_slab(slab_base[s], &planned_slabs[s],
+					   support.libnuma_usable, live);
+		if (enabled)
 			prefault_segment(live, support.libnuma_usable);
-		}
 		numapg_init_worker_regions();
 		numapg_allocator_init();
 		pfree(live);
