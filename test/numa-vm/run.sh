@@ -119,16 +119,16 @@ write_expectations() {
 # run_qemu SHARE: boot the guest; its console goes to stdout and
 # SHARE/console.log.  Returns QEMU's (or timeout's) exit status.
 run_qemu() {
-	local share=$1 accel=$ACCEL cpu=max append serial=stdio rc
+	local share=$1 cpu=max append serial=stdio rc
 	# nested hypervisors often refuse IA32_ARCH_CAPABILITIES
-	[ "$accel" = kvm ] && cpu=max,-arch-capabilities
+	[ "$ACCEL" = kvm ] && cpu=max,-arch-capabilities
 	append="console=ttyS0 quiet loglevel=3 panic=-1 mitigations=off nokaslr tsc=reliable"
 	append+=" numa_balancing=disable rdinit=/init numapg.init=$NUMAPG_VM_DIR/guest-init.sh"
 	append+=" numapg.run=$JOB numapg.share=$share"
 	[ "$SHELL_MODE" = 1 ] && append+=" numapg.shell=1" serial=mon:stdio
 	# shellcheck disable=SC2054 # the commas are in QEMU options
 	local qemu=(qemu-system-x86_64
-		-machine "pc,accel=$accel" -cpu "$cpu"
+		-machine "pc,accel=$ACCEL" -cpu "$cpu"
 		-smp "$TOTAL_CPUS,sockets=$TOTAL_CPUS,cores=1,threads=1" -m "${TOTAL_MEM}M"
 		"${QEMU_NUMA[@]}"
 		-kernel "$VM_KERNEL" -initrd "$VM_INITRD" -append "$append"

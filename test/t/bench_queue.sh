@@ -28,23 +28,12 @@ ok $? "server starts again with max_worker_processes = 8"
 
 # consumer_pid: the consumer's pid once it runs (at most 60 s)
 consumer_pid() {
-	local pid
-	for _ in $(seq 1 120); do
-		pid=$(sql_value c "SELECT pid FROM pg_stat_activity WHERE backend_type = 'numa_pg benchmark consumer'")
-		[ -n "$pid" ] && { echo "$pid"; return 0; }
-		sleep 0.5
-	done
-	return 1
+	wait_until sql_some c "SELECT pid FROM pg_stat_activity WHERE backend_type = 'numa_pg benchmark consumer'"
 }
 
 # consumers_gone: true once no consumer runs (at most 60 s)
 consumers_gone() {
-	for _ in $(seq 1 120); do
-		[ "$(sql_value c "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'numa_pg benchmark consumer'")" = 0 ] &&
-			return 0
-		sleep 0.5
-	done
-	return 1
+	wait_until sql_is c "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'numa_pg benchmark consumer'" 0
 }
 
 # the consumer terminated mid-run: the producer reports it, promptly

@@ -44,13 +44,7 @@ has() {
 worker_pid() { sql_value e "SELECT pid FROM numa_workers() WHERE worker = 0"; }
 
 # wait_running: until worker 0 runs (at most 60 s)
-wait_running() {
-	for _ in $(seq 1 120); do
-		[ "$(sql_value e "SELECT running FROM numa_workers() WHERE worker = 0" 2>/dev/null)" = t ] && return 0
-		sleep 0.5
-	done
-	return 1
-}
+wait_running() { wait_until sql_is e "SELECT running FROM numa_workers() WHERE worker = 0" t; }
 
 # -- WAL staging written on size: 100 puts of 400 bytes (> 32 kB of records)
 flushes=$(sql_value e "SELECT wal_flushes FROM numa_workers()")
@@ -89,12 +83,7 @@ has "$out" "*ERROR:  57014: canceling statement due to statement timeout*" \
 	"$PG_BIN/psql" -X -At -d postgres -c "SELECT numa_state_put('terminated', '\\x0b')" >/dev/null 2>&1
 ) &
 bg=$!
-bpid=""
-for _ in $(seq 1 120); do
-	bpid=$(sql_value e "SELECT pid FROM pg_stat_activity WHERE query LIKE '%numa_state_put(''terminated''%' AND pid <> pg_backend_pid() AND wait_event_type = 'Extension'")
-	[ -n "$bpid" ] && break
-	sleep 0.5
-done
+bpid=$(wait_until sql_some e "SELECT pid FROM pg_stat_activity WHERE query LIKE '%numa_state_put(''terminated''%' AND pid <> pg_backend_pid() AND wait_event_type = 'Extension'")
 is "$(sql_value e "SELECT pg_terminate_backend(${bpid:-0}, 10000)")" t \
 	"  and a backend waiting for the stopped worker is terminated"
 wait $bg

@@ -25,14 +25,18 @@ like() {
 	[ $rc -eq 0 ] || { echo "# no line of $1 matches: $2"; sed 's/^/#   /' "$1" | tail -20; }
 }
 
-# wait_for_log FILE REGEX: until a line matches (at most 60 s); status 1 if none
-wait_for_log() {
+# wait_until COMMAND...: run COMMAND every half second until it succeeds
+# (at most 60 s); status 1 if it never did
+wait_until() {
 	for _ in $(seq 1 120); do
-		grep -Eq -- "$2" "$1" && return 0
+		"$@" && return 0
 		sleep 0.5
 	done
 	return 1
 }
+
+# wait_for_log FILE REGEX: until a line matches (at most 60 s); status 1 if none
+wait_for_log() { wait_until grep -Eq -- "$2" "$1"; }
 
 # is GOT EXPECTED NAME
 is() {
@@ -51,4 +55,16 @@ done_testing() {
 sql_value() {
 	cluster_env "$1"
 	"$PG_BIN/psql" -X -At -d postgres -c "$2"
+}
+
+# sql_is NAME QUERY EXPECTED: QUERY on cluster NAME prints EXPECTED (errors
+# count as not), for wait_until
+sql_is() { [ "$(sql_value "$1" "$2" 2>/dev/null)" = "$3" ]; }
+
+# sql_some NAME QUERY: QUERY on cluster NAME prints something, which is
+# echoed (errors count as nothing), for wait_until
+sql_some() {
+	local out
+	out=$(sql_value "$1" "$2" 2>/dev/null)
+	[ -n "$out" ] && echo "$out"
 }

@@ -15,13 +15,7 @@ sql_value c "CREATE EXTENSION numa_pg" >/dev/null
 
 # wait_restarted WORKER OLD_PID: until the worker runs with another pid
 wait_restarted() {
-	local pid
-	for _ in $(seq 1 120); do
-		pid=$(sql_value c "SELECT pid FROM numa_workers() WHERE worker = $1 AND running" 2>/dev/null)
-		[ -n "$pid" ] && [ "$pid" != "$2" ] && return 0
-		sleep 0.5
-	done
-	return 1
+	wait_until sql_some c "SELECT pid FROM numa_workers() WHERE worker = $1 AND running AND pid <> $2" >/dev/null
 }
 
 count_keys() {
@@ -51,10 +45,7 @@ pid=$(sql_value c "SELECT pid FROM numa_workers() WHERE worker = 1")
 kill -KILL "$pid"
 wait_for_log "$(cluster_log c)" "all server processes terminated; reinitializing"
 ok $? "SIGKILL makes the postmaster reinitialise"
-for _ in $(seq 1 120); do
-	sql_value c "SELECT 1" >/dev/null 2>&1 && break
-	sleep 0.5
-done
+wait_until sql_is c "SELECT 1" 1
 wait_restarted 1 "$pid"
 ok $? "worker 1 is started again after SIGKILL"
 like "$(cluster_log c)" "numa_pg: worker 1 kept [0-9]+ state entries and [0-9]+ staged WAL records across the crash" \
@@ -67,10 +58,7 @@ is "$(sql_value c "SELECT wal_staged_bytes FROM numa_workers() WHERE worker = 1"
 # reach WAL without a new change or a numa_state_flush()
 sql_value c "ALTER SYSTEM SET numa_pg.wal_flush_delay = '200ms'" >/dev/null
 sql_value c "SELECT pg_reload_conf()" >/dev/null
-for _ in $(seq 1 60); do
-	[ "$(sql_value c "SELECT wal_staged_bytes FROM numa_workers() WHERE worker = 1")" = 0 ] && break
-	sleep 0.5
-done
+wait_until sql_is c "SELECT wal_staged_bytes FROM numa_workers() WHERE worker = 1" 0
 is "$(sql_value c "SELECT wal_staged_bytes || ' ' || (wal_flushed_bytes >= $staged1) FROM numa_workers() WHERE worker = 1")" \
 	"0 true" "the records kept across the crash reach WAL once the flush delay passes"
 lsn=$(sql_value c "SELECT numa_state_flush()")
