@@ -33,7 +33,7 @@ OBJS = \
 	src/worker_plan.o
 
 EXTENSION = numa_pg
-DATA = numa_pg--1.0.sql numa_pg--1.0--1.1.sql numa_pg--1.1--1.2.sql
+DATA = numa_pg--1.0.sql numa_pg--1.0--1.1.sql numa_pg--1.1--1.2.sql numa_pg--1.2--1.3.sql
 PGFILEDESC = "numa_pg - NUMA awareness for PostgreSQL"
 
 PG_CPPFLAGS = -I$(srcdir)/src -I$(srcdir)/include

@@ -43,6 +43,8 @@ _PG_init(void)
 		return;
 
 	numapg_preloaded = true;
+	/* before numa_pg sets a policy of its own: what numactl left us */
+	(void) numapg_inherited_policy();
 	numapg_define_gucs();
 	numapg_log_topology();
 	numapg_plan_pool();

@@ -1,5 +1,5 @@
 --
--- Upgrade scripts: ALTER EXTENSION numa_pg UPDATE from 1.0 or 1.1 gives the same
+-- Upgrade scripts: ALTER EXTENSION numa_pg UPDATE from 1.0, 1.1 or 1.2 gives the same
 -- objects (definitions, comments, privileges) as a fresh CREATE EXTENSION.
 --
 CREATE FUNCTION numa_pg_objects()
@@ -32,24 +32,49 @@ CREATE TEMP TABLE v11 AS SELECT * FROM numa_pg_objects();
 ALTER EXTENSION numa_pg UPDATE;
 SELECT extversion FROM pg_extension WHERE extname = 'numa_pg';
 CREATE TEMP TABLE from11 AS SELECT * FROM numa_pg_objects();
+DROP EXTENSION numa_pg;
+CREATE EXTENSION numa_pg VERSION '1.2';
+CREATE TEMP TABLE v12 AS SELECT * FROM numa_pg_objects();
+-- numa_status() as 1.2 declares it (eight columns), called on the 1.3
+-- library: each column has its value, of its type
+SELECT available IS NOT NULL AS available_set, mode IN ('numa', 'single_node', 'unavailable', 'disabled') AS mode_known,
+       node_count >= 1 AS nodes, memory_node_count BETWEEN 1 AND node_count AS memory_nodes,
+       cpu_count >= 1 AS cpus, preloaded, enabled
+FROM numa_status();
+ALTER EXTENSION numa_pg UPDATE;
+SELECT extversion FROM pg_extension WHERE extname = 'numa_pg';
+CREATE TEMP TABLE from12 AS SELECT * FROM numa_pg_objects();
 (SELECT 'only after update from 1.0' AS "where", object FROM (SELECT * FROM from10 EXCEPT SELECT * FROM fresh) AS a
  UNION ALL
  SELECT 'only when fresh (not from 1.0)', object FROM (SELECT * FROM fresh EXCEPT SELECT * FROM from10) AS b
  UNION ALL
  SELECT 'only after update from 1.1', object FROM (SELECT * FROM from11 EXCEPT SELECT * FROM fresh) AS c
  UNION ALL
- SELECT 'only when fresh (not from 1.1)', object FROM (SELECT * FROM fresh EXCEPT SELECT * FROM from11) AS d)
+ SELECT 'only when fresh (not from 1.1)', object FROM (SELECT * FROM fresh EXCEPT SELECT * FROM from11) AS d
+ UNION ALL
+ SELECT 'only after update from 1.2', object FROM (SELECT * FROM from12 EXCEPT SELECT * FROM fresh) AS h
+ UNION ALL
+ SELECT 'only when fresh (not from 1.2)', object FROM (SELECT * FROM fresh EXCEPT SELECT * FROM from12) AS i)
 ORDER BY 1, 2;
 -- what each version changed: 1.1 only adds objects to 1.0; 1.2 changes
--- numa_buffer_nodes() (its columns) and nothing else
+-- numa_buffer_nodes() (its columns) and nothing else; 1.3 numa_status()
+-- (two columns more) and nothing else
 SELECT 'lost or changed in 1.1' AS "what", object FROM (SELECT * FROM v10 EXCEPT SELECT * FROM v11) AS e
 UNION ALL
-SELECT 'lost or changed in 1.2', object FROM (SELECT * FROM v11 EXCEPT SELECT * FROM fresh) AS f
+SELECT 'lost or changed in 1.2', object FROM (SELECT * FROM v11 EXCEPT SELECT * FROM v12) AS f
 UNION ALL
-SELECT 'new or changed in 1.2', object FROM (SELECT * FROM fresh EXCEPT SELECT * FROM v11) AS g
+SELECT 'new or changed in 1.2', object FROM (SELECT * FROM v12 EXCEPT SELECT * FROM v11) AS g
+UNION ALL
+SELECT 'lost or changed in 1.3', object FROM (SELECT * FROM v12 EXCEPT SELECT * FROM fresh) AS j
+UNION ALL
+SELECT 'new or changed in 1.3', object FROM (SELECT * FROM fresh EXCEPT SELECT * FROM v12) AS k
 ORDER BY 1, 2;
 SELECT (SELECT count(*) FROM v11) > (SELECT count(*) FROM v10) AS adds_objects_in_11;
-SELECT (SELECT count(*) FROM fresh) = (SELECT count(*) FROM v11) AS same_number_of_objects_in_12;
+SELECT (SELECT count(*) FROM v12) = (SELECT count(*) FROM v11) AS same_number_of_objects_in_12;
+SELECT (SELECT count(*) FROM fresh) = (SELECT count(*) FROM v12) AS same_number_of_objects_in_13;
+-- numa_status() of 1.3: the memory policy the server was started under
+-- (the test server is started without numactl: the default policy)
+SELECT memory_policy, memory_policy_nodes FROM numa_status();
 -- the available versions and the update path
 SELECT name, version, installed FROM pg_available_extension_versions WHERE name = 'numa_pg' ORDER BY version;
 SELECT source, target, path FROM pg_extension_update_paths('numa_pg') WHERE path IS NOT NULL ORDER BY 1, 2;

@@ -22,6 +22,7 @@
 
 #include "allocator.h"
 #include "guc.h"
+#include "numa_support.h"
 #include "policy_spec.h"
 #include "request.h"
 #include "serve.h"
@@ -68,7 +69,7 @@ numapg_check_list_on_machine(const char *value, NumaPgListKind kind,
 
 	/* check hooks must not throw: read the topology without ereport */
 	topo = palloc(sizeof(NumaPgTopology));
-	if (!numapg_topology_read("/", topo, err, sizeof(err)))
+	if (!numapg_topology_read_live(topo, err, sizeof(err)))
 	{
 		GUC_check_errdetail("Could not read the NUMA topology to check the list: %s.",
 							err);
@@ -166,6 +167,9 @@ static const char *const numapg_guc_names[] = {
 	"numa_pg.prefault",
 };
 
+static const char memory_nodes_hint[] =
+"Name nodes with memory that this server may use: numa_topology() lists them, with has_memory and memory_allowed true.";
+
 /*
  * Check hook of numa_pg.shared_memory_policy: the syntax, and that each
  * listed node exists and has memory this server may use.
@@ -188,7 +192,7 @@ check_shared_memory_policy(char **newval, void **extra, GucSource source)
 		return true;
 
 	topo = palloc(sizeof(NumaPgTopology));
-	if (!numapg_topology_read("/", topo, err, sizeof(err)))
+	if (!numapg_topology_read_live(topo, err, sizeof(err)))
 	{
 		GUC_check_errdetail("Could not read the NUMA topology to check the nodes: %s.", err);
 		GUC_check_errhint("Use default or interleave, which name no node.");
@@ -203,14 +207,23 @@ check_shared_memory_policy(char **newval, void **extra, GucSource source)
 		if (i < 0)
 		{
 			GUC_check_errdetail("NUMA node %d does not exist.", node);
-			GUC_check_errhint("Name nodes with memory that this server may use: numa_topology() lists them, with has_memory and memory_allowed true.");
+			GUC_check_errhint("%s", memory_nodes_hint);
 			valid = false;
 		}
-		else if (!topo->nodes[i].has_memory ||
-				 !numapg_mask_test(&topo->mems_allowed, node))
+		else if (!topo->nodes[i].has_memory)
 		{
 			GUC_check_errdetail("NUMA node %d has no memory this server may use.", node);
-			GUC_check_errhint("Name nodes with memory that this server may use: numa_topology() lists them, with has_memory and memory_allowed true.");
+			GUC_check_errhint("%s", memory_nodes_hint);
+			valid = false;
+		}
+		else if (!numapg_mask_test(&topo->mems_allowed, node))
+		{
+			char		allowed[384];
+
+			numapg_describe_mems_restriction(topo, allowed, sizeof(allowed));
+			GUC_check_errdetail("NUMA node %d is not one this server may allocate on; it may allocate on nodes %s.",
+								node, allowed);
+			GUC_check_errhint("%s", memory_nodes_hint);
 			valid = false;
 		}
 	}

@@ -35,6 +35,112 @@
 
 bool		numapg_preloaded = false;
 
+/* Linux's policy modes that Debian 12's numaif.h does not name yet */
+#ifndef MPOL_PREFERRED_MANY
+#define MPOL_PREFERRED_MANY 5
+#endif
+#ifndef MPOL_WEIGHTED_INTERLEAVE
+#define MPOL_WEIGHTED_INTERLEAVE 6
+#endif
+/* the flags get_mempolicy() adds to the mode (linux/mempolicy.h) */
+#define NUMAPG_MPOL_MODE_FLAGS ((1 << 15) | (1 << 14) | (1 << 13))
+
+/*
+ * The memory policy the server was started under, read before numa_pg
+ * changes anything (_PG_init in the postmaster; every child inherits it),
+ * or, when not preloaded, at the first call in this backend, whose policy
+ * nobody has changed.
+ */
+static NumaPgTaskPolicy inherited_policy;
+static bool inherited_policy_read = false;
+
+/*
+ * Read this process's task memory policy with get_mempolicy(2).  Mode
+ * UNKNOWN (and false) when the call is refused or absent.
+ */
+bool
+numapg_read_task_policy(NumaPgTaskPolicy *policy)
+{
+	int			mode;
+	unsigned long mask[NUMAPG_MAX_NODES / (8 * sizeof(unsigned long))];
+	const int	bits = 8 * sizeof(unsigned long);
+
+	memset(policy, 0, sizeof(*policy));
+	if (get_mempolicy(&mode, mask, NUMAPG_MAX_NODES + 1, NULL, 0) != 0)
+	{
+		policy->mode = NUMAPG_TASK_POLICY_UNKNOWN;
+		return false;
+	}
+	for (int n = 0; n < NUMAPG_MAX_NODES; n++)
+		if (mask[n / bits] & (1UL << (n % bits)))
+			numapg_mask_set(&policy->nodes, n);
+	switch (mode & ~NUMAPG_MPOL_MODE_FLAGS)
+	{
+		case MPOL_DEFAULT:
+			policy->mode = NUMAPG_TASK_POLICY_DEFAULT;
+			break;
+		case MPOL_BIND:
+			policy->mode = NUMAPG_TASK_POLICY_BIND;
+			break;
+		case MPOL_INTERLEAVE:
+			policy->mode = NUMAPG_TASK_POLICY_INTERLEAVE;
+			break;
+		case MPOL_WEIGHTED_INTERLEAVE:
+			policy->mode = NUMAPG_TASK_POLICY_WEIGHTED_INTERLEAVE;
+			break;
+		case MPOL_PREFERRED:
+			/* preferred with no node is how old kernels say local */
+			policy->mode = numapg_mask_count(&policy->nodes) > 0 ?
+				NUMAPG_TASK_POLICY_PREFERRED : NUMAPG_TASK_POLICY_LOCAL;
+			break;
+		case MPOL_PREFERRED_MANY:
+			policy->mode = NUMAPG_TASK_POLICY_PREFERRED_MANY;
+			break;
+		case MPOL_LOCAL:
+			policy->mode = NUMAPG_TASK_POLICY_LOCAL;
+			break;
+		default:
+			policy->mode = NUMAPG_TASK_POLICY_UNKNOWN;
+			break;
+	}
+	if (policy->mode == NUMAPG_TASK_POLICY_DEFAULT ||
+		policy->mode == NUMAPG_TASK_POLICY_LOCAL ||
+		policy->mode == NUMAPG_TASK_POLICY_UNKNOWN)
+		numapg_mask_clear(&policy->nodes);
+	return true;
+}
+
+/*
+ * The memory policy this server was started under (numactl --membind,
+ * --interleave, --preferred...).  The first call reads it; _PG_init makes
+ * that call before numa_pg sets any policy of its own.
+ */
+const NumaPgTaskPolicy *
+numapg_inherited_policy(void)
+{
+	if (!inherited_policy_read)
+	{
+		(void) numapg_read_task_policy(&inherited_policy);
+		inherited_policy_read = true;
+	}
+	return &inherited_policy;
+}
+
+/*
+ * Read the live topology, as numapg_topology_read() does for "/", and
+ * restrict what it allows by the policy this server was started under.
+ * Every reading of this machine's topology goes through here, so that an
+ * inherited bind limits numa_pg as a cpuset does.
+ */
+bool
+numapg_topology_read_live(NumaPgTopology *topo, char *errbuf, size_t errlen)
+{
+	if (!numapg_topology_read("/", topo, errbuf, errlen))
+		return false;
+	numapg_topology_apply_task_policy(topo, numapg_inherited_policy());
+	return true;
+}
+
 /* Text of a mode, as numa_status() shows it. */
 const char *
 numapg_mode_name(NumaPgMode mode)
@@ -112,9 +218,14 @@ numapg_probe_support(const NumaPgTopology *topo, NumaPgSupport *support)
 		{
 			support->mode = NUMAPG_MODE_SINGLE_NODE;
 			if (topo->node_count > 1)
+			{
+				char		allowed[384];
+
+				numapg_describe_mems_restriction(topo, allowed, sizeof(allowed));
 				snprintf(support->reason, sizeof(support->reason),
-						 "%d NUMA nodes, but this process may allocate memory on only one; there is nothing to place",
-						 topo->node_count);
+						 "%d NUMA nodes, but this server may allocate memory on only one, node %s; there is nothing to place",
+						 topo->node_count, allowed);
+			}
 			else
 				snprintf(support->reason, sizeof(support->reason),
 						 "this machine has one NUMA node; there is nothing to place");
@@ -139,7 +250,7 @@ numapg_read_topology(void)
 	NumaPgTopology *topo = palloc(sizeof(NumaPgTopology));
 	char		err[512];
 
-	if (!numapg_topology_read("/", topo, err, sizeof(err)))
+	if (!numapg_topology_read_live(topo, err, sizeof(err)))
 		ereport(ERROR,
 				(errcode(ERRCODE_SYSTEM_ERROR),
 				 errmsg("could not read the NUMA topology"),
@@ -197,6 +308,43 @@ warn_about_memory(const NumaPgTopology *topo)
 }
 
 /*
+ * Say at start what the memory policy the server was started under means
+ * for numa_pg.  A bind restricts it, as a cpuset does.  Interleave and
+ * preferred are preferences: they stay in force for the memory numa_pg
+ * does not place (the backends' private memory, and PostgreSQL's shared
+ * memory while numa_pg.shared_memory_policy is default), and give way to
+ * numa_pg's own placements, which are settings the DBA made for them.
+ */
+static void
+log_inherited_policy(const NumaPgTopology *topo)
+{
+	const NumaPgTaskPolicy *policy = &topo->task_policy;
+	char		nodes[256];
+	char		allowed[384];
+
+	numapg_format_list(&policy->nodes, nodes, sizeof(nodes));
+	switch (policy->mode)
+	{
+		case NUMAPG_TASK_POLICY_DEFAULT:
+		case NUMAPG_TASK_POLICY_LOCAL:
+		case NUMAPG_TASK_POLICY_UNKNOWN:
+			return;
+		case NUMAPG_TASK_POLICY_BIND:
+			numapg_describe_mems_restriction(topo, allowed, sizeof(allowed));
+			ereport(LOG,
+					(errmsg("numa_pg: this server was started under memory policy bind to nodes %s, so numa_pg places memory on nodes %s only",
+							nodes, allowed)));
+			return;
+		default:
+			ereport(LOG,
+					(errmsg("numa_pg: this server was started under memory policy %s on nodes %s",
+							numapg_task_policy_name(policy->mode), nodes),
+					 errdetail("It applies to the memory numa_pg does not place: the backends' private memory, and PostgreSQL's shared memory while numa_pg.shared_memory_policy is default. numa_pg's regions, pools and workers, and a numa_pg.shared_memory_policy other than default, are placed as configured.")));
+			return;
+	}
+}
+
+/*
  * Log the topology once, at server start, one line per node.  Never fails
  * the start: a topology that cannot be read is logged as such.
  */
@@ -210,7 +358,7 @@ numapg_log_topology(void)
 	char		allowed_mems[256];
 
 	topo = palloc(sizeof(NumaPgTopology));
-	if (!numapg_topology_read("/", topo, err, sizeof(err)))
+	if (!numapg_topology_read_live(topo, err, sizeof(err)))
 	{
 		ereport(LOG,
 				(errmsg("numa_pg: could not read the NUMA topology"),
@@ -258,6 +406,7 @@ numapg_log_topology(void)
 							node->id, cpus[0] ? cpus : "none", dist.data)));
 		pfree(dist.data);
 	}
+	log_inherited_policy(topo);
 	warn_about_memory(topo);
 	pfree(topo);
 }

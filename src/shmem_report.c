@@ -238,25 +238,6 @@ mask_array(const NumaPgMask *mask)
 	return PointerGetDatum(construct_array(elems, n, INT4OID, sizeof(int32), true, TYPALIGN_INT));
 }
 
-static const char *
-mempolicy_name(int mode)
-{
-	switch (mode)
-	{
-		case MPOL_DEFAULT:
-			return "default";
-		case MPOL_PREFERRED:
-			return "preferred";
-		case MPOL_BIND:
-			return "bind";
-		case MPOL_INTERLEAVE:
-			return "interleave";
-		case MPOL_LOCAL:
-			return "local";
-	}
-	return "other";
-}
-
 /*
  * numa_process(): the calling backend's CPU, node, what it may use, and
  * its memory policy.
@@ -269,8 +250,7 @@ numapg_sql_process(PG_FUNCTION_ARGS)
 	Datum		values[7] = {0};
 	bool		nulls[7] = {0};
 	int			cpu = sched_getcpu();
-	int			mode;
-	unsigned long mask[NUMAPG_MAX_NODES / (8 * sizeof(unsigned long))];
+	NumaPgTaskPolicy policy;
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
@@ -280,16 +260,10 @@ numapg_sql_process(PG_FUNCTION_ARGS)
 	values[2] = Int32GetDatum(numapg_topology_node_of_cpu(topo, cpu));
 	values[3] = mask_array(&topo->cpus_allowed);
 	values[4] = mask_array(&topo->mems_allowed);
-	if (get_mempolicy(&mode, mask, NUMAPG_MAX_NODES + 1, NULL, 0) == 0)
+	if (numapg_read_task_policy(&policy))
 	{
-		NumaPgMask	nodes;
-
-		numapg_mask_clear(&nodes);
-		for (int n = 0; n < NUMAPG_MAX_NODES; n++)
-			if (mask[n / (8 * sizeof(unsigned long))] & (1UL << (n % (8 * sizeof(unsigned long)))))
-				numapg_mask_set(&nodes, n);
-		values[5] = CStringGetTextDatum(mempolicy_name(mode));
-		values[6] = mask_array(&nodes);
+		values[5] = CStringGetTextDatum(numapg_task_policy_name(policy.mode));
+		values[6] = mask_array(&policy.nodes);
 	}
 	else
 		nulls[5] = nulls[6] = true;

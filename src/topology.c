@@ -363,6 +363,7 @@ numapg_topology_read(const char *root, NumaPgTopology *topo, char *errbuf,
 		if (!synthesize_single_node(root, topo, errbuf, errlen))
 			return false;
 		numapg_mask_set(&topo->mems_allowed, 0);
+		topo->mems_cpuset = topo->mems_allowed;
 		return true;
 	}
 	if (!read_list_file(root, path, NUMAPG_LIST_NODES, &online_nodes,
@@ -394,7 +395,97 @@ numapg_topology_read(const char *root, NumaPgTopology *topo, char *errbuf,
 	/* no status file (e.g. a fixture without one): everything allowed */
 	if (numapg_mask_count(&topo->mems_allowed) == 0)
 		topo->mems_allowed = online_nodes;
+	topo->mems_cpuset = topo->mems_allowed;
 	return true;
+}
+
+/*
+ * Take into account the memory policy this server was started under.  A
+ * bind policy (numactl --membind) is a restriction, as a cpuset is: the
+ * nodes outside it are no longer allowed.  Any other policy is only kept,
+ * to be reported.  A bind that shares no node with the cpuset cannot come
+ * from the kernel (it refuses such a policy) and is ignored.
+ */
+void
+numapg_topology_apply_task_policy(NumaPgTopology *topo,
+								  const NumaPgTaskPolicy *policy)
+{
+	topo->task_policy = *policy;
+	if (policy->mode == NUMAPG_TASK_POLICY_BIND)
+	{
+		NumaPgMask	both;
+
+		numapg_mask_and(&both, &topo->mems_cpuset, &policy->nodes);
+		if (numapg_mask_count(&both) > 0)
+			topo->mems_allowed = both;
+	}
+}
+
+/* Name of a task policy mode, as numa_status() shows it. */
+const char *
+numapg_task_policy_name(NumaPgTaskPolicyMode mode)
+{
+	switch (mode)
+	{
+		case NUMAPG_TASK_POLICY_DEFAULT:
+			return "default";
+		case NUMAPG_TASK_POLICY_BIND:
+			return "bind";
+		case NUMAPG_TASK_POLICY_INTERLEAVE:
+			return "interleave";
+		case NUMAPG_TASK_POLICY_WEIGHTED_INTERLEAVE:
+			return "weighted_interleave";
+		case NUMAPG_TASK_POLICY_PREFERRED:
+			return "preferred";
+		case NUMAPG_TASK_POLICY_PREFERRED_MANY:
+			return "preferred_many";
+		case NUMAPG_TASK_POLICY_LOCAL:
+			return "local";
+		case NUMAPG_TASK_POLICY_UNKNOWN:
+			return "unknown";
+	}
+	return "unknown";
+}
+
+/*
+ * Say which nodes this server may allocate on and what limits it, as a
+ * phrase for error details: "1 (the memory policy it was started under
+ * binds it to nodes 1, as numactl --membind does)".  Returns what snprintf
+ * would.
+ */
+size_t
+numapg_describe_mems_restriction(const NumaPgTopology *topo, char *buf,
+								 size_t buflen)
+{
+	char		allowed[256];
+	char		cpuset[256];
+	char		bound[256];
+	NumaPgMask	online;
+	bool		by_cpuset;
+	bool		by_policy;
+
+	numapg_mask_clear(&online);
+	for (int i = 0; i < topo->node_count; i++)
+		numapg_mask_set(&online, topo->nodes[i].id);
+	by_cpuset = !numapg_mask_is_subset(&online, &topo->mems_cpuset, NULL);
+	by_policy = topo->task_policy.mode == NUMAPG_TASK_POLICY_BIND &&
+		!numapg_mask_is_subset(&topo->mems_cpuset, &topo->mems_allowed, NULL);
+	numapg_format_list(&topo->mems_allowed, allowed, sizeof(allowed));
+	numapg_format_list(&topo->mems_cpuset, cpuset, sizeof(cpuset));
+	numapg_format_list(&topo->task_policy.nodes, bound, sizeof(bound));
+
+	if (by_cpuset && by_policy)
+		return (size_t) snprintf(buf, buflen,
+								 "%s (its cpuset allows nodes %s, and the memory policy it was started under binds it to nodes %s, as numactl --membind does)",
+								 allowed, cpuset, bound);
+	if (by_policy)
+		return (size_t) snprintf(buf, buflen,
+								 "%s (the memory policy it was started under binds it to nodes %s, as numactl --membind does)",
+								 allowed, bound);
+	if (by_cpuset)
+		return (size_t) snprintf(buf, buflen, "%s (its cpuset allows only these)",
+								 allowed);
+	return (size_t) snprintf(buf, buflen, "%s", allowed);
 }
 
 /* Index into topo->nodes of the given node id, or -1. */

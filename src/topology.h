@@ -43,6 +43,31 @@ typedef struct NumaPgNode
 	int			distances[NUMAPG_TOPO_MAX_NODES];
 } NumaPgNode;
 
+/*
+ * The memory policy of a task (set_mempolicy(2)), as numactl --membind,
+ * --interleave, --preferred or --localalloc leave it for the programs they
+ * start.  Only BIND restricts where memory may go; the others say where it
+ * should go when nothing more specific (a mapping's own policy) does.
+ */
+typedef enum NumaPgTaskPolicyMode
+{
+	NUMAPG_TASK_POLICY_DEFAULT,
+	NUMAPG_TASK_POLICY_BIND,
+	NUMAPG_TASK_POLICY_INTERLEAVE,
+	NUMAPG_TASK_POLICY_WEIGHTED_INTERLEAVE,
+	NUMAPG_TASK_POLICY_PREFERRED,
+	NUMAPG_TASK_POLICY_PREFERRED_MANY,
+	NUMAPG_TASK_POLICY_LOCAL,
+	NUMAPG_TASK_POLICY_UNKNOWN	/* could not be read (EPERM, ENOSYS) */
+} NumaPgTaskPolicyMode;
+
+typedef struct NumaPgTaskPolicy
+{
+	NumaPgTaskPolicyMode mode;
+	NumaPgMask	nodes;			/* the policy's nodes; empty for DEFAULT,
+								 * LOCAL and UNKNOWN */
+} NumaPgTaskPolicy;
+
 typedef struct NumaPgTopology
 {
 	int			node_count;
@@ -50,13 +75,23 @@ typedef struct NumaPgTopology
 	NumaPgMask	cpus_online;	/* every online CPU */
 	NumaPgMask	cpus_allowed;	/* what this process may run on (cpuset
 								 * and affinity) */
-	NumaPgMask	mems_allowed;	/* nodes this process may allocate on */
+	NumaPgMask	mems_allowed;	/* nodes this process may allocate on: the
+								 * cpuset's, less those outside an
+								 * inherited bind policy */
+	NumaPgMask	mems_cpuset;	/* nodes the cpuset allows (Mems_allowed) */
+	NumaPgTaskPolicy task_policy;	/* the policy this server started under;
+									 * DEFAULT until applied */
 	bool		synthesized;	/* kernel has no node directory: one node
 								 * made up from the CPU and memory totals */
 } NumaPgTopology;
 
 extern bool numapg_topology_read(const char *root, NumaPgTopology *topo,
 								 char *errbuf, size_t errlen);
+extern void numapg_topology_apply_task_policy(NumaPgTopology *topo,
+											  const NumaPgTaskPolicy *policy);
+extern const char *numapg_task_policy_name(NumaPgTaskPolicyMode mode);
+extern size_t numapg_describe_mems_restriction(const NumaPgTopology *topo,
+											   char *buf, size_t buflen);
 extern int	numapg_topology_index_of_node(const NumaPgTopology *topo,
 										  int node);
 extern int	numapg_topology_node_of_cpu(const NumaPgTopology *topo, int cpu);

@@ -94,7 +94,13 @@ numapg_sql_available(PG_FUNCTION_ARGS)
 }
 
 /*
- * numa_status() returns one row: what numa_pg can do here and why.
+ * numa_status() returns one row: what numa_pg can do here and why, and the
+ * memory policy the server was started under (since 1.3).
+ *
+ * The row is formed from the declared columns: the 1.0 to 1.2 declaration
+ * has the first eight, in the same order, so a database not yet updated to
+ * 1.3 gets those right (heap_form_tuple reads only as many values as the
+ * descriptor has columns).
  */
 Datum
 numapg_sql_status(PG_FUNCTION_ARGS)
@@ -102,8 +108,8 @@ numapg_sql_status(PG_FUNCTION_ARGS)
 	NumaPgTopology *topo = numapg_read_topology();
 	NumaPgSupport support;
 	TupleDesc	tupdesc;
-	Datum		values[8] = {0};
-	bool		nulls[8] = {0};
+	Datum		values[10] = {0};
+	bool		nulls[10] = {0};
 
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
@@ -120,6 +126,16 @@ numapg_sql_status(PG_FUNCTION_ARGS)
 	values[5] = Int32GetDatum(numapg_mask_count(&topo->cpus_online));
 	values[6] = BoolGetDatum(numapg_preloaded);
 	values[7] = BoolGetDatum(numapg_preloaded && numapg_enabled);
+	if (topo->task_policy.mode == NUMAPG_TASK_POLICY_UNKNOWN)
+		nulls[8] = nulls[9] = true;
+	else
+	{
+		values[8] = CStringGetTextDatum(numapg_task_policy_name(topo->task_policy.mode));
+		values[9] = mask_to_array(&topo->task_policy.nodes);
+	}
+	if (tupdesc->natts < 8 || tupdesc->natts > (int) lengthof(values))
+		elog(ERROR, "numa_status() is declared with %d columns, not 8 to %d",
+			 tupdesc->natts, (int) lengthof(values));
 
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }

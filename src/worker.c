@@ -6,7 +6,8 @@
  * Process-per-core: numa_pg.workers background workers, worker i pinned
  * with sched_setaffinity to the CPU the plan gives it (worker_plan.c),
  * with its own memory policy set to local so that its private memory is
- * on its node too.  Its shared regions (state store, WAL staging buffer)
+ * on its node too (unless the server was started under a bind policy,
+ * which it keeps).  Its shared regions (state store, WAL staging buffer)
  * were placed on that node by the postmaster before it started; a worker
  * that dies is started again by the postmaster and finds them there.
  *
@@ -95,7 +96,7 @@ numapg_plan_pool(void)
 
 	/* the workers and the allocator's pools are placed by this topology */
 	pool_topology = MemoryContextAlloc(TopMemoryContext, sizeof(NumaPgTopology));
-	if (!numapg_topology_read("/", pool_topology, err, sizeof(err)))
+	if (!numapg_topology_read_live(pool_topology, err, sizeof(err)))
 		ereport(FATAL,
 				(errcode(ERRCODE_SYSTEM_ERROR),
 				 errmsg("numa_pg: could not read the NUMA topology to plan the workers"),
@@ -241,7 +242,15 @@ numapg_worker_main(Datum main_arg)
 
 	pinned = pin_to_cpu(id, slot->cpu);
 	numapg_probe_support(numapg_pool_topology(), &support);
-	if (support.libnuma_usable)
+
+	/*
+	 * Local memory for this worker's own allocations, unless the server
+	 * was started bound to some nodes (numactl --membind): local could be
+	 * outside them, so the worker keeps that bind, under which the kernel
+	 * takes the nearest of those nodes first.
+	 */
+	if (support.libnuma_usable &&
+		numapg_inherited_policy()->mode != NUMAPG_TASK_POLICY_BIND)
 	{
 		int			err = numapg_set_local_policy();
 

@@ -2,7 +2,7 @@
 -- preloads numa_pg with NUMA working (this machine or a multi-node guest).
 \set ON_ERROR_STOP true
 BEGIN;
-SELECT plan(9);
+SELECT plan(11);
 
 SELECT has_function('numa_available', 'numa_available() exists');
 SELECT has_function('numa_status', 'numa_status() exists');
@@ -19,6 +19,12 @@ SELECT is((SELECT mode FROM st),
           'mode is numa with several memory nodes, single_node with one');
 SELECT ok((SELECT (mode = 'numa') = (reason IS NULL) FROM st), 'a reason is given unless mode is numa');
 SELECT is((SELECT (preloaded, enabled)::text FROM st), '(t,t)', 'numa_pg is preloaded and enabled');
+-- the policy the server started under is the one this backend inherited
+-- (nothing here changes a backend's own policy)
+SELECT is((SELECT memory_policy FROM st), (SELECT memory_policy FROM numa_process()),
+          'memory_policy is the policy the server was started under, which this backend runs under');
+SELECT is((SELECT memory_policy_nodes FROM st), (SELECT policy_nodes FROM numa_process()),
+          'memory_policy_nodes are that policy''s nodes');
 
 SELECT * FROM finish();
 ROLLBACK;

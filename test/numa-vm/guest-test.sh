@@ -18,7 +18,10 @@
 #     worker's memory stops the start under numa_pg.strict and makes it
 #     fall back with a warning without (t/strict.sh); and, with a cluster
 #     restarted for each value, where numa_pg.shared_memory_policy puts
-#     PostgreSQL's prefaulted segment (t/shmem_policy.sh);
+#     PostgreSQL's prefaulted segment (t/shmem_policy.sh); and, started
+#     under numactl --membind, --interleave, --preferred and --cpunodebind,
+#     that numa_pg honours and reports the policy it inherits
+#     (t/inherited_policy.sh);
 #  4. runs the C unit tests (test/unit/bin/test_*, built on the host, but
 #     not the thread stress tests) with prove.
 #
@@ -159,6 +162,7 @@ main() {
 	fi
 	suite strict prove --failures --comments -e bash test/numa-vm/t/strict.sh
 	suite shmempolicy prove --failures --comments -e bash test/numa-vm/t/shmem_policy.sh
+	suite inheritedpolicy prove --failures --comments -e bash test/numa-vm/t/inherited_policy.sh
 	suite unit run_unit
 	say "guest done in $(elapsed "$t0") s; failed: ${FAILED[*]:-none}"
 	[ ${#FAILED[@]} -eq 0 ]

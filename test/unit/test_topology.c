@@ -168,6 +168,59 @@ test_imbalance(void)
 	is_int(topo.nodes[low].id, 3, "the low node is node 3");
 }
 
+/*
+ * An inherited task policy: a bind takes the nodes outside it away from
+ * what may be used, as a cpuset does, and the detail says which limits;
+ * interleave and preferred are kept but restrict nothing.
+ */
+static void
+test_task_policy(void)
+{
+	NumaPgTaskPolicy policy;
+	char		why[512];
+
+	if (!load("four_node_memoryless"))
+		return;
+	is_str(list(&topo.mems_cpuset), "0-1,3", "policy: the cpuset's nodes are kept apart");
+	is_int(topo.task_policy.mode, NUMAPG_TASK_POLICY_DEFAULT, "policy: default until applied");
+
+	memset(&policy, 0, sizeof(policy));
+	policy.mode = NUMAPG_TASK_POLICY_INTERLEAVE;
+	numapg_mask_set(&policy.nodes, 0);
+	numapg_mask_set(&policy.nodes, 1);
+	numapg_topology_apply_task_policy(&topo, &policy);
+	is_str(list(&topo.mems_allowed), "0-1,3", "policy: interleave restricts nothing");
+	is_str(numapg_task_policy_name(topo.task_policy.mode), "interleave", "policy: interleave is kept to be reported");
+	numapg_describe_mems_restriction(&topo, why, sizeof(why));
+	is_str(why, "0-1,3 (its cpuset allows only these)", "policy: the cpuset is named as the limit");
+
+	policy.mode = NUMAPG_TASK_POLICY_BIND;
+	numapg_mask_clear(&policy.nodes);
+	numapg_mask_set(&policy.nodes, 1);
+	numapg_mask_set(&policy.nodes, 2);
+	numapg_topology_apply_task_policy(&topo, &policy);
+	is_str(list(&topo.mems_allowed), "1", "policy: bind to 1-2 within cpuset 0-1,3 allows node 1 only");
+	numapg_describe_mems_restriction(&topo, why, sizeof(why));
+	is_str(why, "1 (its cpuset allows nodes 0-1,3, and the memory policy it was started under binds it to nodes 1-2, as numactl --membind does)",
+		   "policy: both limits are named");
+
+	if (!load("two_socket"))
+		return;
+	numapg_mask_clear(&policy.nodes);
+	numapg_mask_set(&policy.nodes, 1);
+	numapg_topology_apply_task_policy(&topo, &policy);
+	is_str(list(&topo.mems_allowed), "1", "policy: bind to node 1 of 0-1 allows node 1");
+	numapg_describe_mems_restriction(&topo, why, sizeof(why));
+	is_str(why, "1 (the memory policy it was started under binds it to nodes 1, as numactl --membind does)",
+		   "policy: the bind alone is named");
+
+	numapg_mask_clear(&policy.nodes);
+	numapg_mask_set(&policy.nodes, 5);
+	topo.mems_allowed = topo.mems_cpuset;
+	numapg_topology_apply_task_policy(&topo, &policy);
+	is_str(list(&topo.mems_allowed), "0-1", "policy: a bind outside the cpuset is ignored");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -178,5 +231,6 @@ main(int argc, char **argv)
 	test_no_numa();
 	test_broken();
 	test_imbalance();
+	test_task_policy();
 	return done_testing();
 }
