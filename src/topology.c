@@ -460,14 +460,16 @@ numapg_describe_mems_restriction(const NumaPgTopology *topo, char *buf,
 	char		allowed[256];
 	char		cpuset[256];
 	char		bound[256];
-	NumaPgMask	online;
+	NumaPgMask	with_memory;
 	bool		by_cpuset;
 	bool		by_policy;
 
-	numapg_mask_clear(&online);
+	/* a cpuset's mems never hold a memoryless node: that is no limit */
+	numapg_mask_clear(&with_memory);
 	for (int i = 0; i < topo->node_count; i++)
-		numapg_mask_set(&online, topo->nodes[i].id);
-	by_cpuset = !numapg_mask_is_subset(&online, &topo->mems_cpuset, NULL);
+		if (topo->nodes[i].has_memory)
+			numapg_mask_set(&with_memory, topo->nodes[i].id);
+	by_cpuset = !numapg_mask_is_subset(&with_memory, &topo->mems_cpuset, NULL);
 	by_policy = topo->task_policy.mode == NUMAPG_TASK_POLICY_BIND &&
 		!numapg_mask_is_subset(&topo->mems_cpuset, &topo->mems_allowed, NULL);
 	numapg_format_list(&topo->mems_allowed, allowed, sizeof(allowed));

@@ -192,7 +192,7 @@ test_task_policy(void)
 	is_str(list(&topo.mems_allowed), "0-1,3", "policy: interleave restricts nothing");
 	is_str(numapg_task_policy_name(topo.task_policy.mode), "interleave", "policy: interleave is kept to be reported");
 	numapg_describe_mems_restriction(&topo, why, sizeof(why));
-	is_str(why, "0-1,3 (its cpuset allows only these)", "policy: the cpuset is named as the limit");
+	is_str(why, "0-1,3", "policy: a cpuset leaving out only the memoryless node limits nothing");
 
 	policy.mode = NUMAPG_TASK_POLICY_BIND;
 	numapg_mask_clear(&policy.nodes);
@@ -201,8 +201,8 @@ test_task_policy(void)
 	numapg_topology_apply_task_policy(&topo, &policy);
 	is_str(list(&topo.mems_allowed), "1", "policy: bind to 1-2 within cpuset 0-1,3 allows node 1 only");
 	numapg_describe_mems_restriction(&topo, why, sizeof(why));
-	is_str(why, "1 (its cpuset allows nodes 0-1,3, and the memory policy it was started under binds it to nodes 1-2, as numactl --membind does)",
-		   "policy: both limits are named");
+	is_str(why, "1 (the memory policy it was started under binds it to nodes 1-2, as numactl --membind does)",
+		   "policy: the bind is named");
 
 	if (!load("two_socket"))
 		return;
@@ -219,6 +219,35 @@ test_task_policy(void)
 	topo.mems_allowed = topo.mems_cpuset;
 	numapg_topology_apply_task_policy(&topo, &policy);
 	is_str(list(&topo.mems_allowed), "0-1", "policy: a bind outside the cpuset is ignored");
+
+	/* a cpuset with node 1's memory only, then a bind to both nodes too */
+	numapg_mask_clear(&topo.mems_cpuset);
+	numapg_mask_set(&topo.mems_cpuset, 1);
+	topo.mems_allowed = topo.mems_cpuset;
+	policy.mode = NUMAPG_TASK_POLICY_DEFAULT;
+	numapg_mask_clear(&policy.nodes);
+	numapg_topology_apply_task_policy(&topo, &policy);
+	numapg_describe_mems_restriction(&topo, why, sizeof(why));
+	is_str(why, "1 (its cpuset allows only these)", "policy: the cpuset is named as the limit");
+	policy.mode = NUMAPG_TASK_POLICY_BIND;
+	numapg_mask_set(&policy.nodes, 0);
+	numapg_topology_apply_task_policy(&topo, &policy);
+	numapg_describe_mems_restriction(&topo, why, sizeof(why));
+	is_str(why, "1 (its cpuset allows only these)", "policy: a bind wider than the cpuset limits nothing more");
+
+	/* a cpuset without node 3 (which has memory) and a bind to node 1 */
+	if (!load("four_node_memoryless"))
+		return;
+	numapg_mask_clear(&topo.mems_cpuset);
+	numapg_mask_set(&topo.mems_cpuset, 0);
+	numapg_mask_set(&topo.mems_cpuset, 1);
+	topo.mems_allowed = topo.mems_cpuset;
+	numapg_mask_clear(&policy.nodes);
+	numapg_mask_set(&policy.nodes, 1);
+	numapg_topology_apply_task_policy(&topo, &policy);
+	numapg_describe_mems_restriction(&topo, why, sizeof(why));
+	is_str(why, "1 (its cpuset allows nodes 0-1, and the memory policy it was started under binds it to nodes 1, as numactl --membind does)",
+		   "policy: both limits are named");
 }
 
 int
