@@ -20,13 +20,16 @@
 #include <numaif.h>
 #include <sched.h>
 
+#include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "storage/buf_internals.h"
 #include "storage/bufmgr.h"
+#include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/tuplestore.h"
 
 #include "numa_support.h"
@@ -49,6 +52,27 @@ query_failed(const char *what, int err)
 }
 
 /*
+ * numa_shmem_allocations() reads PostgreSQL's pg_get_shmem_allocations(),
+ * which only pg_read_all_stats may execute unless granted otherwise.  A role
+ * granted numa_shmem_allocations() without it would get PostgreSQL's
+ * "permission denied for function pg_get_shmem_allocations", with our
+ * internal query as context: say instead what the role needs.
+ */
+static void
+require_shmem_allocations_privilege(void)
+{
+	if (NumaPgProcAclcheck(F_PG_GET_SHMEM_ALLOCATIONS, GetUserId(),
+						   ACL_EXECUTE) == ACLCHECK_OK)
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("permission denied to read PostgreSQL's shared memory allocations"),
+			 errdetail("numa_shmem_allocations() reads pg_get_shmem_allocations(), which role \"%s\" may not execute.",
+					   GetUserNameFromId(GetUserId(), false)),
+			 errhint("Grant the role pg_read_all_stats (which may execute it), or EXECUTE on function pg_get_shmem_allocations().")));
+}
+
+/*
  * numa_shmem_allocations(): for each shared memory allocation (as
  * pg_shmem_allocations lists them), the bytes on each node, and a row
  * with node NULL for pages not faulted in.
@@ -65,6 +89,7 @@ numapg_sql_shmem_allocations(PG_FUNCTION_ARGS)
 	SPITupleTable *tuptable;
 
 	numapg_require_shared();
+	require_shmem_allocations_privilege();
 	InitMaterializedSRF(fcinfo, 0);
 	page_size = numapg_page_size_of(numapg_shared);
 
