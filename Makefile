@@ -78,11 +78,15 @@ UNIT_TESTS = test/unit/bin/test_nodemask test/unit/bin/test_topology \
 	test/unit/bin/test_wal_staging test/unit/bin/test_spsc \
 	test/unit/bin/test_spsc_stress test/unit/bin/test_spsc_tsan \
 	test/unit/bin/test_arena test/unit/bin/test_policy_spec \
-	test/unit/bin/test_membench
+	test/unit/bin/test_membench test/unit/bin/test_errbuf
 
-test/unit/bin/test_nodemask: test/unit/test_nodemask.c src/nodemask.c src/errbuf.c src/nodemask.h test/unit/tap.h
+test/unit/bin/test_nodemask: test/unit/test_nodemask.c src/nodemask.c src/errbuf.c src/nodemask.h src/errbuf.h test/unit/tap.h
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_nodemask.c src/nodemask.c src/errbuf.c
+
+test/unit/bin/test_errbuf: test/unit/test_errbuf.c src/errbuf.c src/errbuf.h src/nodemask.c src/nodemask.h test/unit/tap.h
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_errbuf.c src/errbuf.c src/nodemask.c
 
 test/unit/bin/test_topology: test/unit/test_topology.c src/topology.c src/topology.h src/nodemask.c src/errbuf.c test/unit/tap.h
 	@mkdir -p $(@D)
@@ -125,7 +129,7 @@ test/unit/bin/test_arena: test/unit/test_arena.c src/arena.c src/arena.h src/err
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_arena.c src/arena.c src/errbuf.c
 
-test/unit/bin/test_policy_spec: test/unit/test_policy_spec.c src/policy_spec.c src/policy_spec.h src/nodemask.c src/errbuf.c test/unit/tap.h
+test/unit/bin/test_policy_spec: test/unit/test_policy_spec.c src/policy_spec.c src/policy_spec.h src/nodemask.c src/errbuf.c src/errbuf.h test/unit/tap.h
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_policy_spec.c src/policy_spec.c src/nodemask.c src/errbuf.c
 

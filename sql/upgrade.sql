@@ -78,4 +78,36 @@ SELECT memory_policy, memory_policy_nodes FROM numa_status();
 -- the available versions and the update path
 SELECT name, version, installed FROM pg_available_extension_versions WHERE name = 'numa_pg' ORDER BY version;
 SELECT source, target, path FROM pg_extension_update_paths('numa_pg') WHERE path IS NOT NULL ORDER BY 1, 2;
+-- numa_buffer_nodes() in a database still at 1.1 (or 1.0: the same
+-- declaration), with this library: the four bigint columns 1.1 declares,
+-- with 1.1's meaning (each buffer whole on the node of its first page);
+-- then, after ALTER EXTENSION UPDATE, 1.2's.  Checked against
+-- shared_buffers and pg_buffercache (used buffers may change by a few
+-- between the two scans of one query).
+CREATE EXTENSION pg_buffercache;
+DROP EXTENSION numa_pg;
+CREATE EXTENSION numa_pg VERSION '1.1';
+SELECT pg_get_function_arguments('numa_buffer_nodes'::regproc);
+SELECT sum(buffers) = (SELECT setting::bigint FROM pg_settings WHERE name = 'shared_buffers') AS all_buffers,
+       bool_and(buffers > 0 AND used_buffers BETWEEN 0 AND buffers AND dirty_buffers BETWEEN 0 AND used_buffers) AS each_row_sound,
+       count(*) FILTER (WHERE node IS NOT NULL) <= (SELECT count(*) FROM numa_topology()) AS nodes_exist
+FROM numa_buffer_nodes();
+SELECT abs((SELECT sum(used_buffers) FROM numa_buffer_nodes()) -
+           (SELECT count(*) FROM pg_buffercache WHERE relfilenode IS NOT NULL)) <= 16 AS used_as_pg_buffercache,
+       (SELECT sum(dirty_buffers) FROM numa_buffer_nodes()) <=
+       (SELECT count(*) FROM pg_buffercache WHERE isdirty) + 16 AS dirty_as_pg_buffercache;
+ALTER EXTENSION numa_pg UPDATE;
+SELECT pg_get_function_arguments('numa_buffer_nodes'::regproc);
+SELECT round(sum(buffers)::numeric, 6) = (SELECT setting::bigint FROM pg_settings WHERE name = 'shared_buffers') AS all_buffers,
+       sum(pages) BETWEEN 1 AND 2 * (SELECT setting::bigint FROM pg_settings WHERE name = 'shared_buffers') + 2 AS pages,
+       bool_and(buffers >= 0 AND used_buffers BETWEEN 0 AND buffers AND dirty_buffers BETWEEN 0 AND used_buffers) AS each_row_sound
+FROM numa_buffer_nodes();
+SELECT abs((SELECT sum(used_buffers) FROM numa_buffer_nodes()) -
+           (SELECT count(*) FROM pg_buffercache WHERE relfilenode IS NOT NULL)) <= 16 AS used_as_pg_buffercache;
+DROP EXTENSION pg_buffercache;
+-- declared with columns no version had: an error that says so
+CREATE FUNCTION numa_buffer_nodes_misdeclared(OUT node integer, OUT buffers text)
+RETURNS SETOF record AS '$libdir/numa_pg', 'numapg_sql_buffer_nodes' LANGUAGE C;
+SELECT * FROM numa_buffer_nodes_misdeclared();
+DROP FUNCTION numa_buffer_nodes_misdeclared();
 DROP FUNCTION numa_pg_objects();

@@ -37,6 +37,18 @@
 
 #define NUMAPG_VERSION "1.2"
 
+/*
+ * 16 replaced pg_proc_aclcheck() with object_aclcheck() on the catalog
+ * ProcedureRelationId (utils/acl.h and catalog/pg_proc.h, included by the
+ * caller).
+ */
+#if PG_VERSION_NUM >= 160000
+#define NumaPgProcAclcheck(proc, role, mode) \
+	object_aclcheck(ProcedureRelationId, proc, role, mode)
+#else
+#define NumaPgProcAclcheck(proc, role, mode) pg_proc_aclcheck(proc, role, mode)
+#endif
+
 /* 17 replaced MyProc->pgprocno with MyProcNumber. */
 #if PG_VERSION_NUM >= 170000
 #define NumaPgMyProcNumber() MyProcNumber

@@ -17,10 +17,12 @@
  */
 #include "postgres.h"
 
+#include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "utils/guc.h"
 
 #include "allocator.h"
+#include "errbuf.h"
 #include "guc.h"
 #include "numa_support.h"
 #include "policy_spec.h"
@@ -43,6 +45,25 @@ int			numapg_pool_size_kb = 0;
 int			numapg_interleaved_pool_size_kb = 0;
 char	   *numapg_shared_memory_policy = NULL;
 bool		numapg_prefault_segment = false;
+
+/*
+ * Length of the character at s in the database encoding, for the pure
+ * modules, which quote the values they refuse by whole characters
+ * (errbuf.h).  The postmaster has no database encoding (SQL_ASCII) when it
+ * reads postgresql.conf: there, the pure modules' own rule, UTF-8 where
+ * the bytes are valid UTF-8 and bytes otherwise, is the best reading.
+ */
+static size_t
+database_char_length(const char *s, size_t avail)
+{
+	int			encoding = GetDatabaseEncoding();
+	int			len;
+
+	if (encoding == PG_SQL_ASCII)
+		return numapg_utf8_char_length(s, avail);
+	len = pg_encoding_verifymbchar(encoding, s, (int) Min(avail, (size_t) INT_MAX));
+	return len > 0 ? (size_t) len : 1;
+}
 
 /*
  * Parse a CPU or node list and check every id against this machine:
@@ -248,6 +269,9 @@ void
 numapg_define_gucs(void)
 {
 	const char *configured[lengthof(numapg_guc_names)];
+
+	/* before any value is checked: refused values are quoted in messages */
+	numapg_set_char_length(database_char_length);
 
 	for (size_t i = 0; i < lengthof(numapg_guc_names); i++)
 	{

@@ -7,6 +7,8 @@
  * postgresql.conf and a worker pinned to the wrong CPU.  It rejects empty
  * lists, empty items, reversed ranges, ids beyond what we handle, numbers
  * that overflow, stray characters and ids listed twice, and says which.
+ * Its messages quote the text through numapg_quote() (errbuf.h): a value
+ * of any length or encoding gives a whole message of valid text.
  * Whether an id exists on this machine is for the caller to check: the
  * parser knows nothing of the machine.
  *
@@ -129,6 +131,22 @@ kind_limit(NumaPgListKind kind)
 }
 
 /*
+ * "Unexpected character" at text[pos]: the whole character, its position
+ * in characters, and an excerpt of the text.
+ */
+static bool
+unexpected_character(const char *text, size_t pos, char *errbuf, size_t errlen)
+{
+	char		quoted[NUMAPG_QUOTE_BUF];
+
+	return numapg_errorf(errbuf, errlen,
+						 "Unexpected character \"%.*s\" at position %zu of \"%s\"",
+						 (int) numapg_char_length(text + pos, strlen(text + pos)),
+						 text + pos, numapg_char_position(text, pos),
+						 numapg_quote(text, strlen(text), quoted, sizeof(quoted)));
+}
+
+/*
  * Read one id at *pos.  Accepts decimal digits only; stops at the first
  * non-digit.  On error, formats the message and returns false.
  */
@@ -139,16 +157,16 @@ parse_id(const char *text, size_t *pos, NumaPgListKind kind, int *id,
 	size_t		start = *pos;
 	long		value = 0;
 	int			limit = kind_limit(kind);
+	char		quoted[NUMAPG_QUOTE_BUF];
 
 	if (text[start] < '0' || text[start] > '9')
 	{
 		if (text[start] == '\0')
 			return numapg_errorf(errbuf, errlen,
-							  "A %s number is missing at the end of \"%s\"",
-							  kind_noun(kind), text);
-		return numapg_errorf(errbuf, errlen,
-						  "Unexpected character \"%c\" at position %zu of \"%s\"",
-						  text[start], start + 1, text);
+								 "A %s number is missing at the end of \"%s\"",
+								 kind_noun(kind),
+								 numapg_quote(text, strlen(text), quoted, sizeof(quoted)));
+		return unexpected_character(text, start, errbuf, errlen);
 	}
 	while (text[*pos] >= '0' && text[*pos] <= '9')
 	{
@@ -159,9 +177,10 @@ parse_id(const char *text, size_t *pos, NumaPgListKind kind, int *id,
 	}
 	if (value >= limit)
 		return numapg_errorf(errbuf, errlen,
-						  "%s number \"%.*s\" is out of range (at most %d)",
-						  kind_noun_capitalized(kind), (int) (*pos - start), text + start,
-						  limit - 1);
+							 "%s number \"%s\" is out of range (at most %d)",
+							 kind_noun_capitalized(kind),
+							 numapg_quote(text + start, *pos - start, quoted, sizeof(quoted)),
+							 limit - 1);
 	*id = (int) value;
 	return true;
 }
@@ -183,6 +202,7 @@ numapg_parse_list(const char *text, NumaPgListKind kind, NumaPgMask *out,
 				  char *errbuf, size_t errlen)
 {
 	size_t		pos = 0;
+	char		quoted[NUMAPG_QUOTE_BUF];
 
 	numapg_mask_clear(out);
 	if (text == NULL)
@@ -201,8 +221,9 @@ numapg_parse_list(const char *text, NumaPgListKind kind, NumaPgMask *out,
 		skip_blanks(text, &pos);
 		if (text[pos] == ',')
 			return numapg_errorf(errbuf, errlen,
-							  "Empty item at position %zu of \"%s\"",
-							  pos + 1, text);
+								 "Empty item at position %zu of \"%s\"",
+								 numapg_char_position(text, pos),
+								 numapg_quote(text, strlen(text), quoted, sizeof(quoted)));
 		if (!parse_id(text, &pos, kind, &first, errbuf, errlen))
 			return false;
 		last = first;
@@ -230,14 +251,13 @@ numapg_parse_list(const char *text, NumaPgListKind kind, NumaPgMask *out,
 		if (text[pos] == '\0')
 			return true;
 		if (text[pos] != ',')
-			return numapg_errorf(errbuf, errlen,
-							  "Unexpected character \"%c\" at position %zu of \"%s\"",
-							  text[pos], pos + 1, text);
+			return unexpected_character(text, pos, errbuf, errlen);
 		pos++;
 		skip_blanks(text, &pos);
 		if (text[pos] == '\0')
 			return numapg_errorf(errbuf, errlen,
-							  "The list \"%s\" ends with a comma", text);
+								 "The list \"%s\" ends with a comma",
+								 numapg_quote(text, strlen(text), quoted, sizeof(quoted)));
 	}
 }
 

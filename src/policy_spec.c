@@ -12,6 +12,7 @@
  *	preferred:<node>		on this node while it has memory, else anywhere
  *
  * Whether the nodes exist and have memory is for the caller to check.
+ * Messages quote the value through numapg_quote() (errbuf.h).
  *
  * IDENTIFICATION
  *	  src/policy_spec.c
@@ -36,7 +37,8 @@ numapg_parse_policy_spec(const char *text, NumaPgPolicySpec *spec,
 {
 	const char *colon;
 	size_t		keylen;
-	char		why[256];
+	char		why[NUMAPG_ERRBUF_SIZE];
+	char		quoted[NUMAPG_QUOTE_BUF];
 
 	memset(spec, 0, sizeof(*spec));
 	if (text == NULL || text[0] == '\0')
@@ -55,8 +57,8 @@ numapg_parse_policy_spec(const char *text, NumaPgPolicySpec *spec,
 		spec->kind = NUMAPG_SPEC_PREFERRED;
 	else
 		return numapg_errorf(errbuf, errlen,
-							 "Unknown policy \"%.*s\"; use default, interleave, interleave:<nodes>, bind:<nodes> or preferred:<node>",
-							 (int) keylen, text);
+							 "Unknown policy \"%s\"; use default, interleave, interleave:<nodes>, bind:<nodes> or preferred:<node>",
+							 numapg_quote(text, keylen, quoted, sizeof(quoted)));
 
 	if (colon == NULL)
 	{
@@ -74,11 +76,13 @@ numapg_parse_policy_spec(const char *text, NumaPgPolicySpec *spec,
 	{
 		/* mid-sentence: "In "bind:", the node list is empty" */
 		why[0] = (char) tolower((unsigned char) why[0]);
-		return numapg_errorf(errbuf, errlen, "In \"%s\", %s", text, why);
+		return numapg_errorf(errbuf, errlen, "In \"%s\", %s",
+							 numapg_quote(text, strlen(text), quoted, sizeof(quoted)),
+							 why);
 	}
 	if (spec->kind == NUMAPG_SPEC_PREFERRED && numapg_mask_count(&spec->nodes) != 1)
 		return numapg_errorf(errbuf, errlen,
 							 "Policy \"preferred\" takes exactly one node, not \"%s\"",
-							 colon + 1);
+							 numapg_quote(colon + 1, strlen(colon + 1), quoted, sizeof(quoted)));
 	return true;
 }

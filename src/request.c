@@ -40,6 +40,7 @@
 
 #include <sched.h>
 
+#include "commands/dbcommands.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "storage/ipc.h"
@@ -59,6 +60,9 @@ int			numapg_request_timeout_ms = 10000;
 static NumaPgReply *replies = NULL;
 static uint32 request_counter = 0;
 static bool exit_callback_registered = false;
+
+/* numa_pg.database was found to exist by this backend, when last looked up */
+static bool database_found = false;
 
 /* Bytes of the reply slots: one per backend. */
 Size
@@ -131,6 +135,42 @@ withdraw(NumaPgReply *reply, uint64 id)
 }
 
 /*
+ * Raise 3D000 if numa_pg.database, which the workers connect to, does not
+ * exist; outcome, if not NULL, says what became of a request that timed
+ * out.  Once found, it is not looked up again for every call (a database
+ * the workers are connected to cannot be dropped without terminating
+ * them), unless a call times out: then it may have been dropped since
+ * (DROP DATABASE ... WITH (FORCE) terminates the workers, and they cannot
+ * start again), and the timeout is then for that reason.
+ */
+static void
+check_database(const char *outcome)
+{
+	if (database_found && outcome == NULL)
+		return;
+	database_found = OidIsValid(get_database_oid(numapg_database, true));
+	if (!database_found)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_DATABASE),
+				 errmsg("numa_pg's workers cannot run: database \"%s\" does not exist",
+						numapg_database),
+				 errdetail("The workers connect to the database that numa_pg.database names, and exit at once when it is missing.%s%s",
+						   outcome ? " " : "", outcome ? outcome : ""),
+				 errhint("Create database \"%s\", or set numa_pg.database to an existing database and restart the server.",
+						 numapg_database)));
+}
+
+/*
+ * Check, before a call is sent, that numa_pg.database exists (once per
+ * backend while it does; see check_database()).
+ */
+void
+numapg_require_database(void)
+{
+	check_database(NULL);
+}
+
+/*
  * Complain that worker did not take or answer request id in time, having
  * withdrawn it.  The detail says whether the worker runs, and whether the
  * request was carried out all the same.
@@ -145,6 +185,9 @@ timed_out(int worker, const char *what, NumaPgReply *reply, uint64 id)
 		strcmp(what, "answer") == 0 ?
 		"The request was withdrawn: the worker will skip it and change nothing." :
 		"The request never reached the worker's queue, which is full: nothing was changed.";
+
+	/* the workers' database may have been dropped since it was looked up */
+	check_database(outcome);
 
 	LWLockAcquire(numapg_shared->lock, LW_SHARED);
 	slot = numapg_shared->workers[worker];

@@ -20,13 +20,16 @@
 #include <numaif.h>
 #include <sched.h>
 
+#include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "storage/buf_internals.h"
 #include "storage/bufmgr.h"
+#include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/tuplestore.h"
 
 #include "numa_support.h"
@@ -49,6 +52,27 @@ query_failed(const char *what, int err)
 }
 
 /*
+ * numa_shmem_allocations() reads PostgreSQL's pg_get_shmem_allocations(),
+ * which only pg_read_all_stats may execute unless granted otherwise.  A role
+ * granted numa_shmem_allocations() without it would get PostgreSQL's
+ * "permission denied for function pg_get_shmem_allocations", with our
+ * internal query as context: say instead what the role needs.
+ */
+static void
+require_shmem_allocations_privilege(void)
+{
+	if (NumaPgProcAclcheck(F_PG_GET_SHMEM_ALLOCATIONS, GetUserId(),
+						   ACL_EXECUTE) == ACLCHECK_OK)
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("permission denied to read PostgreSQL's shared memory allocations"),
+			 errdetail("numa_shmem_allocations() reads pg_get_shmem_allocations(), which role \"%s\" may not execute.",
+					   GetUserNameFromId(GetUserId(), false)),
+			 errhint("Grant the role pg_read_all_stats (which may execute it), or EXECUTE on function pg_get_shmem_allocations().")));
+}
+
+/*
  * numa_shmem_allocations(): for each shared memory allocation (as
  * pg_shmem_allocations lists them), the bytes on each node, and a row
  * with node NULL for pages not faulted in.
@@ -65,6 +89,7 @@ numapg_sql_shmem_allocations(PG_FUNCTION_ARGS)
 	SPITupleTable *tuptable;
 
 	numapg_require_shared();
+	require_shmem_allocations_privilege();
 	InitMaterializedSRF(fcinfo, 0);
 	page_size = numapg_page_size_of(numapg_shared);
 
@@ -143,6 +168,55 @@ status_slot(int status)
 }
 
 /*
+ * The result shapes numa_buffer_nodes() has had.  A database keeps the
+ * declaration of the extension version it is at until ALTER EXTENSION
+ * UPDATE, and 1.0, 1.1 and 1.2 all call numapg_sql_buffer_nodes: so the
+ * function answers in the shape it is declared with, as
+ * pg_stat_statements' legacy entry point does.
+ */
+typedef enum NumaPgBufferNodesShape
+{
+	BUFFER_NODES_V1_0,			/* 1.0, 1.1: node, buffers, used_buffers,
+								 * dirty_buffers: bigint, each buffer whole
+								 * on the node of its first page */
+	BUFFER_NODES_V1_2			/* 1.2: node, pages bigint, then buffers,
+								 * used_buffers, dirty_buffers: double
+								 * precision, by bytes on the node */
+} NumaPgBufferNodesShape;
+
+/* Are desc's columns of exactly these types? */
+static bool
+columns_are(TupleDesc desc, const Oid *types, int ntypes)
+{
+	if (desc->natts != ntypes)
+		return false;
+	for (int i = 0; i < ntypes; i++)
+		if (TupleDescAttr(desc, i)->atttypid != types[i])
+			return false;
+	return true;
+}
+
+/* The shape numa_buffer_nodes() is declared with, or an error. */
+static NumaPgBufferNodesShape
+buffer_nodes_shape(TupleDesc desc)
+{
+	static const Oid v1_0[] = {INT4OID, INT8OID, INT8OID, INT8OID};
+	static const Oid v1_2[] = {INT4OID, INT8OID, FLOAT8OID, FLOAT8OID, FLOAT8OID};
+
+	if (columns_are(desc, v1_2, lengthof(v1_2)))
+		return BUFFER_NODES_V1_2;
+	if (columns_are(desc, v1_0, lengthof(v1_0)))
+		return BUFFER_NODES_V1_0;
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("numa_buffer_nodes() is declared with columns that numa_pg %s does not produce",
+					NUMAPG_VERSION),
+			 errdetail("It produces (node integer, pages bigint, buffers, used_buffers, dirty_buffers double precision), as version 1.2 of the extension declares, or the four columns of versions 1.0 and 1.1 (node integer, buffers, used_buffers, dirty_buffers bigint)."),
+			 errhint("Run ALTER EXTENSION numa_pg UPDATE.")));
+	return BUFFER_NODES_V1_2;	/* keep the compiler quiet */
+}
+
+/*
  * numa_buffer_nodes(): shared buffers per node.
  *
  * pages: the OS pages of the shared buffers' memory on that node (each
@@ -160,11 +234,16 @@ status_slot(int status)
  * sums over all rows are exactly shared_buffers and the used and dirty
  * buffers.  Node NULL: memory never faulted in (or whose node the kernel
  * did not give).  No page is faulted in (placement.c).
+ *
+ * Declared as in 1.0 and 1.1 (a database not yet updated), it returns
+ * their columns with their meaning: whole buffers, each on the node of its
+ * first page, and no pages column.
  */
 Datum
 numapg_sql_buffer_nodes(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	NumaPgBufferNodesShape shape;
 	size_t		page_size = numapg_page_size_of(BufferBlocks);
 	char	   *start = (char *) TYPEALIGN_DOWN(page_size, BufferBlocks);
 	char	   *end = (char *) TYPEALIGN(page_size, BufferBlocks + (Size) NBuffers * BLCKSZ);
@@ -177,6 +256,7 @@ numapg_sql_buffer_nodes(PG_FUNCTION_ARGS)
 	int			err;
 
 	InitMaterializedSRF(fcinfo, 0);
+	shape = buffer_nodes_shape(rsinfo->setDesc);
 	err = numapg_query_pages(start, npages, page_size, status);
 	if (err != 0)
 		query_failed("shared buffers", err);
@@ -198,6 +278,13 @@ numapg_sql_buffer_nodes(PG_FUNCTION_ARGS)
 			int64		overlap = Min(block_end, page + page_size) - Max(block, page);
 			int			slot = status_slot(status[p]);
 
+			/* 1.0: the whole buffer on the node of its first page */
+			if (shape == BUFFER_NODES_V1_0)
+			{
+				if (page > block)
+					break;
+				overlap = BLCKSZ;
+			}
 			bytes[slot] += overlap;
 			if (state & BM_VALID)
 				used[slot] += overlap;
@@ -212,14 +299,24 @@ numapg_sql_buffer_nodes(PG_FUNCTION_ARGS)
 		Datum		values[5];
 		bool		nulls[5] = {0};
 
-		if (pages[node] == 0 && bytes[node] == 0)
+		if (shape == BUFFER_NODES_V1_0 ? bytes[node] == 0 :
+			pages[node] == 0 && bytes[node] == 0)
 			continue;
 		values[0] = Int32GetDatum(node);
 		nulls[0] = node == NUMAPG_MAX_NODES;
-		values[1] = Int64GetDatum(pages[node]);
-		values[2] = Float8GetDatum((double) bytes[node] / BLCKSZ);
-		values[3] = Float8GetDatum((double) used[node] / BLCKSZ);
-		values[4] = Float8GetDatum((double) dirty[node] / BLCKSZ);
+		if (shape == BUFFER_NODES_V1_0)
+		{
+			values[1] = Int64GetDatum(bytes[node] / BLCKSZ);
+			values[2] = Int64GetDatum(used[node] / BLCKSZ);
+			values[3] = Int64GetDatum(dirty[node] / BLCKSZ);
+		}
+		else
+		{
+			values[1] = Int64GetDatum(pages[node]);
+			values[2] = Float8GetDatum((double) bytes[node] / BLCKSZ);
+			values[3] = Float8GetDatum((double) used[node] / BLCKSZ);
+			values[4] = Float8GetDatum((double) dirty[node] / BLCKSZ);
+		}
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;

@@ -16,7 +16,6 @@
 #include "compat.h"
 
 #include "access/xlog.h"
-#include "commands/dbcommands.h"
 #include "utils/builtins.h"
 #include "utils/pg_lsn.h"
 
@@ -30,9 +29,6 @@ PG_FUNCTION_INFO_V1(numapg_sql_state_delete);
 PG_FUNCTION_INFO_V1(numapg_sql_state_flush);
 PG_FUNCTION_INFO_V1(numapg_sql_state_worker);
 
-/* numa_pg.database was found to exist, by this backend */
-static bool database_checked = false;
-
 /* Check that the pool runs; raise an error with a hint if not. */
 static void
 require_pool(void)
@@ -44,21 +40,8 @@ require_pool(void)
 				 errmsg("numa_pg has no workers"),
 				 errdetail("numa_pg.workers is 0, or numa_pg.enabled is off."),
 				 errhint("Set numa_pg.workers to 1 or more in postgresql.conf and restart the server.")));
-	/*
-	 * The workers connect to numa_pg.database: it must exist.  Looked up
-	 * once per backend (a database the workers are connected to cannot be
-	 * dropped without terminating them, and they then fail to start, which
-	 * the timeout error reports).
-	 */
-	if (!database_checked && !OidIsValid(get_database_oid(numapg_database, true)))
-		ereport(ERROR,
-				(errcode(ERRCODE_UNDEFINED_DATABASE),
-				 errmsg("numa_pg's workers cannot run: database \"%s\" does not exist",
-						numapg_database),
-				 errdetail("The workers connect to the database that numa_pg.database names, and exit at once when it is missing."),
-				 errhint("Create database \"%s\", or set numa_pg.database to an existing database and restart the server.",
-						 numapg_database)));
-	database_checked = true;
+	/* the workers connect to numa_pg.database: it must exist */
+	numapg_require_database();
 	/* the workers write WAL, so they start only once recovery has ended */
 	if (RecoveryInProgress())
 		ereport(ERROR,

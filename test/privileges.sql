@@ -3,7 +3,7 @@
 -- roles they are granted to.
 \set ON_ERROR_STOP true
 BEGIN;
-SELECT plan(23);
+SELECT plan(26);
 
 CREATE ROLE numapg_plain LOGIN;
 CREATE ROLE numapg_monitor LOGIN IN ROLE pg_monitor;
@@ -48,6 +48,36 @@ SELECT ok(numa_state_delete('priv'), 'the key is removed again');
 SET ROLE numapg_stats;
 SELECT lives_ok('SELECT * FROM numa_shmem_allocations()', 'pg_read_all_stats may read numa_shmem_allocations()');
 SELECT lives_ok('SELECT * FROM numa_buffer_nodes()', 'pg_read_all_stats may read numa_buffer_nodes()');
+RESET ROLE;
+
+-- granted numa_shmem_allocations() without pg_read_all_stats, a role is
+-- told what it lacks: errcode, message, detail and hint; no internal query
+CREATE FUNCTION numapg_error_of(query text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+	state text; msg text; detail text; hint text; context text;
+BEGIN
+	EXECUTE query;
+	RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN
+	GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, msg = MESSAGE_TEXT,
+		detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT, context = PG_EXCEPTION_CONTEXT;
+	RETURN state || ': ' || msg || E'\nDETAIL: ' || detail || E'\nHINT: ' || hint ||
+		CASE WHEN context LIKE '%pg_get_shmem_allocations%' THEN E'\nCONTEXT: ' || context ELSE '' END;
+END $$;
+GRANT EXECUTE ON FUNCTION numa_shmem_allocations() TO numapg_plain;
+SET ROLE numapg_plain;
+SELECT is(numapg_error_of('SELECT * FROM numa_shmem_allocations()'),
+          E'42501: permission denied to read PostgreSQL''s shared memory allocations\n'
+          'DETAIL: numa_shmem_allocations() reads pg_get_shmem_allocations(), which role "numapg_plain" may not execute.\n'
+          'HINT: Grant the role pg_read_all_stats (which may execute it), or EXECUTE on function pg_get_shmem_allocations().',
+          'granted numa_shmem_allocations() without pg_read_all_stats, a role is told what it needs, with no internal query');
+RESET ROLE;
+GRANT EXECUTE ON FUNCTION pg_get_shmem_allocations() TO numapg_plain;
+SET ROLE numapg_plain;
+SELECT lives_ok('SELECT * FROM numa_shmem_allocations()',
+                '  granted EXECUTE on pg_get_shmem_allocations() as well, it may read numa_shmem_allocations()');
+SELECT throws_ok('SELECT * FROM numa_buffer_nodes()', '42501', 'permission denied for function numa_buffer_nodes',
+                 '  (which grants nothing else)');
 RESET ROLE;
 
 SET ROLE numapg_monitor;

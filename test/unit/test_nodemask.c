@@ -8,6 +8,9 @@
  *
  *-------------------------------------------------------------------------
  */
+#include <locale.h>
+#include <stdlib.h>
+
 #include "nodemask.h"
 #include "tap.h"
 
@@ -37,6 +40,44 @@ rejects(const char *text, NumaPgListKind kind, const char *want)
 	parsed = numapg_parse_list(text, kind, &mask, err, sizeof(err));
 	ok(!parsed, "\"%s\" is rejected", text ? text : "(null)");
 	contains(err, want, "  and the message says \"%s\"", want);
+}
+
+/* Is text valid UTF-8?  (mbstowcs, in a UTF-8 locale, says.) */
+static bool
+valid_utf8(const char *text)
+{
+	return mbstowcs(NULL, text, 0) != (size_t) -1;
+}
+
+/*
+ * Check that text is rejected with exactly the message want, in a buffer
+ * of 256 bytes (as the GUC check hooks use), and that it is valid UTF-8.
+ */
+static void
+rejects_with(const char *text, NumaPgListKind kind, const char *want,
+			 const char *name)
+{
+	char		err[256];
+	NumaPgMask	mask;
+
+	err[0] = '\0';
+	ok(!numapg_parse_list(text, kind, &mask, err, sizeof(err)), "%s is rejected", name);
+	is_str(err, want, "  with the whole message");
+	ok(valid_utf8(err), "  which is valid UTF-8");
+}
+
+/* A string of n copies of unit (freed at exit). */
+static char *
+repeat(const char *prefix, const char *unit, int n, const char *suffix)
+{
+	size_t		len = strlen(prefix) + strlen(unit) * n + strlen(suffix) + 1;
+	char	   *s = malloc(len);
+
+	strcpy(s, prefix);
+	for (int i = 0; i < n; i++)
+		strcat(s, unit);
+	strcat(s, suffix);
+	return s;
 }
 
 int
@@ -89,6 +130,46 @@ main(void)
 	rejects("1,2,1", NUMAPG_LIST_CPUS, "CPU 1 is listed more than once");
 	rejects("0-4,3-6", NUMAPG_LIST_CPUS, "CPU 3 is listed more than once");
 	rejects("2,2", NUMAPG_LIST_NODES, "Node 2 is listed more than once");
+
+	/*
+	 * Messages quote whole characters, and a bounded excerpt of a long
+	 * value, so that the explanation is never cut off (in UTF-8 here).
+	 */
+	if (setlocale(LC_CTYPE, "C.UTF-8") == NULL)
+		setlocale(LC_CTYPE, "en_US.UTF-8");
+	rejects_with("\xc3\xa9", NUMAPG_LIST_CPUS,
+				 "Unexpected character \"\xc3\xa9\" at position 1 of \"\xc3\xa9\"",
+				 "\"\xc3\xa9\" (a two-byte character)");
+	rejects_with("0,\xc3\xa9", NUMAPG_LIST_CPUS,
+				 "Unexpected character \"\xc3\xa9\" at position 3 of \"0,\xc3\xa9\"",
+				 "\"0,\xc3\xa9\"");
+	rejects_with("1\xf0\x9f\x98\x80", NUMAPG_LIST_CPUS,
+				 "Unexpected character \"\xf0\x9f\x98\x80\" at position 2 of \"1\xf0\x9f\x98\x80\"",
+				 "a four-byte character");
+	rejects("\xc3,1", NUMAPG_LIST_CPUS, "Unexpected character \"\xc3\" at position 1 of");
+	rejects_with(repeat("", "9", 10000, ""), NUMAPG_LIST_CPUS,
+				 "CPU number \"9999999999999999999999999999999999999999...\" is out of range (at most 8191)",
+				 "a CPU number of 10000 digits");
+	rejects_with(repeat("0-1", ",1", 3000, ""), NUMAPG_LIST_CPUS,
+				 "CPU 1 is listed more than once", "a list of 6003 characters");
+	rejects_with(repeat("0,1,2,3,4,5,6,7,8,9,", " ", 5000, "x"), NUMAPG_LIST_CPUS,
+				 repeat("Unexpected character \"x\" at position 5021 of \"0,1,2,3,4,5,6,7,8,9,", " ", 20, "...\""),
+				 "a stray character after 5000 blanks");
+	rejects_with(repeat("0", "\xc3\xa9", 200, ""), NUMAPG_LIST_NODES,
+				 repeat("Unexpected character \"\xc3\xa9\" at position 2 of \"0", "\xc3\xa9", 19, "...\""),
+				 "\"0\" and 200 two-byte characters");
+	rejects_with(repeat("1,2,", "\xe2\x82\xac", 30, ""), NUMAPG_LIST_NODES,
+				 repeat("Unexpected character \"\xe2\x82\xac\" at position 5 of \"1,2,", "\xe2\x82\xac", 12, "...\""),
+				 "\"1,2,\" and 30 three-byte characters (cut between characters)");
+	rejects_with(repeat("", "0", 300, ","), NUMAPG_LIST_CPUS,
+				 "The list \"0000000000000000000000000000000000000000...\" ends with a comma",
+				 "a list of 300 zeros and a comma");
+	rejects_with(repeat("", "0", 300, "-"), NUMAPG_LIST_CPUS,
+				 "A CPU number is missing at the end of \"0000000000000000000000000000000000000000...\"",
+				 "a list of 300 zeros and a dash");
+	rejects_with(repeat("", "\xc3\xa9", 100, ""), NUMAPG_LIST_CPUS,
+				 repeat("Unexpected character \"\xc3\xa9\" at position 1 of \"", "\xc3\xa9", 20, "...\""),
+				 "100 two-byte characters");
 
 	/* mask operations */
 	ok(numapg_parse_list("0-3,8", NUMAPG_LIST_CPUS, &mask, err, sizeof(err)),

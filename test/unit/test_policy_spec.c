@@ -8,6 +8,9 @@
  *
  *-------------------------------------------------------------------------
  */
+#include <locale.h>
+#include <stdlib.h>
+
 #include "policy_spec.h"
 #include "tap.h"
 
@@ -29,6 +32,40 @@ refused(const char *text, const char *want)
 	err[0] = '\0';
 	ok(!numapg_parse_policy_spec(text, &spec, err, sizeof(err)), "\"%s\" is refused", text ? text : "(null)");
 	contains(err, want, "  saying \"%s\"", want);
+}
+
+/* Is text valid UTF-8?  (mbstowcs, in a UTF-8 locale, says.) */
+static bool
+valid_utf8(const char *text)
+{
+	return mbstowcs(NULL, text, 0) != (size_t) -1;
+}
+
+/*
+ * Check that text is refused with exactly the message want, in a buffer of
+ * 256 bytes (as the GUC check hook uses), and that it is valid UTF-8.
+ */
+static void
+refused_with(const char *text, const char *want, const char *name)
+{
+	err[0] = '\0';
+	ok(!numapg_parse_policy_spec(text, &spec, err, sizeof(err)), "%s is refused", name);
+	is_str(err, want, "  with the whole message");
+	ok(valid_utf8(err), "  which is valid UTF-8");
+}
+
+/* prefix, n copies of unit, suffix (freed at exit) */
+static char *
+repeat(const char *prefix, const char *unit, int n, const char *suffix)
+{
+	size_t		len = strlen(prefix) + strlen(unit) * n + strlen(suffix) + 1;
+	char	   *s = malloc(len);
+
+	strcpy(s, prefix);
+	for (int i = 0; i < n; i++)
+		strcat(s, unit);
+	strcat(s, suffix);
+	return s;
 }
 
 int
@@ -61,6 +98,36 @@ main(void)
 	refused("bind:x", "In \"bind:x\", unexpected character \"x\"");
 	refused("preferred:0-1", "Policy \"preferred\" takes exactly one node, not \"0-1\"");
 	refused("bind:1024", "In \"bind:1024\", node number \"1024\" is out of range");
+
+	/*
+	 * Messages quote whole characters, and a bounded excerpt of a long
+	 * value, so that the explanation is never cut off (in UTF-8 here).
+	 */
+	if (setlocale(LC_CTYPE, "C.UTF-8") == NULL)
+		setlocale(LC_CTYPE, "en_US.UTF-8");
+	refused_with("bind:\xc3\xa9",
+				 "In \"bind:\xc3\xa9\", unexpected character \"\xc3\xa9\" at position 1 of \"\xc3\xa9\"",
+				 "\"bind:\xc3\xa9\"");
+	refused_with(repeat("bind:0", "\xc3\xa9", 200, ""),
+				 repeat(repeat("In \"bind:0", "\xc3\xa9", 17, "...\", unexpected character \"\xc3\xa9\" at position 2 of \"0"),
+						"\xc3\xa9", 19, "...\""),
+				 "\"bind:0\" and 200 two-byte characters");
+	refused_with(repeat("", "x", 10000, ""),
+				 "Unknown policy \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...\"; use default, interleave, interleave:<nodes>, bind:<nodes> or preferred:<node>",
+				 "a policy of 10000 characters");
+	refused_with(repeat("", "\xc3\xa9", 300, ":0"),
+				 repeat("Unknown policy \"", "\xc3\xa9", 20, "...\"; use default, interleave, interleave:<nodes>, bind:<nodes> or preferred:<node>"),
+				 "a policy of 300 two-byte characters");
+	refused_with(repeat("bind:", "9", 10000, ""),
+				 "In \"bind:99999999999999999999999999999999999...\", node number \"9999999999999999999999999999999999999999...\" is out of range (at most 1023)",
+				 "a node number of 10000 digits");
+	refused_with(repeat("interleave:0,", " ", 3000, "\xc3\xa9"),
+				 repeat(repeat("In \"interleave:0,", " ", 27, "...\", unexpected character \"\xc3\xa9\" at position 3003 of \"0,"),
+						" ", 38, "...\""),
+				 "a stray two-byte character after 3000 blanks");
+	refused_with(repeat("preferred:0,", " ", 5000, "1"),
+				 repeat("Policy \"preferred\" takes exactly one node, not \"0,", " ", 38, "...\""),
+				 "preferred with a list of 5003 characters");
 
 	return done_testing();
 }
