@@ -17,10 +17,14 @@
  */
 #include "postgres.h"
 
+#include <limits.h>
+
+#include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/guc_tables.h"
+#include "utils/varlena.h"
 
 #include "allocator.h"
 #include "compat.h"
@@ -384,6 +388,87 @@ check_shared_memory_policy(char **newval, void **extra, GucSource source)
 	return valid;
 }
 
+static emit_log_hook_type prev_emit_log_hook = NULL;
+
+static void define_gucs(void);
+
+/*
+ * emit_log_hook while numapg_define_gucs() defines the parameters: drops
+ * PostgreSQL's WARNING about a bad value in a placeholder, which is raised
+ * again, as a FATAL, right after (see numapg_define_gucs()).
+ */
+static void
+drop_placeholder_warning(ErrorData *edata)
+{
+	if (edata->elevel == WARNING &&
+		edata->sqlerrcode == ERRCODE_INVALID_PARAMETER_VALUE)
+	{
+		edata->output_to_server = false;
+		edata->output_to_client = false;
+		return;
+	}
+	if (prev_emit_log_hook)
+		prev_emit_log_hook(edata);
+}
+
+/*
+ * Stop the server if postgresql.conf or the command line sets a numa_pg.*
+ * parameter that does not exist: a misspelt name would otherwise be dropped
+ * with a WARNING (MarkGUCPrefixReserved) and its setting lost, e.g. no
+ * workers at all for numa_pg.worker.  The hint names the nearest real
+ * parameter, or lists them all when none is near.  Postmaster, once every
+ * parameter is defined, so that what is left as a placeholder is unknown.
+ */
+static void
+refuse_unknown_parameters(void)
+{
+	int			n;
+	struct config_generic **vars = NumaPgGetGucVariables(&n);
+
+	for (int i = 0; i < n; i++)
+	{
+		struct config_generic *var = vars[i];
+		const char *nearest = NULL;
+		int			best = INT_MAX;
+		int			len;
+		StringInfoData all;
+
+		if (var == NULL || (var->flags & GUC_CUSTOM_PLACEHOLDER) == 0 ||
+			pg_strncasecmp(var->name, "numa_pg.", 8) != 0)
+			continue;
+
+		len = strlen(var->name);
+		initStringInfo(&all);
+		for (size_t j = 0; j < lengthof(numapg_guc_names); j++)
+		{
+			int			d = varstr_levenshtein(var->name, len, numapg_guc_names[j],
+											   strlen(numapg_guc_names[j]),
+											   1, 1, 1, false);
+
+			if (d < best)
+			{
+				best = d;
+				nearest = numapg_guc_names[j];
+			}
+			appendStringInfo(&all, "%s%s", j > 0 ? ", " : "", numapg_guc_names[j]);
+		}
+		/* near: at most half of what follows "numa_pg." is to change */
+		if (best > Max(1, (len - 8) / 2))
+			nearest = NULL;
+
+		ereport(FATAL,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("unrecognized configuration parameter \"%s\"", var->name),
+				 var->sourcefile ?
+				 errdetail("It is set in file \"%s\" line %d, but numa_pg has no such parameter.",
+						   var->sourcefile, var->sourceline) :
+				 errdetail("It is set on the server's command line, but numa_pg has no such parameter."),
+				 nearest ?
+				 errhint("Perhaps you meant \"%s\".", nearest) :
+				 errhint("numa_pg's parameters are %s.", all.data)));
+	}
+}
+
 /*
  * Define every numa_pg.* parameter.  Called from _PG_init only when the
  * library is preloaded: all of them take effect at server start.
@@ -395,7 +480,10 @@ check_shared_memory_policy(char **newval, void **extra, GucSource source)
  * elsewhere.  So we keep the placeholders' values and, once everything is
  * defined, validate each again at FATAL level: a bad value stops the
  * server with the parameter's own message, detail and hint, as a bad
- * value of a built-in parameter does.
+ * value of a built-in parameter does.  Each value PostgreSQL's WARNING is
+ * about is thus sure to be refused again, with the same words, at FATAL:
+ * the WARNING (errcode invalid_parameter_value, raised while the
+ * parameters are being defined) is dropped, so the log says it once.
  */
 void
 numapg_define_gucs(void)
@@ -409,6 +497,32 @@ numapg_define_gucs(void)
 		configured[i] = value ? pstrdup(value) : NULL;
 	}
 
+	prev_emit_log_hook = emit_log_hook;
+	emit_log_hook = drop_placeholder_warning;
+	PG_TRY();
+	{
+		define_gucs();
+	}
+	PG_FINALLY();
+	{
+		emit_log_hook = prev_emit_log_hook;
+	}
+	PG_END_TRY();
+
+	refuse_unknown_parameters();
+	MarkGUCPrefixReserved("numa_pg");
+
+	for (size_t i = 0; i < lengthof(numapg_guc_names); i++)
+		if (configured[i] != NULL)
+			(void) set_config_option(numapg_guc_names[i], configured[i],
+									 PGC_POSTMASTER, PGC_S_FILE,
+									 GUC_ACTION_SET, false, FATAL, false);
+}
+
+/* The definitions, for numapg_define_gucs(). */
+static void
+define_gucs(void)
+{
 	DefineCustomBoolVariable("numa_pg.enabled",
 							 "Enables NUMA placement by numa_pg.",
 							 "When off, numa_pg only reports the topology: it places no memory.",
@@ -541,12 +655,4 @@ numapg_define_gucs(void)
 							 PGC_POSTMASTER,
 							 0,
 							 NULL, NULL, NULL);
-
-	MarkGUCPrefixReserved("numa_pg");
-
-	for (size_t i = 0; i < lengthof(numapg_guc_names); i++)
-		if (configured[i] != NULL)
-			(void) set_config_option(numapg_guc_names[i], configured[i],
-									 PGC_POSTMASTER, PGC_S_FILE,
-									 GUC_ACTION_SET, false, FATAL, false);
 }
