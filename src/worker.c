@@ -174,7 +174,7 @@ numapg_plan_pool(void)
 							 err, sizeof(err)))
 		ereport(FATAL,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid value for parameter \"numa_pg.workers\": \"%d\"",
+				 errmsg("invalid value for parameter \"numa_pg.workers\": %d",
 						numapg_workers),
 				 errdetail("%s.", err),
 				 errhint("Lower numa_pg.workers, or give numa_pg.worker_cpus more CPUs (one per worker).")));

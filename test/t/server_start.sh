@@ -76,7 +76,7 @@ like "$log" 'HINT:  Use 0 for no pool, or 64 kB or more\.' "  and a hint"
 
 # a pool that cannot be run as configured: refused by the parameter's name
 cpus=$(nproc)
-FATAL_RE="invalid value for parameter \"numa_pg.workers\": \"$((cpus + 1))\"" bad_value "numa_pg.workers = $((cpus + 1))" \
+FATAL_RE="invalid value for parameter \"numa_pg.workers\": $((cpus + 1))" bad_value "numa_pg.workers = $((cpus + 1))" \
 	"$((cpus + 1)) workers need $((cpus + 1)) CPUs, but this server's allowed CPU set provides $cpus\."
 like "$log" 'HINT:  Lower numa_pg.workers, or give numa_pg.worker_cpus more CPUs \(one per worker\)\.' "  and a hint"
 bad_value "numa_pg.workers = 2
