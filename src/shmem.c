@@ -403,6 +403,8 @@ report_and_check_size(Size size)
 	StringInfoData detail;
 	StringInfoData hint;
 	bool		used[lengthof(kind_parameter)] = {0};
+	const char *names[lengthof(kind_parameter) + 1];
+	int			nnames = 0;
 	uint64		buffers = (uint64) NBuffers * BLCKSZ;
 	const char *basis = NULL;
 	int64		limit;
@@ -432,8 +434,7 @@ report_and_check_size(Size size)
 	if (limit < 0 || buffers > (uint64) limit || buffers + size <= (uint64) limit)
 		return;
 
-	/* the parameters to reduce, largest share first */
-	initStringInfo(&hint);
+	/* the parameters to reduce, largest share first, then the workers' */
 	for (;;)
 	{
 		int			largest = -1;
@@ -445,14 +446,20 @@ report_and_check_size(Size size)
 		if (largest < 0)
 			break;
 		used[largest] = true;
-		appendStringInfo(&hint, "%s, ", kind_parameter[largest]);
+		names[nnames++] = kind_parameter[largest];
 	}
+	if (numapg_pool_nworkers() > 0)
+		names[nnames++] = "numa_pg.workers";
+	initStringInfo(&hint);
+	for (int i = 0; i < nnames; i++)
+		appendStringInfo(&hint, "%s%s", i == 0 ? "" : i == nnames - 1 ? " or " : ", ",
+						 names[i]);
 	ereport(FATAL,
 			(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
 			 errmsg("numa_pg: %s of shared memory for numa_pg and %s for shared_buffers do not fit in the %s this machine can map",
 					pretty_size(size), pretty_size(buffers), pretty_size(limit)),
 			 errdetail("numa_pg's share is %s. %s", detail.data, basis),
-			 errhint("Reduce %sor numa_pg.workers.", hint.data)));
+			 errhint("Reduce %s.", hint.data)));
 }
 
 /*

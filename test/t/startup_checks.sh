@@ -206,7 +206,7 @@ else
 		"  with a FATAL saying numa_pg's share does not fit"
 	like "$log" "DETAIL:  numa_pg's share is numa_pg.pool_size: $mem_nodes × 64 GB; numa_pg.interleaved_pool_size: 1 × 64 GB; registry, reply slots and alignment: [0-9]+ [kMG]B\. It is (MemTotal plus SwapTotal|CommitLimit less Committed_AS)" \
 		"  a detail with each parameter's share and what the limit is"
-	like "$log" 'HINT:  Reduce numa_pg.pool_size, numa_pg.interleaved_pool_size, or numa_pg.workers\.' \
+	like "$log" 'HINT:  Reduce numa_pg.pool_size or numa_pg.interleaved_pool_size\.' \
 		"  and a hint naming the parameters"
 	is "$(count_lines 'could not map anonymous shared memory')" 0 "  before PostgreSQL tried to map it"
 	restore
