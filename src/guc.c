@@ -215,7 +215,7 @@ check_pool_fits(int workers, const char *cpus)
 		return true;			/* numa_pg.worker_cpus' own check refuses it */
 	topo = palloc(sizeof(NumaPgTopology));
 	places = palloc(sizeof(NumaPgWorkerPlace) * NUMAPG_MAX_WORKERS);
-	if (!numapg_topology_read("/", topo, err, sizeof(err)))
+	if (!numapg_topology_read_live(topo, err, sizeof(err)))
 	{
 		GUC_check_errdetail("Could not read the NUMA topology to check the workers: %s.",
 							err);
