@@ -123,10 +123,11 @@ check_worker_slots(void)
 					numapg_workers, max_worker_processes),
 			 taken == 0 ?
 			 errdetail("Each numa_pg worker takes a slot of max_worker_processes.") :
-			 errdetail("Each numa_pg worker takes a slot of max_worker_processes, and %d are taken before numa_pg's: %d by PostgreSQL itself%s%s, %d by libraries earlier in shared_preload_libraries.",
-					   taken, taken_by_postgres,
-					   taken_by_postgres > 0 ? ": " : "", own.data,
-					   taken - taken_by_postgres),
+			 errdetail_plural("Each numa_pg worker takes a slot of max_worker_processes, and %d slot is taken before numa_pg's: %d by PostgreSQL itself%s%s, %d by libraries earlier in shared_preload_libraries.",
+							  "Each numa_pg worker takes a slot of max_worker_processes, and %d slots are taken before numa_pg's: %d by PostgreSQL itself%s%s, %d by libraries earlier in shared_preload_libraries.",
+							  taken, taken, taken_by_postgres,
+							  taken_by_postgres > 0 ? ": " : "", own.data,
+							  taken - taken_by_postgres),
 			 errhint("Raise max_worker_processes to at least %d (plus what parallel queries, logical replication workers and other extensions need), or lower numa_pg.workers.",
 					 taken + numapg_workers)));
 }

@@ -65,7 +65,7 @@ cluster_set s "numa_pg.workers = 2" "max_worker_processes = 2"
 start_fails "numa_pg.workers = 2 with max_worker_processes = 2: the start fails"
 like "$log" 'FATAL:  numa_pg: numa_pg.workers \(2\) is more than max_worker_processes \(2\) allows' \
 	"  with a FATAL naming both parameters"
-like "$log" 'DETAIL:  Each numa_pg worker takes a slot of max_worker_processes, and 1 are taken before numa_pg.s: 1 by PostgreSQL itself: "logical replication launcher", 0 by libraries earlier in shared_preload_libraries\.' \
+like "$log" 'DETAIL:  Each numa_pg worker takes a slot of max_worker_processes, and 1 slot is taken before numa_pg.s: 1 by PostgreSQL itself: "logical replication launcher", 0 by libraries earlier in shared_preload_libraries\.' \
 	"  a detail with the slot PostgreSQL's launcher takes"
 like "$log" 'HINT:  Raise max_worker_processes to at least 3 \(plus what parallel queries, logical replication workers and other extensions need\), or lower numa_pg.workers\.' \
 	"  and a hint with the number needed"
@@ -90,7 +90,7 @@ fi
 cluster_set s "shared_preload_libraries = 'pg_prewarm, numa_pg'" "numa_pg.workers = 2" \
 	"max_worker_processes = 3"
 start_fails "pg_prewarm before numa_pg, 2 workers, max_worker_processes = 3: the start fails"
-like "$log" 'DETAIL:  .*and 2 are taken before numa_pg.s: 1 by PostgreSQL itself: "logical replication launcher", 1 by libraries earlier in shared_preload_libraries\.' \
+like "$log" 'DETAIL:  .*and 2 slots are taken before numa_pg.s: 1 by PostgreSQL itself: "logical replication launcher", 1 by libraries earlier in shared_preload_libraries\.' \
 	"  the detail counts the earlier library's worker"
 like "$log" 'HINT:  Raise max_worker_processes to at least 4 ' "  and the hint the slots needed"
 restore
