@@ -65,4 +65,34 @@
 	LogLogicalMessage(prefix, message, size, transactional)
 #endif
 
+/*
+ * The background workers registered so far, to count the slots of
+ * max_worker_processes they take (postmaster/bgworker_internals.h): 18
+ * made BackgroundWorkerList a dlist; it was an slist.
+ */
+#if PG_VERSION_NUM >= 180000
+#define NumaPgBgWorkerIter dlist_iter
+#define NumaPgForeachBgWorker(iter) dlist_foreach(iter, &BackgroundWorkerList)
+#define NumaPgBgWorkerOf(iter) \
+	dlist_container(RegisteredBgWorker, rw_lnode, (iter).cur)
+#else
+#define NumaPgBgWorkerIter slist_iter
+#define NumaPgForeachBgWorker(iter) slist_foreach(iter, &BackgroundWorkerList)
+#define NumaPgBgWorkerOf(iter) \
+	slist_container(RegisteredBgWorker, rw_lnode, (iter).cur)
+#endif
+
+/*
+ * Every configuration parameter, placeholders included
+ * (utils/guc_tables.h): 16 keeps them in a hash table, and
+ * get_guc_variables() builds an array and says its length; 15 returned its
+ * own array, whose length GetNumConfigOptions() gives.
+ */
+#if PG_VERSION_NUM >= 160000
+#define NumaPgGetGucVariables(num) get_guc_variables(num)
+#else
+#define NumaPgGetGucVariables(num) \
+	(*(num) = GetNumConfigOptions(), get_guc_variables())
+#endif
+
 #endif							/* NUMAPG_COMPAT_H */

@@ -17,11 +17,18 @@
  */
 #include "postgres.h"
 
+#include <limits.h>
+
+#include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
+#include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/guc_tables.h"
+#include "utils/varlena.h"
 
 #include "allocator.h"
+#include "compat.h"
 #include "errbuf.h"
 #include "guc.h"
 #include "numa_support.h"
@@ -30,6 +37,7 @@
 #include "serve.h"
 #include "shmem.h"
 #include "topology.h"
+#include "worker_plan.h"
 
 /*---- GUC variables ----*/
 
@@ -132,23 +140,172 @@ numapg_check_list_on_machine(const char *value, NumaPgListKind kind,
 	return valid;
 }
 
-/* Check hook of numa_pg.worker_cpus: "auto" or a list of usable CPUs. */
+/*
+ * May a check hook compare a value from "source" with another numa_pg
+ * parameter's?  At server start (while shared_preload_libraries load) the others hold
+ * their configured values; in a backend (ALTER SYSTEM) value_at_next_start()
+ * reads them from the configuration files.  Not when the postmaster
+ * re-reads postgresql.conf: these parameters cannot change then, and two
+ * values changed together would each be compared with the other's old one.
+ */
+static bool
+cross_checks_apply(GucSource source)
+{
+	/* a default is checked before the parameters it depends on are known */
+	if (source == PGC_S_DEFAULT)
+		return false;
+	return process_shared_preload_libraries_in_progress || IsUnderPostmaster;
+}
+
+/* The variable of a parameter, placeholders included; NULL if none. */
+static struct config_generic *
+find_guc(const char *name)
+{
+	int			n;
+	struct config_generic **vars = NumaPgGetGucVariables(&n);
+
+	for (int i = 0; i < n; i++)
+		if (vars[i] != NULL && pg_strcasecmp(vars[i]->name, name) == 0)
+			return vars[i];
+	return NULL;
+}
+
+/* The value of a parameter in effect (or of its placeholder); NULL if none. */
+static char *
+current_value(const char *name)
+{
+	const char *value = GetConfigOption(name, true, false);
+
+	return value ? pstrdup(value) : NULL;
+}
+
+/*
+ * The value numa_pg parameter "name" will have at the next server start, as
+ * far as it is known here; NULL for its default.  At server start, and for
+ * a value given on the command line, the value in effect; otherwise the
+ * last setting in postgresql.conf (with its includes) and
+ * postgresql.auto.conf, read as the postmaster will read them, which holds
+ * what ALTER SYSTEM set before.  If the files cannot be read, the value in
+ * effect.
+ */
+static char *
+value_at_next_start(const char *name)
+{
+	struct config_generic *var = find_guc(name);
+	ConfigVariable *head = NULL;
+	ConfigVariable *tail = NULL;
+	char	   *value = NULL;
+
+	if (process_shared_preload_libraries_in_progress ||
+		(var != NULL && var->source > PGC_S_FILE))
+		return current_value(name);
+	if (!ParseConfigFile(ConfigFileName, true, NULL, 0, 0, DEBUG2, &head, &tail) ||
+		!ParseConfigFile(PG_AUTOCONF_FILENAME, false, NULL, 0, 0, DEBUG2, &head, &tail))
+	{
+		FreeConfigVariables(head);
+		return current_value(name);
+	}
+	for (ConfigVariable *item = head; item != NULL; item = item->next)
+		if (pg_strcasecmp(item->name, name) == 0)
+			value = item->value;
+	value = value ? pstrdup(value) : NULL;
+	FreeConfigVariables(head);
+	return value;
+}
+
+/*
+ * Can "workers" workers be pinned, one per CPU, to "cpus" (numa_pg.worker_cpus:
+ * NULL or "auto", or a list) on this machine?  worker_plan.c decides, as at
+ * server start.  On failure, sets the GUC error detail and hint and returns
+ * false.  For use inside check hooks.
+ */
+static bool
+check_pool_fits(int workers, const char *cpus)
+{
+	NumaPgTopology *topo;
+	NumaPgWorkerPlace *places;
+	NumaPgMask	mask;
+	bool		explicit_cpus = cpus != NULL && pg_strcasecmp(cpus, "auto") != 0;
+	char		err[256];
+	bool		fits;
+
+	if (workers <= 0)
+		return true;
+	if (explicit_cpus && !numapg_parse_list(cpus, NUMAPG_LIST_CPUS, &mask,
+											err, sizeof(err)))
+		return true;			/* numa_pg.worker_cpus' own check refuses it */
+	topo = palloc(sizeof(NumaPgTopology));
+	places = palloc(sizeof(NumaPgWorkerPlace) * NUMAPG_MAX_WORKERS);
+	if (!numapg_topology_read_live(topo, err, sizeof(err)))
+	{
+		GUC_check_errdetail("Could not read the NUMA topology to check the workers: %s.",
+							err);
+		fits = false;
+	}
+	else if (!(fits = numapg_plan_workers(topo, workers,
+										  explicit_cpus ? &mask : NULL,
+										  places, err, sizeof(err))))
+	{
+		GUC_check_errdetail("%s.", err);
+		GUC_check_errhint("Lower numa_pg.workers, or give numa_pg.worker_cpus more CPUs (one per worker).");
+	}
+	pfree(places);
+	pfree(topo);
+	return fits;
+}
+
+/* numa_pg.enabled at the next server start (see value_at_next_start()). */
+static bool
+enabled_at_next_start(void)
+{
+	char	   *value = value_at_next_start("numa_pg.enabled");
+	bool		enabled = true;
+
+	if (value != NULL)
+		(void) parse_bool(value, &enabled);
+	return enabled;
+}
+
+/*
+ * Check hook of numa_pg.worker_cpus: "auto" or a list of usable CPUs, with
+ * a CPU for each worker of numa_pg.workers.
+ */
 static bool
 check_worker_cpus(char **newval, void **extra, GucSource source)
 {
 	NumaPgMask *mask;
+	char	   *workers;
+	int			nworkers = 0;
 
-	if (*newval == NULL || pg_strcasecmp(*newval, "auto") == 0)
-		return true;
-	mask = palloc(sizeof(NumaPgMask));
-	if (!numapg_check_list_on_machine(*newval, NUMAPG_LIST_CPUS, mask))
+	if (*newval != NULL && pg_strcasecmp(*newval, "auto") != 0)
 	{
-		GUC_check_errhint("Use \"auto\" or a list of CPUs such as \"0-3,8\".");
+		mask = palloc(sizeof(NumaPgMask));
+		if (!numapg_check_list_on_machine(*newval, NUMAPG_LIST_CPUS, mask))
+		{
+			GUC_check_errhint("Use \"auto\" or a list of CPUs such as \"0-3,8\".");
+			pfree(mask);
+			return false;
+		}
 		pfree(mask);
-		return false;
 	}
-	pfree(mask);
-	return true;
+	if (!cross_checks_apply(source) || !enabled_at_next_start())
+		return true;
+	workers = value_at_next_start("numa_pg.workers");
+	if (workers != NULL)
+		(void) parse_int(workers, &nworkers, 0, NULL);
+	return check_pool_fits(nworkers, *newval);
+}
+
+/*
+ * Check hook of numa_pg.workers: one CPU for each, among those of
+ * numa_pg.worker_cpus that this server may use.
+ */
+static bool
+check_workers(int *newval, void **extra, GucSource source)
+{
+	if (!cross_checks_apply(source) || !enabled_at_next_start())
+		return true;
+	return check_pool_fits(*newval, value_at_next_start("numa_pg.worker_cpus"));
 }
 
 /* smallest allocator pool, in kB: an arena's header and a few pages */
@@ -252,6 +409,87 @@ check_shared_memory_policy(char **newval, void **extra, GucSource source)
 	return valid;
 }
 
+static emit_log_hook_type prev_emit_log_hook = NULL;
+
+static void define_gucs(void);
+
+/*
+ * emit_log_hook while numapg_define_gucs() defines the parameters: drops
+ * PostgreSQL's WARNING about a bad value in a placeholder, which is raised
+ * again, as a FATAL, right after (see numapg_define_gucs()).
+ */
+static void
+drop_placeholder_warning(ErrorData *edata)
+{
+	if (edata->elevel == WARNING &&
+		edata->sqlerrcode == ERRCODE_INVALID_PARAMETER_VALUE)
+	{
+		edata->output_to_server = false;
+		edata->output_to_client = false;
+		return;
+	}
+	if (prev_emit_log_hook)
+		prev_emit_log_hook(edata);
+}
+
+/*
+ * Stop the server if postgresql.conf or the command line sets a numa_pg.*
+ * parameter that does not exist: a misspelt name would otherwise be dropped
+ * with a WARNING (MarkGUCPrefixReserved) and its setting lost, e.g. no
+ * workers at all for numa_pg.worker.  The hint names the nearest real
+ * parameter, or lists them all when none is near.  Postmaster, once every
+ * parameter is defined, so that what is left as a placeholder is unknown.
+ */
+static void
+refuse_unknown_parameters(void)
+{
+	int			n;
+	struct config_generic **vars = NumaPgGetGucVariables(&n);
+
+	for (int i = 0; i < n; i++)
+	{
+		struct config_generic *var = vars[i];
+		const char *nearest = NULL;
+		int			best = INT_MAX;
+		int			len;
+		StringInfoData all;
+
+		if (var == NULL || (var->flags & GUC_CUSTOM_PLACEHOLDER) == 0 ||
+			pg_strncasecmp(var->name, "numa_pg.", 8) != 0)
+			continue;
+
+		len = strlen(var->name);
+		initStringInfo(&all);
+		for (size_t j = 0; j < lengthof(numapg_guc_names); j++)
+		{
+			int			d = varstr_levenshtein(var->name, len, numapg_guc_names[j],
+											   strlen(numapg_guc_names[j]),
+											   1, 1, 1, false);
+
+			if (d < best)
+			{
+				best = d;
+				nearest = numapg_guc_names[j];
+			}
+			appendStringInfo(&all, "%s%s", j > 0 ? ", " : "", numapg_guc_names[j]);
+		}
+		/* near: at most half of what follows "numa_pg." is to change */
+		if (best > Max(1, (len - 8) / 2))
+			nearest = NULL;
+
+		ereport(FATAL,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("unrecognized configuration parameter \"%s\"", var->name),
+				 var->sourcefile ?
+				 errdetail("It is set in file \"%s\" line %d, but numa_pg has no such parameter.",
+						   var->sourcefile, var->sourceline) :
+				 errdetail("It is set on the server's command line, but numa_pg has no such parameter."),
+				 nearest ?
+				 errhint("Perhaps you meant \"%s\".", nearest) :
+				 errhint("numa_pg's parameters are %s.", all.data)));
+	}
+}
+
 /*
  * Define every numa_pg.* parameter.  Called from _PG_init only when the
  * library is preloaded: all of them take effect at server start.
@@ -263,7 +501,10 @@ check_shared_memory_policy(char **newval, void **extra, GucSource source)
  * elsewhere.  So we keep the placeholders' values and, once everything is
  * defined, validate each again at FATAL level: a bad value stops the
  * server with the parameter's own message, detail and hint, as a bad
- * value of a built-in parameter does.
+ * value of a built-in parameter does.  Each value PostgreSQL's WARNING is
+ * about is thus sure to be refused again, with the same words, at FATAL:
+ * the WARNING (errcode invalid_parameter_value, raised while the
+ * parameters are being defined) is dropped, so the log says it once.
  */
 void
 numapg_define_gucs(void)
@@ -280,6 +521,32 @@ numapg_define_gucs(void)
 		configured[i] = value ? pstrdup(value) : NULL;
 	}
 
+	prev_emit_log_hook = emit_log_hook;
+	emit_log_hook = drop_placeholder_warning;
+	PG_TRY();
+	{
+		define_gucs();
+	}
+	PG_FINALLY();
+	{
+		emit_log_hook = prev_emit_log_hook;
+	}
+	PG_END_TRY();
+
+	refuse_unknown_parameters();
+	MarkGUCPrefixReserved("numa_pg");
+
+	for (size_t i = 0; i < lengthof(numapg_guc_names); i++)
+		if (configured[i] != NULL)
+			(void) set_config_option(numapg_guc_names[i], configured[i],
+									 PGC_POSTMASTER, PGC_S_FILE,
+									 GUC_ACTION_SET, false, FATAL, false);
+}
+
+/* The definitions, for numapg_define_gucs(). */
+static void
+define_gucs(void)
+{
 	DefineCustomBoolVariable("numa_pg.enabled",
 							 "Enables NUMA placement by numa_pg.",
 							 "When off, numa_pg only reports the topology: it places no memory.",
@@ -306,7 +573,7 @@ numapg_define_gucs(void)
 							0, 0, NUMAPG_MAX_WORKERS,
 							PGC_POSTMASTER,
 							0,
-							NULL, NULL, NULL);
+							check_workers, NULL, NULL);
 
 	DefineCustomIntVariable("numa_pg.state_store_size",
 							"Sets the size of each worker's state store, on the worker's NUMA node.",
@@ -412,12 +679,4 @@ numapg_define_gucs(void)
 							 PGC_POSTMASTER,
 							 0,
 							 NULL, NULL, NULL);
-
-	MarkGUCPrefixReserved("numa_pg");
-
-	for (size_t i = 0; i < lengthof(numapg_guc_names); i++)
-		if (configured[i] != NULL)
-			(void) set_config_option(numapg_guc_names[i], configured[i],
-									 PGC_POSTMASTER, PGC_S_FILE,
-									 GUC_ACTION_SET, false, FATAL, false);
 }

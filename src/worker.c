@@ -25,9 +25,11 @@
 
 #include <sched.h>
 
+#include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
+#include "postmaster/bgworker_internals.h"
 #include "postmaster/interrupt.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
@@ -35,6 +37,7 @@
 #include "utils/guc.h"
 #include "utils/memutils.h"
 
+#include "compat.h"
 #include "guc.h"
 #include "numa_support.h"
 #include "serve.h"
@@ -76,6 +79,60 @@ numapg_pool_places(void)
 }
 
 /*
+ * Stop the server unless max_worker_processes has a slot for every worker.
+ * Postmaster, _PG_init.
+ *
+ * PostgreSQL refuses a background worker beyond max_worker_processes with
+ * only a LOG line, and the worker then never runs.  The slots are taken in
+ * the order the workers are registered: PostgreSQL's own (the logical
+ * replication launcher, from ApplyLauncherRegister(), which PostmasterMain
+ * calls before it loads shared_preload_libraries, in 15 to 19), then each
+ * preloaded library in turn.  So what is in BackgroundWorkerList now is
+ * exactly what comes before our workers; a library loaded after numa_pg
+ * cannot take their slots (its own workers are refused instead).
+ */
+static void
+check_worker_slots(void)
+{
+	NumaPgBgWorkerIter iter;
+	StringInfoData own;
+	int			taken = 0;
+	int			taken_by_postgres = 0;
+
+	initStringInfo(&own);
+	NumaPgForeachBgWorker(iter)
+	{
+		RegisteredBgWorker *rw = NumaPgBgWorkerOf(iter);
+
+		taken++;
+		if (strcmp(rw->rw_worker.bgw_library_name, "postgres") == 0)
+		{
+			appendStringInfo(&own, "%s\"%s\"", taken_by_postgres > 0 ? ", " : "",
+							 rw->rw_worker.bgw_name);
+			taken_by_postgres++;
+		}
+	}
+	if (taken + numapg_workers <= max_worker_processes)
+	{
+		pfree(own.data);
+		return;
+	}
+	ereport(FATAL,
+			(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+			 errmsg("numa_pg: numa_pg.workers (%d) is more than max_worker_processes (%d) allows",
+					numapg_workers, max_worker_processes),
+			 taken == 0 ?
+			 errdetail("Each numa_pg worker takes a slot of max_worker_processes.") :
+			 errdetail_plural("Each numa_pg worker takes a slot of max_worker_processes, and %d slot is taken before numa_pg's: %d by PostgreSQL itself%s%s, %d by libraries earlier in shared_preload_libraries.",
+							  "Each numa_pg worker takes a slot of max_worker_processes, and %d slots are taken before numa_pg's: %d by PostgreSQL itself%s%s, %d by libraries earlier in shared_preload_libraries.",
+							  taken, taken, taken_by_postgres,
+							  taken_by_postgres > 0 ? ": " : "", own.data,
+							  taken - taken_by_postgres),
+			 errhint("Raise max_worker_processes to at least %d (plus what parallel queries, logical replication workers and other extensions need), or lower numa_pg.workers.",
+					 taken + numapg_workers)));
+}
+
+/*
  * Make the pool's plan from the GUCs and the topology, log it, and stop
  * the server if it cannot be met.  Postmaster, _PG_init, after the GUCs.
  */
@@ -112,21 +169,18 @@ numapg_plan_pool(void)
 						   err, sizeof(err)))
 		elog(FATAL, "numa_pg.worker_cpus was not validated: %s", err);
 
+	/* guc.c's check hooks refused a short CPU list already: a fallback */
 	if (!numapg_plan_workers(pool_topology, numapg_workers,
 							 explicit_cpus ? &cpus : NULL, pool_places,
 							 err, sizeof(err)))
 		ereport(FATAL,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("numa_pg: cannot run %d workers", numapg_workers),
+				 errmsg("invalid value for parameter \"numa_pg.workers\": %d",
+						numapg_workers),
 				 errdetail("%s.", err),
 				 errhint("Lower numa_pg.workers, or give numa_pg.worker_cpus more CPUs (one per worker).")));
 
-	if (numapg_workers > max_worker_processes)
-		ereport(FATAL,
-				(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
-				 errmsg("numa_pg: numa_pg.workers (%d) is more than max_worker_processes (%d)",
-						numapg_workers, max_worker_processes),
-				 errhint("Raise max_worker_processes to at least numa_pg.workers plus what other extensions and parallel queries need.")));
+	check_worker_slots();
 
 	pool_nworkers = numapg_workers;
 	for (int w = 0; w < pool_nworkers; w++)
@@ -143,13 +197,30 @@ numapg_plan_pool(void)
 	}
 }
 
-/* Register one static background worker per planned worker. */
+/* Number of background workers registered so far. */
+static int
+registered_workers(void)
+{
+	NumaPgBgWorkerIter iter;
+	int			n = 0;
+
+	NumaPgForeachBgWorker(iter)
+		n++;
+	return n;
+}
+
+/*
+ * Register one static background worker per planned worker.  PostgreSQL
+ * refuses one with a LOG line only, and it would never run: after
+ * check_worker_slots() that cannot happen, so if it does, stop the server.
+ */
 void
 numapg_register_workers(void)
 {
 	for (int w = 0; w < pool_nworkers; w++)
 	{
 		BackgroundWorker worker;
+		int			before = registered_workers();
 
 		memset(&worker, 0, sizeof(worker));
 		worker.bgw_flags = BGWORKER_SHMEM_ACCESS |
@@ -163,6 +234,12 @@ numapg_register_workers(void)
 		strlcpy(worker.bgw_type, "numa_pg worker", BGW_MAXLEN);
 		worker.bgw_main_arg = Int32GetDatum(w);
 		RegisterBackgroundWorker(&worker);
+		if (registered_workers() == before)
+			ereport(FATAL,
+					(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+					 errmsg("numa_pg: PostgreSQL did not register numa_pg worker %d", w),
+					 errdetail("The log line before this one says why; a worker that is not registered never runs."),
+					 errhint("Raise max_worker_processes, or lower numa_pg.workers.")));
 	}
 }
 

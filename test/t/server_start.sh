@@ -74,12 +74,12 @@ like "$log" 'HINT:  Use 0 for no pool, or 64 kB or more\.' "  and a hint"
 bad_value "numa_pg.interleaved_pool_size = '1kB'" 'A pool of 1 kB is too small: a pool needs at least 64 kB'
 like "$log" 'HINT:  Use 0 for no pool, or 64 kB or more\.' "  and a hint"
 
-# a pool that cannot be run as configured
+# a pool that cannot be run as configured: refused by the parameter's name
 cpus=$(nproc)
-FATAL_RE="numa_pg: cannot run $((cpus + 1)) workers" bad_value "numa_pg.workers = $((cpus + 1))" \
+FATAL_RE="invalid value for parameter \"numa_pg.workers\": $((cpus + 1))" bad_value "numa_pg.workers = $((cpus + 1))" \
 	"$((cpus + 1)) workers need $((cpus + 1)) CPUs, but this server's allowed CPU set provides $cpus\."
 like "$log" 'HINT:  Lower numa_pg.workers, or give numa_pg.worker_cpus more CPUs \(one per worker\)\.' "  and a hint"
-FATAL_RE="numa_pg: cannot run 2 workers" bad_value "numa_pg.workers = 2
+bad_value "numa_pg.workers = 2
 numa_pg.worker_cpus = '0'" "2 workers need 2 CPUs, but the CPU list provides 1\."
 FATAL_RE='numa_pg: numa_pg.workers \(1\) is more than max_worker_processes \(0\)' bad_value "numa_pg.workers = 1
 max_worker_processes = 0" ""
