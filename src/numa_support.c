@@ -416,7 +416,12 @@ numapg_log_topology(void)
  * them and the log has no trace.  These definitions take precedence over
  * libnuma's weak ones and turn them into WARNINGs (never ERRORs: libnuma
  * calls them from the middle of its own functions, which must return).
+ * numa.h declares numa_warn() without a format attribute; since 16
+ * PostgreSQL's vsnprintf() has one, so GCC wants it here too
+ * (-Wmissing-format-attribute): this declaration adds it.
  */
+extern void numa_warn(int num, char *fmt,...) pg_attribute_printf(2, 3);
+
 void
 numa_warn(int num, char *fmt,...)
 {

@@ -16,6 +16,7 @@
 #include "compat.h"
 
 #include "access/xlog.h"
+#include "catalog/pg_database.h"
 #include "commands/dbcommands.h"
 #include "utils/builtins.h"
 #include "utils/pg_lsn.h"
