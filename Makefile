@@ -11,6 +11,7 @@ OBJS = \
 	src/bench_state.o \
 	src/bench_wal.o \
 	src/compat.o \
+	src/compat_bgworker.o \
 	src/compat_hash.o \
 	src/errbuf.o \
 	src/guc.o \

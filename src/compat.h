@@ -6,9 +6,10 @@
  * numa_pg needs PostgreSQL 15 or later (shmem_request_hook).  It is built
  * with -Werror and tested on 15, 16, 17, 18 and 19 (and on 15 and 18 built
  * with assertions).  Each shim below names the version that changed and what
- * changed.  Two concerns need code, each in a module of its own: the LWLock
- * tranche of the benchmarks (compat.c) and the layout of a shared dynahash
- * table (compat_hash.h).
+ * changed.  Three concerns need code, each in a module of its own: the
+ * LWLock tranche of the benchmarks (compat.c), the layout of a shared
+ * dynahash table (compat_hash.h) and 18's restart of background workers
+ * after a crash (compat_bgworker.c).
  *
  * IDENTIFICATION
  *	  src/compat.h
@@ -85,5 +86,14 @@
  * once per server (compat.c).
  */
 extern int	numapg_bench_lwlock_tranche(void);
+
+/*
+ * 18's postmaster keeps the PID of a background worker it killed in a
+ * crash, so that it never starts the worker again (compat_bgworker.c):
+ * called in the postmaster whenever it makes shared memory, this marks
+ * numa_pg's workers as not running.  Nothing to do up to 17.
+ */
+extern void numapg_forget_stale_worker_pids(const char *library,
+											const char *function);
 
 #endif							/* NUMAPG_COMPAT_H */

@@ -35,6 +35,7 @@
 #include "utils/guc.h"
 #include "utils/memutils.h"
 
+#include "compat.h"
 #include "guc.h"
 #include "numa_support.h"
 #include "serve.h"
@@ -176,6 +177,8 @@ numapg_init_worker_regions(void)
 	for (int w = 0; w < pool_nworkers; w++)
 		numapg_serve_init_regions(w);
 	numapg_serve_restore_after_restart();
+	/* after a crash, 18 would never start them again (compat.h) */
+	numapg_forget_stale_worker_pids("numa_pg", "numapg_worker_main");
 }
 
 /* before_shmem_exit callback: the worker is gone. */
