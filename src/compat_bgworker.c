@@ -47,9 +47,8 @@
 void
 numapg_forget_stale_worker_pids(const char *library, const char *function)
 {
-	int			stale = 0;
-
 #if PG_VERSION_NUM >= 180000
+	int			stale = 0;
 	dlist_iter	iter;
 
 	if (IsUnderPostmaster)
