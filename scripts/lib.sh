@@ -17,6 +17,7 @@ PG_MAJOR=${PG_MAJOR:-15}
 PG_SYSTEM_CONFIG=/usr/lib/postgresql/$PG_MAJOR/bin/pg_config
 export PG_CONFIG=${PG_CONFIG:-$PG_SYSTEM_CONFIG}
 export PG_BIN=${PG_BIN:-$(dirname "$PG_CONFIG")}
+PG_LABEL=${PG_LABEL:-$PG_MAJOR}
 
 NUMAPG_PACKAGES="make gcc libc6-dev postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR \
 libnuma-dev numactl postgresql-$PG_MAJOR-pgtap libtap-parser-sourcehandler-pgtap-perl"
@@ -51,7 +52,8 @@ ensure_packages() {
 # Build numa_pg (warnings are errors), its unit tests, and install it, for
 # the PostgreSQL that PG_CONFIG names, in the source tree.
 build_and_install() {
-	build_and_install_in "$NUMAPG_SRC" all unit test/unit/bin/bench_state_store
+	build_and_install_in "$NUMAPG_SRC" all unit test/unit/bin/bench_state_store ||
+		die "build or install failed"
 }
 
 # build_and_install_in DIR TARGETS...: make clean, make TARGETS and install

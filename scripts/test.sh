@@ -262,6 +262,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 	echo "  add installations with NUMAPG_PG_CONFIGS=\"/usr/lib/postgresql/17/bin/pg_config ...\""
 	echo "  or put the builds of ../shared/postgresql (see its README) next to this clone"
 fi
-echo "time per version (build and server steps): ${VERSION_TIMES[*]:-none}; whole run: $((SECONDS - RUN_START)) s"
+times=$(printf '%s, ' "${VERSION_TIMES[@]}")
+echo "time per version (build and server steps): ${times%, }; whole run: $((SECONDS - RUN_START)) s"
 echo "${#PASSED[@]} passed, ${#FAILED[@]} failed"
 [ ${#FAILED[@]} -eq 0 ]

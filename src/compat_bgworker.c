@@ -25,7 +25,8 @@
  * made again (the shmem startup hook, in the postmaster), no worker can be
  * running, so an rw_pid that is not 0 is stale; clearing it for numa_pg's
  * own workers lets the postmaster start them as it did up to 17.  On a
- * version whose postmaster clears it itself this finds nothing to do.
+ * version whose postmaster clears it itself (19: the 19beta1 build restarts
+ * the workers after a crash without this) it finds nothing to do.
  *
  * IDENTIFICATION
  *	  src/compat_bgworker.c
