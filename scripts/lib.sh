@@ -172,10 +172,30 @@ cleanup() {
 	for name in "${NUMAPG_CLUSTERS[@]}"; do
 		cluster_stop "$name" >/dev/null 2>&1
 	done
+	# a server built with assertions that failed one fails the script,
+	# whatever its tests said
+	if [ -n "$NUMAPG_WORK" ] && assertion_failures >&2; then
+		echo "# a server failed an assertion: the TRAP: lines above" >&2
+		[ $rc -eq 0 ] && rc=1
+	fi
 	if [ -n "$NUMAPG_WORK" ] && [ "${NUMAPG_KEEP:-0}" != 1 ]; then
 		rm -rf "$NUMAPG_WORK"
 	fi
 	exit $rc
+}
+
+# assertion_failures [NAME...]: print every failed assertion (the TRAP:
+# line a server built with assertions writes to its log before it aborts)
+# in the logs of the clusters named, or of every cluster here; status 1 if
+# there is none
+assertion_failures() {
+	local logs=() name
+	if [ $# -eq 0 ]; then
+		logs=("$NUMAPG_WORK"/*/server.log)
+	else
+		for name in "$@"; do logs+=("$NUMAPG_WORK/$name/server.log"); done
+	fi
+	grep -H 'TRAP: ' "${logs[@]}" 2>/dev/null
 }
 
 # cluster_init NAME PORT [postgresql.conf lines...]

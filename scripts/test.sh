@@ -33,6 +33,8 @@
 # installed into each (in a copy of this tree, so that the builds never
 # mix), and the summary names the version of every step (pgtap@18: ok).
 #
+# A failed assertion (TRAP: in a server log, from the builds with
+# assertions) fails the suite whose server wrote it, whatever its tests said.
 # Exits non-zero if anything failed, after stopping every cluster.
 # NUMAPG_KEEP=1 keeps the scratch directory (logs, regression.diffs).
 # NUMAPG_STEPS="pgtap server" runs only the steps named (while developing;
@@ -123,6 +125,7 @@ pgtap_suite() {
 		"$@"
 	local rc=$?
 	cluster_stop "$name" >/dev/null
+	assertion_failures "$name" && { echo "# the server failed an assertion"; rc=1; }
 	return $rc
 }
 
@@ -137,6 +140,7 @@ regress() {
 	rc=$?
 	[ $rc -ne 0 ] && [ -f "$BUILD_DIR/regression.diffs" ] && cat "$BUILD_DIR/regression.diffs"
 	cluster_stop "$name" >/dev/null
+	assertion_failures "$name" && { echo "# the server failed an assertion"; rc=1; }
 	return $rc
 }
 
