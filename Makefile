@@ -10,6 +10,9 @@ OBJS = \
 	src/bench_queue.o \
 	src/bench_state.o \
 	src/bench_wal.o \
+	src/compat.o \
+	src/compat_bgworker.o \
+	src/compat_hash.o \
 	src/errbuf.o \
 	src/guc.o \
 	src/membench.o \

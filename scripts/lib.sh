@@ -9,9 +9,15 @@
 set -u
 
 NUMAPG_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# Debian's PostgreSQL, the one the packages below install.  The tests find
+# the server they test through PG_CONFIG and PG_BIN: scripts/test.sh exports
+# them for each version it tests (pg_select), and the scripts it runs
+# inherit them.
 PG_MAJOR=${PG_MAJOR:-15}
-PG_BIN=/usr/lib/postgresql/$PG_MAJOR/bin
-export PG_CONFIG=$PG_BIN/pg_config
+PG_SYSTEM_CONFIG=/usr/lib/postgresql/$PG_MAJOR/bin/pg_config
+export PG_CONFIG=${PG_CONFIG:-$PG_SYSTEM_CONFIG}
+export PG_BIN=${PG_BIN:-$(dirname "$PG_CONFIG")}
+PG_LABEL=${PG_LABEL:-$PG_MAJOR}
 
 NUMAPG_PACKAGES="make gcc libc6-dev postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR \
 libnuma-dev numactl postgresql-$PG_MAJOR-pgtap libtap-parser-sourcehandler-pgtap-perl"
@@ -43,17 +49,82 @@ ensure_packages() {
 		die "apt-get install ${missing[*]} failed"
 }
 
-# Build numa_pg (warnings are errors), its unit tests, and install it.
+# Build numa_pg (warnings are errors), its unit tests, and install it, for
+# the PostgreSQL that PG_CONFIG names, in the source tree.
 build_and_install() {
-	say "building numa_pg (PostgreSQL $PG_MAJOR, -Wall -Wextra -Werror)"
-	make -C "$NUMAPG_SRC" -s clean >/dev/null
-	make -C "$NUMAPG_SRC" -s all unit test/unit/bin/bench_state_store || die "build failed"
-	run_as_root make -C "$NUMAPG_SRC" -s install >/dev/null || die "make install failed"
-	# a client of the installed C API, as another extension would be built
-	make -C "$NUMAPG_SRC/test/client" -s clean all >/dev/null || die "build of test/client failed"
-	run_as_root make -C "$NUMAPG_SRC/test/client" -s install >/dev/null ||
-		die "make install of test/client failed"
+	build_and_install_in "$NUMAPG_SRC" all unit test/unit/bin/bench_state_store ||
+		die "build or install failed"
 }
+
+# build_and_install_in DIR TARGETS...: make clean, make TARGETS and install
+# numa_pg in DIR, then test/client, against PG_CONFIG; status 1 if any
+# of it failed (the output says what).
+build_and_install_in() {
+	local dir=$1 sudo=run_as_root
+	shift
+	# a tree the user may write to (an extracted build) is installed into
+	# without root
+	[ -w "$("$PG_CONFIG" --pkglibdir)" ] && sudo=
+	say "building numa_pg for PostgreSQL $PG_LABEL ($("$PG_CONFIG" --version), -Wall -Wextra -Werror) in $dir"
+	make -C "$dir" -s clean PG_CONFIG="$PG_CONFIG" >/dev/null &&
+		make -C "$dir" -s "$@" PG_CONFIG="$PG_CONFIG" ||
+		{ echo "build failed"; return 1; }
+	$sudo make -C "$dir" -s install PG_CONFIG="$PG_CONFIG" >/dev/null ||
+		{ echo "make install failed"; return 1; }
+	# a client of the installed C API, as another extension would be built
+	make -C "$dir/test/client" -s clean all PG_CONFIG="$PG_CONFIG" >/dev/null ||
+		{ echo "build of test/client failed"; return 1; }
+	$sudo make -C "$dir/test/client" -s install PG_CONFIG="$PG_CONFIG" >/dev/null ||
+		{ echo "make install of test/client failed"; return 1; }
+}
+
+# pg_select LABEL PG_CONFIG: the PostgreSQL the next builds and tests use.
+# Its programs load its own libpq: the builds of ../shared/postgresql look
+# for it where they were built (RUNPATH /opt/postgresql/NN/lib), and would
+# otherwise take Debian's, which lacks what a newer psql needs.
+NUMAPG_LD_LIBRARY_PATH=${LD_LIBRARY_PATH:-}
+pg_select() {
+	export PG_LABEL=$1 PG_CONFIG=$2
+	PG_BIN=$("$PG_CONFIG" --bindir) || die "$PG_CONFIG does not run"
+	LD_LIBRARY_PATH=$("$PG_CONFIG" --libdir)${NUMAPG_LD_LIBRARY_PATH:+:$NUMAPG_LD_LIBRARY_PATH}
+	export PG_BIN LD_LIBRARY_PATH
+}
+
+# The PostgreSQL builds of ../shared/postgresql (see its README), extracted
+# once into a cache, and again when a tarball changes (its checksum is kept
+# next to the extracted tree).  Prints "LABEL PG_CONFIG" per build, LABEL
+# being the directory the tarball holds (16, 18-cassert...).
+NUMAPG_SHARED_PG=${NUMAPG_SHARED_PG:-$NUMAPG_SRC/../shared/postgresql}
+if [ "$(id -u)" -eq 0 ]; then
+	NUMAPG_CACHE=${NUMAPG_CACHE:-/var/cache/numa_pg}
+else
+	NUMAPG_CACHE=${NUMAPG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/numa_pg}
+fi
+shared_builds() {
+	local tarball name dest sum label
+	for tarball in "$NUMAPG_SHARED_PG"/*.tar.xz; do
+		[ -f "$tarball" ] || continue
+		name=$(basename "$tarball" .tar.xz)
+		dest=$NUMAPG_CACHE/postgresql/$name
+		sum=$(sha256sum <"$tarball" | cut -d' ' -f1)
+		if [ "$(cat "$dest/.tarball.sha256" 2>/dev/null)" != "$sum" ]; then
+			echo "numa_pg: extracting $tarball into $dest" >&2
+			rm -rf "$dest.new" "$dest"
+			mkdir -p "$dest.new" && tar -C "$dest.new" -xJf "$tarball" ||
+				{ echo "numa_pg: could not extract $tarball" >&2; rm -rf "$dest.new"; continue; }
+			# the servers run as $PG_OS_USER, which must reach and read it all
+			chmod -R a+rX "$dest.new" && chmod a+rx "$NUMAPG_CACHE" "$NUMAPG_CACHE/postgresql"
+			echo "$sum" >"$dest.new/.tarball.sha256" && mv "$dest.new" "$dest"
+		fi
+		for label in "$dest"/*/; do
+			label=$(basename "$label")
+			[ -x "$dest/$label/bin/pg_config" ] && echo "$label $dest/$label/bin/pg_config"
+		done
+	done
+}
+
+# pg_major PG_CONFIG: its major version (15, 19...)
+pg_major() { "$1" --version | sed -E 's/^PostgreSQL ([0-9]+).*/\1/'; }
 
 # hold_machine_lock: one numa_pg run at a time on this machine.  The test
 # suite, the demo and the benchmarks install numa_pg into PostgreSQL's
@@ -101,10 +172,30 @@ cleanup() {
 	for name in "${NUMAPG_CLUSTERS[@]}"; do
 		cluster_stop "$name" >/dev/null 2>&1
 	done
+	# a server built with assertions that failed one fails the script,
+	# whatever its tests said
+	if [ -n "$NUMAPG_WORK" ] && assertion_failures >&2; then
+		echo "# a server failed an assertion: the TRAP: lines above" >&2
+		[ $rc -eq 0 ] && rc=1
+	fi
 	if [ -n "$NUMAPG_WORK" ] && [ "${NUMAPG_KEEP:-0}" != 1 ]; then
 		rm -rf "$NUMAPG_WORK"
 	fi
 	exit $rc
+}
+
+# assertion_failures [NAME...]: print every failed assertion (the TRAP:
+# line a server built with assertions writes to its log before it aborts)
+# in the logs of the clusters named, or of every cluster here; status 1 if
+# there is none
+assertion_failures() {
+	local logs=() name
+	if [ $# -eq 0 ]; then
+		logs=("$NUMAPG_WORK"/*/server.log)
+	else
+		for name in "$@"; do logs+=("$NUMAPG_WORK/$name/server.log"); done
+	fi
+	grep -H 'TRAP: ' "${logs[@]}" 2>/dev/null
 }
 
 # cluster_init NAME PORT [postgresql.conf lines...]

@@ -25,34 +25,82 @@
 #              guests with emulated NUMA nodes (test/numa-vm/README.md);
 #              if QEMU cannot run, these fail and say so
 #
+# Versions: unit and the guests run on Debian's PostgreSQL $PG_MAJOR; the
+# steps from regress to server run on it and then on every other version:
+# each build found in ../shared/postgresql (extracted once into a cache,
+# see shared_builds in lib.sh) and each installation named in
+# NUMAPG_PG_CONFIGS="/path/to/bin/pg_config ...".  numa_pg is built and
+# installed into each (in a copy of this tree, so that the builds never
+# mix), and the summary names the version of every step (pgtap@18: ok).
+#
+# A failed assertion (TRAP: in a server log, from the builds with
+# assertions) fails the suite whose server wrote it, whatever its tests said.
 # Exits non-zero if anything failed, after stopping every cluster.
 # NUMAPG_KEEP=1 keeps the scratch directory (logs, regression.diffs).
 # NUMAPG_STEPS="pgtap server" runs only the steps named (while developing;
-# the summary then says which were skipped).
+# the summary then says which were skipped); NUMAPG_VERSIONS="15 18-cassert"
+# only the versions named (labels as the summary prints them).
 
 . "$(dirname "$0")/lib.sh"
 
 hold_machine_lock
 ensure_packages $NUMAPG_PACKAGES
-build_and_install
 make_workdir
 cd "$NUMAPG_SRC" || exit 1
 
+RESULTS=()
 PASSED=()
 FAILED=()
 SKIPPED=()
+RUN_START=$SECONDS
 
-# step NAME COMMAND...: run a step, remember whether it passed
+# step NAME COMMAND...: run a step on the selected PostgreSQL, remember
+# whether it passed (as NAME@VERSION)
 step() {
-	local name=$1
+	local name=$1 t0=$SECONDS
 	shift
 	if [ -n "${NUMAPG_STEPS:-}" ] && [[ " $NUMAPG_STEPS " != *" $name "* ]]; then
-		SKIPPED+=("$name")
+		SKIPPED+=("$name@$PG_LABEL")
 		return 0
 	fi
-	say "$name"
-	if "$@"; then PASSED+=("$name"); else FAILED+=("$name"); fi
+	say "$name@$PG_LABEL"
+	if "$@"; then
+		PASSED+=("$name@$PG_LABEL")
+		RESULTS+=("$name@$PG_LABEL: ok ($((SECONDS - t0)) s)")
+	else
+		FAILED+=("$name@$PG_LABEL")
+		RESULTS+=("$name@$PG_LABEL: FAILED ($((SECONDS - t0)) s)")
+	fi
 }
+
+# The versions to test: labels, and the pg_config of each.
+VERSIONS=()
+declare -A VERSION_CONFIG=()
+# add_version LABEL PG_CONFIG: once per installation; a second one of the
+# same major version gets a suffix (17-2)
+add_version() {
+	local label=$1 config=$2 l n=2
+	for l in "${VERSIONS[@]}"; do
+		[ "$(realpath "${VERSION_CONFIG[$l]}")" = "$(realpath "$config")" ] && return 0
+	done
+	while [ -n "${VERSION_CONFIG[$label]:-}" ]; do
+		label=$1-$n
+		n=$((n + 1))
+	done
+	VERSIONS+=("$label")
+	VERSION_CONFIG[$label]=$config
+}
+add_version "$PG_MAJOR" "$PG_SYSTEM_CONFIG"
+while read -r label config; do
+	add_version "$label" "$config"
+done < <(shared_builds)
+for config in ${NUMAPG_PG_CONFIGS:-}; do
+	[ -x "$config" ] || die "NUMAPG_PG_CONFIGS: $config is not an executable pg_config"
+	add_version "$(pg_major "$config")" "$config"
+done
+
+# The builds ../shared/postgresql has in the numa_pg workspace.
+KNOWN_VERSIONS="16 17 18 19 15-cassert 18-cassert"
 
 # pgtap_suite NAME WRAPPER CONF FILES...: a fresh cluster with the given
 # settings, started through WRAPPER (may be empty), and pg_prove on FILES
@@ -60,6 +108,8 @@ pgtap_suite() {
 	local name=$1 wrapper=$2 conf=$3 port
 	shift 3
 	port=$(free_port)
+	# one cluster directory per version
+	name=v${PG_LABEL//[^A-Za-z0-9]/_}_$name
 	cluster_init "$name" "$port" "$conf" || return 1
 	# shellcheck disable=SC2086
 	cluster_start "$name" $wrapper || cluster_failed "$name" || return 1
@@ -75,19 +125,22 @@ pgtap_suite() {
 		"$@"
 	local rc=$?
 	cluster_stop "$name" >/dev/null
+	assertion_failures "$name" && { echo "# the server failed an assertion"; rc=1; }
 	return $rc
 }
 
+# pg_regress in the tree numa_pg was built in for this version
 regress() {
-	local port rc
+	local port rc name=v${PG_LABEL//[^A-Za-z0-9]/_}_regress
 	port=$(free_port)
-	cluster_init regress "$port" "shared_preload_libraries = 'numa_pg'" || return 1
-	cluster_start regress || cluster_failed regress || return 1
-	cluster_env regress
-	make -s installcheck PG_CONFIG="$PG_CONFIG"
+	cluster_init "$name" "$port" "shared_preload_libraries = 'numa_pg'" || return 1
+	cluster_start "$name" || cluster_failed "$name" || return 1
+	cluster_env "$name"
+	make -C "$BUILD_DIR" -s installcheck PG_CONFIG="$PG_CONFIG"
 	rc=$?
-	[ $rc -ne 0 ] && [ -f regression.diffs ] && cat regression.diffs
-	cluster_stop regress >/dev/null
+	[ $rc -ne 0 ] && [ -f "$BUILD_DIR/regression.diffs" ] && cat "$BUILD_DIR/regression.diffs"
+	cluster_stop "$name" >/dev/null
+	assertion_failures "$name" && { echo "# the server failed an assertion"; rc=1; }
 	return $rc
 }
 
@@ -121,37 +174,99 @@ numa_pg.shared_memory_policy = 'interleave'
 wal_level = logical"
 EXPLICIT_CPU=$(($(nproc) - 1))
 
-step unit prove test/unit/bin/test_*
-step regress regress
-step pgtap pgtap_suite main "" "$PRELOAD
+# copy_tree DEST: this source tree without git and build products, where
+# numa_pg is built for one version
+copy_tree() {
+	mkdir -p "$1" &&
+		tar -C "$NUMAPG_SRC" --exclude=./.git --exclude='*.o' --exclude='*.so' --exclude='*.bc' \
+			--exclude=./test/unit/bin --exclude=./test/tools/bin --exclude=./results \
+			--exclude=./log -cf - . | tar -C "$1" -xf -
+}
+
+# The steps that need a server, on the selected PostgreSQL.
+server_steps() {
+	step regress regress
+	step pgtap pgtap_suite main "" "$PRELOAD
 $POOL" test/*.sql
-step explicit pgtap_suite explicit "" "$PRELOAD
+	step explicit pgtap_suite explicit "" "$PRELOAD
 numa_pg.workers = 1
 numa_pg.worker_cpus = '$EXPLICIT_CPU'
 numa_pg.strict = on
 numa_pg.prefault = on" test/explicit/explicit.sql
-step nopreload pgtap_suite nopreload "" "" test/nopreload/*.sql
-step eperm pgtap_suite eperm "$NUMAPG_SRC/$WRAP EPERM" "$PRELOAD
+	step nopreload pgtap_suite nopreload "" "" test/nopreload/*.sql
+	step eperm pgtap_suite eperm "$NUMAPG_SRC/$WRAP EPERM" "$PRELOAD
 $POOL" test/degraded/eperm.sql
-step enosys pgtap_suite enosys "$NUMAPG_SRC/$WRAP ENOSYS" "$PRELOAD
+	step enosys pgtap_suite enosys "$NUMAPG_SRC/$WRAP ENOSYS" "$PRELOAD
 $POOL" test/degraded/enosys.sql
-step disabled pgtap_suite disabled "" "$PRELOAD
+	step disabled pgtap_suite disabled "" "$PRELOAD
 numa_pg.enabled = off
 numa_pg.workers = 2
 numa_pg.shared_memory_policy = 'interleave'
 numa_pg.prefault = on" test/degraded/disabled.sql
-step hugepages hugepages_suite "$PRELOAD
+	step hugepages hugepages_suite "$PRELOAD
 $POOL
 huge_pages = on" test/*.sql test/hugepages/hugepages.sql
-step server prove -e bash test/t/*.sh
-# the same tests inside QEMU guests with emulated NUMA nodes
+	step server prove -e bash test/t/*.sh
+}
+
+# version_selected LABEL: NUMAPG_VERSIONS names it, or is unset
+version_selected() {
+	[ -z "${NUMAPG_VERSIONS:-}" ] || [[ " $NUMAPG_VERSIONS " == *" $1 "* ]]
+}
+
+# Debian's PostgreSQL: built in this tree, with the unit tests and the
+# tools the degraded suites use (test/tools/bin), which every version shares.
+SKIPPED_VERSIONS=()
+VERSION_TIMES=()
+pg_select "$PG_MAJOR" "$PG_SYSTEM_CONFIG"
+BUILD_DIR=$NUMAPG_SRC
+build_and_install || die "build failed"
+step unit prove test/unit/bin/test_*
+
+for label in "${VERSIONS[@]}"; do
+	if ! version_selected "$label"; then
+		SKIPPED_VERSIONS+=("$label")
+		continue
+	fi
+	t0=$SECONDS
+	pg_select "$label" "${VERSION_CONFIG[$label]}"
+	if [ "$label" != "$PG_MAJOR" ]; then
+		BUILD_DIR=$NUMAPG_WORK/build/$label
+		if ! { copy_tree "$BUILD_DIR" && build_and_install_in "$BUILD_DIR" all; }; then
+			FAILED+=("build@$label")
+			RESULTS+=("build@$label: FAILED")
+			continue
+		fi
+	else
+		BUILD_DIR=$NUMAPG_SRC
+	fi
+	server_steps
+	VERSION_TIMES+=("$label: $((SECONDS - t0)) s")
+done
+
+# the same tests inside QEMU guests with emulated NUMA nodes, on Debian's
+# PostgreSQL (the guests boot this machine's /usr)
+pg_select "$PG_MAJOR" "$PG_SYSTEM_CONFIG"
+BUILD_DIR=$NUMAPG_SRC
 step numa-2node test/numa-vm/run.sh 2node
 step numa-4node test/numa-vm/run.sh 4node
 step numa-memoryless test/numa-vm/run.sh memoryless
 
 say "summary"
-echo "passed: ${PASSED[*]:-none}"
+printf '%s\n' "${RESULTS[@]}"
 echo "failed: ${FAILED[*]:-none}"
 [ ${#SKIPPED[@]} -gt 0 ] && echo "skipped (NUMAPG_STEPS): ${SKIPPED[*]}"
+[ ${#SKIPPED_VERSIONS[@]} -gt 0 ] && echo "skipped (NUMAPG_VERSIONS): ${SKIPPED_VERSIONS[*]}"
+missing=()
+for label in $KNOWN_VERSIONS; do
+	[ -n "${VERSION_CONFIG[$label]:-}" ] || missing+=("$label")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "not tested, not found: PostgreSQL ${missing[*]} (no build in $NUMAPG_SHARED_PG);"
+	echo "  add installations with NUMAPG_PG_CONFIGS=\"/usr/lib/postgresql/17/bin/pg_config ...\""
+	echo "  or put the builds of ../shared/postgresql (see its README) next to this clone"
+fi
+times=$(printf '%s, ' "${VERSION_TIMES[@]}")
+echo "time per version (build and server steps): ${times%, }; whole run: $((SECONDS - RUN_START)) s"
 echo "${#PASSED[@]} passed, ${#FAILED[@]} failed"
 [ ${#FAILED[@]} -eq 0 ]

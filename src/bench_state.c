@@ -6,11 +6,11 @@
  *
  * PostgreSQL's equivalent of a shared key/value table is a dynahash table
  * made by ShmemInitHash() and guarded by partition LWLocks, as the buffer
- * mapping table is.  We build one exactly that way (hash_create() with
- * HASH_SHARED_MEM | HASH_ALLOC | HASH_DIRSIZE | HASH_PARTITION, the header
- * and directory sized by hash_get_shared_size(), every element allocated
- * up front) but in a scratch mapping bound to the node under test, with
- * NUM_BUFFER_PARTITIONS LWLocks of our own tranche in the same mapping.
+ * mapping table is.  We build one exactly that way, with HASH_PARTITION and
+ * every element allocated up front, laid out as this version's
+ * ShmemInitHash() lays it out (compat_hash.h: 19 changed it), but in a
+ * scratch mapping bound to the node under test, with NUM_BUFFER_PARTITIONS
+ * LWLocks of our own tranche in the same mapping.
  * Each dynahash operation takes its partition's lock (shared to look up,
  * exclusive to update), as the real callers must.  The state store, which
  * its worker owns alone, takes none: that is its design.
@@ -35,6 +35,7 @@
 #include "utils/hsearch.h"
 
 #include "bench_common.h"
+#include "compat_hash.h"
 #include "state_store.h"
 
 PG_FUNCTION_INFO_V1(numapg_sql_bench_state);
@@ -57,13 +58,6 @@ typedef struct BenchEntry
 	char		value[NUMAPG_BENCH_STATE_VALUE];
 } BenchEntry;
 
-/* Where dynahash's allocations come from (HashAllocFunc has no argument). */
-static char *bump_next = NULL;
-static char *bump_end = NULL;
-
-/* Our LWLock tranche, made once per backend. */
-static int	bench_tranche = 0;
-
 /* The workload: keys, and the random order they are used in. */
 typedef struct StateWork
 {
@@ -82,34 +76,6 @@ typedef struct StateTimes
 	double		store_update_ns;
 	double		hash_update_ns;
 } StateTimes;
-
-/*
- * dynahash's allocator for the table: cache-line aligned pieces of the
- * scratch mapping, as ShmemAlloc() gives pieces of the main segment;
- * NULL when it is used up (dynahash then reports out of memory).
- */
-static void *
-bump_alloc(Size size)
-{
-	char	   *p = (char *) CACHELINEALIGN(bump_next);
-
-	if (bump_next == NULL || p > bump_end || (Size) (bump_end - p) < size)
-		return NULL;
-	bump_next = p + size;
-	return p;
-}
-
-/* Our tranche of LWLocks, registered in this backend. */
-static int
-bench_lwlock_tranche(void)
-{
-	if (bench_tranche == 0)
-	{
-		bench_tranche = LWLockNewTrancheId();
-		LWLockRegisterTranche(bench_tranche, "numa_pg_bench");
-	}
-	return bench_tranche;
-}
 
 /* Slots for entries keys at the same fill as dynahash's buckets, at most 90%. */
 static uint32
@@ -230,6 +196,7 @@ typedef struct StatePlacement
 {
 	NumaPgBenchMemory store_mem;
 	NumaPgBenchMemory hash_mem;
+	NumaPgHashRegion hash_region;
 	HTAB	   *htab;
 	StateTimes	t;
 	const char *note;
@@ -246,13 +213,11 @@ measure_placement(const StateWork *w, int node, StatePlacement *p)
 	uint32		capacity = store_capacity_for(w->entries);
 	NumaPgStateStore *store;
 	HASHCTL		info;
-	int			flags = HASH_ELEM | HASH_BLOBS | HASH_PARTITION |
-		HASH_SHARED_MEM | HASH_ALLOC | HASH_DIRSIZE;
-	Size		header_size;
+	int			flags = HASH_ELEM | HASH_BLOBS | HASH_PARTITION;
 	Size		locks_size = CACHELINEALIGN(sizeof(LWLockPadded) * NUM_BUFFER_PARTITIONS);
 	LWLockPadded *locks;
 	char		val[NUMAPG_BENCH_STATE_VALUE];
-	int			tranche = bench_lwlock_tranche();
+	int			tranche = numapg_bench_lwlock_tranche();
 
 	/* the state store */
 	numapg_bench_map(&p->store_mem, numapg_state_store_size(capacity), node);
@@ -265,20 +230,16 @@ measure_placement(const StateWork *w, int node, StatePlacement *p)
 	info.keysize = sizeof(uint64);
 	info.entrysize = sizeof(BenchEntry);
 	info.num_partitions = NUM_BUFFER_PARTITIONS;
-	info.dsize = info.max_dsize = hash_select_dirsize(w->entries);
-	info.alloc = bump_alloc;
-	header_size = CACHELINEALIGN(hash_get_shared_size(&info, flags));
 	numapg_bench_map(&p->hash_mem,
-					 locks_size + header_size +
-					 hash_estimate_size(w->entries, sizeof(BenchEntry)) +
-					 64 * 1024, node);
+					 locks_size + numapg_shared_hash_size(w->entries, &info, flags),
+					 node);
 	locks = (LWLockPadded *) p->hash_mem.base;
 	for (int i = 0; i < NUM_BUFFER_PARTITIONS; i++)
 		LWLockInitialize(&locks[i].lock, tranche);
-	info.hctl = (HASHHDR *) (p->hash_mem.base + locks_size);
-	bump_next = p->hash_mem.base + locks_size + header_size;
-	bump_end = p->hash_mem.base + p->hash_mem.size;
-	p->htab = hash_create("numa_pg bench dynahash", w->entries, &info, flags);
+	p->hash_region.next = p->hash_mem.base + locks_size;
+	p->hash_region.end = p->hash_mem.base + p->hash_mem.size;
+	p->htab = numapg_shared_hash_create("numa_pg bench dynahash", w->entries,
+										&info, flags, &p->hash_region);
 
 	/* the same entries in both */
 	memset(val, 'v', sizeof(val));
@@ -310,7 +271,7 @@ measure_placement(const StateWork *w, int node, StatePlacement *p)
 static void
 release_placement(StatePlacement *p)
 {
-	bump_next = bump_end = NULL;
+	numapg_shared_hash_forget(&p->hash_region);
 	/* dynahash's local header (HTAB) is in TopMemoryContext */
 	if (p->htab != NULL)
 		pfree(p->htab);

@@ -4,7 +4,12 @@
  *		Every PG_VERSION_NUM difference numa_pg cares about, in one place.
  *
  * numa_pg needs PostgreSQL 15 or later (shmem_request_hook).  It is built
- * and tested on 15; the shims below keep it building on 16 to 18.
+ * with -Werror and tested on 15, 16, 17, 18 and 19 (and on 15 and 18 built
+ * with assertions).  Each shim below names the version that changed and what
+ * changed.  Three concerns need code, each in a module of its own: the
+ * LWLock tranche of the benchmarks (compat.c), the layout of a shared
+ * dynahash table (compat_hash.h) and 18's restart of background workers
+ * after a crash (compat_bgworker.c).
  *
  * IDENTIFICATION
  *	  src/compat.h
@@ -35,7 +40,7 @@
 #define NUMAPG_MODULE_MAGIC PG_MODULE_MAGIC
 #endif
 
-#define NUMAPG_VERSION "1.2"
+#define NUMAPG_VERSION "1.3"
 
 /*
  * 16 replaced pg_proc_aclcheck() with object_aclcheck() on the catalog
@@ -94,5 +99,42 @@
 #define NumaPgGetGucVariables(num) \
 	(*(num) = GetNumConfigOptions(), get_guc_variables())
 #endif
+
+ * 16 moved the varlena macros (VARDATA_ANY, VARSIZE_ANY_EXHDR, SET_VARSIZE...)
+ * out of postgres.h into varatt.h; postgres.h went on including it until 18,
+ * and 19 stopped.
+ */
+#if PG_VERSION_NUM >= 160000
+#include "varatt.h"
+#endif
+
+/*
+ * 19 widened a buffer header's state to 64 bits (pg_atomic_uint64, read
+ * with pg_atomic_read_u64); the BM_* flags are tested the same way.
+ */
+#if PG_VERSION_NUM >= 190000
+#define NumaPgBufferState(desc) pg_atomic_read_u64(&(desc)->state)
+#else
+#define NumaPgBufferState(desc) ((uint64) pg_atomic_read_u32(&(desc)->state))
+#endif
+
+/*
+ * The tranche ID of the benchmarks' LWLocks, which live in scratch mappings
+ * outside the main shared memory segment.  Up to 18 each backend allocates an ID
+ * (LWLockNewTrancheId()) and names it locally (LWLockRegisterTranche());
+ * 19 names it when it allocates it, in shared memory, at most 256 per
+ * server, and dropped LWLockRegisterTranche(), so there it is allocated
+ * once per server (compat.c).
+ */
+extern int	numapg_bench_lwlock_tranche(void);
+
+/*
+ * 18's postmaster keeps the PID of a background worker it killed in a
+ * crash, so that it never starts the worker again (compat_bgworker.c):
+ * called in the postmaster whenever it makes shared memory, this marks
+ * numa_pg's workers as not running.  Nothing to do up to 17.
+ */
+extern void numapg_forget_stale_worker_pids(const char *library,
+											const char *function);
 
 #endif							/* NUMAPG_COMPAT_H */

@@ -416,7 +416,16 @@ numapg_log_topology(void)
  * them and the log has no trace.  These definitions take precedence over
  * libnuma's weak ones and turn them into WARNINGs (never ERRORs: libnuma
  * calls them from the middle of its own functions, which must return).
+ *
+ * They must be exported: since 16 PGXS builds modules with
+ * -fvisibility=hidden, and a hidden definition does not take libnuma's
+ * place (PGDLLEXPORT makes them visible).  numa.h declares numa_warn()
+ * without a format attribute; since 16 PostgreSQL's vsnprintf() has one, so
+ * GCC wants it here too (-Wmissing-format-attribute).
  */
+extern PGDLLEXPORT void numa_warn(int num, char *fmt,...) pg_attribute_printf(2, 3);
+extern PGDLLEXPORT void numa_error(char *where);
+
 void
 numa_warn(int num, char *fmt,...)
 {

@@ -40,7 +40,8 @@
 
 #include <sched.h>
 
-#include "commands/dbcommands.h"
+#include "catalog/pg_database.h"	/* get_database_oid, from 19 */
+#include "commands/dbcommands.h"	/* get_database_oid, up to 18 */
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "storage/ipc.h"

@@ -268,7 +268,7 @@ numapg_sql_buffer_nodes(PG_FUNCTION_ARGS)
 	{
 		char	   *block = BufferBlocks + (Size) b * BLCKSZ;
 		char	   *block_end = block + BLCKSZ;
-		uint32		state = pg_atomic_read_u32(&GetBufferDescriptor(b)->state);
+		uint64		state = NumaPgBufferState(GetBufferDescriptor(b));
 
 		/* each page the buffer overlaps, and by how many bytes */
 		for (size_t p = (block - start) / page_size;

@@ -253,6 +253,8 @@ numapg_init_worker_regions(void)
 	for (int w = 0; w < pool_nworkers; w++)
 		numapg_serve_init_regions(w);
 	numapg_serve_restore_after_restart();
+	/* after a crash, 18 would never start them again (compat.h) */
+	numapg_forget_stale_worker_pids("numa_pg", "numapg_worker_main");
 }
 
 /* before_shmem_exit callback: the worker is gone. */

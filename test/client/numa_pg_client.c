@@ -19,6 +19,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "access/htup_details.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "storage/bufmgr.h"
@@ -28,6 +29,15 @@
 #include "numa_pg.h"
 
 PG_MODULE_MAGIC;
+
+/*
+ * 15's betas called InitMaterializedSRF() SetSingleFuncCall().  This is
+ * another extension, which sees numa_pg's installed header only, not its
+ * src/compat.h, so it carries the one shim it needs.
+ */
+#if PG_VERSION_NUM < 150001
+#define InitMaterializedSRF(fcinfo, flags) SetSingleFuncCall(fcinfo, flags)
+#endif
 
 PG_FUNCTION_INFO_V1(numa_pg_client_alloc);
 PG_FUNCTION_INFO_V1(numa_pg_client_exhaust);

@@ -3,9 +3,28 @@
 -- libnuma is -1.  numa_pg loads, reports and says why it cannot place.
 \set ON_ERROR_STOP true
 BEGIN;
-SELECT plan(9);
+SELECT plan(10);
 
 SELECT is(numa_available(), false, 'NUMA is not available');
+
+-- PostgreSQL's own answer (18 and later), called by name so that this file
+-- also runs where it does not exist; NULL there, and where PostgreSQL was
+-- built without libnuma (then it is always false)
+CREATE FUNCTION pg_temp.pg_numa_available() RETURNS boolean LANGUAGE plpgsql AS $$
+DECLARE
+	r boolean;
+BEGIN
+	IF to_regproc('pg_catalog.pg_numa_available') IS NULL OR
+	   NOT (SELECT setting ~ '--with-libnuma' FROM pg_config WHERE name = 'CONFIGURE') THEN
+		RETURN NULL;
+	END IF;
+	EXECUTE 'SELECT pg_catalog.pg_numa_available()' INTO r;
+	RETURN r;
+END
+$$;
+SELECT CASE WHEN pg_temp.pg_numa_available() IS NULL
+            THEN skip('PostgreSQL ' || current_setting('server_version') || ' has no pg_numa_available() with libnuma (18 and later, built --with-libnuma)')
+            ELSE is(pg_temp.pg_numa_available(), false, 'and PostgreSQL''s pg_numa_available() agrees') END;
 SELECT is((SELECT mode FROM numa_status()), 'unavailable', 'mode is unavailable');
 SELECT matches((SELECT reason FROM numa_status()),
                'libnuma reports NUMA as unavailable \(get_mempolicy: Function not implemented\)',

@@ -67,7 +67,10 @@ like "$log" 'HINT:  Name nodes with memory that this server may use: numa_topolo
 	"  and a hint"
 FATAL_RE='parameter "numa_pg\.enabled" requires a Boolean value' bad_value "numa_pg.enabled = maybe" ""
 
-FATAL_RE='16 kB is outside the valid range for parameter "numa_pg\.state_store_size" \(64 \.\. 16777216\)' bad_value "numa_pg.state_store_size = '16kB'" ""
+# 17 added the unit to both ends of the range
+range='64 \.\. 16777216'
+[ "$(pg_major "$PG_CONFIG")" -ge 17 ] && range='64 kB \.\. 16777216 kB'
+FATAL_RE="16 kB is outside the valid range for parameter \"numa_pg\\.state_store_size\" \\($range\\)" bad_value "numa_pg.state_store_size = '16kB'" ""
 FATAL_RE='invalid value for parameter "numa_pg\.queue_size": "lots"' bad_value "numa_pg.queue_size = 'lots'" ""
 bad_value "numa_pg.pool_size = '4kB'" 'A pool of 4 kB is too small: a pool needs at least 64 kB, for its allocator.s header and pages\.'
 like "$log" 'HINT:  Use 0 for no pool, or 64 kB or more\.' "  and a hint"

@@ -42,12 +42,16 @@ is "$(sql_value c "SELECT wal_staged_bytes || ' ' || wal_flushed_bytes FROM numa
 
 # SIGKILL: the postmaster reinitialises shared memory
 pid=$(sql_value c "SELECT pid FROM numa_workers() WHERE worker = 1")
+pid0=$(sql_value c "SELECT pid FROM numa_workers() WHERE worker = 0")
 kill -KILL "$pid"
 wait_for_log "$(cluster_log c)" "all server processes terminated; reinitializing"
 ok $? "SIGKILL makes the postmaster reinitialise"
 wait_until sql_is c "SELECT 1" 1
+# (PostgreSQL 18's postmaster would start neither again: compat_bgworker.c)
 wait_restarted 1 "$pid"
 ok $? "worker 1 is started again after SIGKILL"
+wait_restarted 0 "$pid0"
+ok $? "and worker 0, which the postmaster stopped in the crash"
 like "$(cluster_log c)" "numa_pg: worker 1 kept [0-9]+ state entries and [0-9]+ staged WAL records across the crash" \
 	"the log says what the worker kept"
 is "$(count_keys)" 100 "all keys are still there after the crash"

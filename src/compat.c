@@ -1,0 +1,56 @@
+/*-------------------------------------------------------------------------
+ *
+ * compat.c
+ *		The parts of compat.h that are code rather than a macro.
+ *
+ * IDENTIFICATION
+ *	  src/compat.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "compat.h"
+
+#include "storage/lwlock.h"
+#if PG_VERSION_NUM >= 190000
+#include "storage/dsm_registry.h"
+#endif
+
+/* This backend's tranche ID, once it has one. */
+static int	numapg_tranche_id = 0;
+
+#if PG_VERSION_NUM >= 190000
+/* Allocate the server's tranche ID, once, in the DSM registry's segment. */
+static void
+init_tranche_id(void *ptr, void *arg)
+{
+	*(int *) ptr = LWLockNewTrancheId((const char *) arg);
+}
+#endif
+
+/*
+ * The tranche ID of the LWLocks in the benchmarks' scratch mappings, named
+ * "numa_pg_bench" in wait events.  Up to 18 the
+ * ID is allocated and named in each backend that asks.  19 allocates IDs
+ * and their names in shared memory, at most 256 per server, so an ID per
+ * backend would run out: the first backend that asks allocates it in a
+ * DSM registry segment, and every later one reads it there.
+ */
+int
+numapg_bench_lwlock_tranche(void)
+{
+	if (numapg_tranche_id == 0)
+	{
+#if PG_VERSION_NUM >= 190000
+		bool		found;
+		int		   *id = GetNamedDSMSegment("numa_pg_bench_tranche", sizeof(int),
+											init_tranche_id, &found,
+											"numa_pg_bench");
+
+		numapg_tranche_id = *id;
+#else
+		numapg_tranche_id = LWLockNewTrancheId();
+		LWLockRegisterTranche(numapg_tranche_id, "numa_pg_bench");
+#endif
+	}
+	return numapg_tranche_id;
+}
