@@ -100,6 +100,7 @@
 	(*(num) = GetNumConfigOptions(), get_guc_variables())
 #endif
 
+/*
  * 16 moved the varlena macros (VARDATA_ANY, VARSIZE_ANY_EXHDR, SET_VARSIZE...)
  * out of postgres.h into varatt.h; postgres.h went on including it until 18,
  * and 19 stopped.
