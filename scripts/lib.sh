@@ -69,6 +69,9 @@ build_and_install_in() {
 	make -C "$dir" -s clean PG_CONFIG="$PG_CONFIG" >/dev/null &&
 		make -C "$dir" -s "$@" PG_CONFIG="$PG_CONFIG" ||
 		{ echo "build failed"; return 1; }
+	# scripts of versions this tree no longer ships (a branch tried
+	# earlier) would be offered as updates: install the tree's own only
+	$sudo rm -f "$("$PG_CONFIG" --sharedir)"/extension/numa_pg--*.sql
 	$sudo make -C "$dir" -s install PG_CONFIG="$PG_CONFIG" >/dev/null ||
 		{ echo "make install failed"; return 1; }
 	# a client of the installed C API, as another extension would be built

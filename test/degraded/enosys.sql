@@ -7,21 +7,8 @@ SELECT plan(10);
 
 SELECT is(numa_available(), false, 'NUMA is not available');
 
--- PostgreSQL's own answer (18 and later), called by name so that this file
--- also runs where it does not exist; NULL there, and where PostgreSQL was
--- built without libnuma (then it is always false)
-CREATE FUNCTION pg_temp.pg_numa_available() RETURNS boolean LANGUAGE plpgsql AS $$
-DECLARE
-	r boolean;
-BEGIN
-	IF to_regproc('pg_catalog.pg_numa_available') IS NULL OR
-	   NOT (SELECT setting ~ '--with-libnuma' FROM pg_config WHERE name = 'CONFIGURE') THEN
-		RETURN NULL;
-	END IF;
-	EXECUTE 'SELECT pg_catalog.pg_numa_available()' INTO r;
-	RETURN r;
-END
-$$;
+-- PostgreSQL's own answer: pg_temp.pg_numa_available(), NULL where it has none
+\ir ../lib/pg_numa_available.sql
 SELECT CASE WHEN pg_temp.pg_numa_available() IS NULL
             THEN skip('PostgreSQL ' || current_setting('server_version') || ' has no pg_numa_available() with libnuma (18 and later, built --with-libnuma)')
             ELSE is(pg_temp.pg_numa_available(), false, 'and PostgreSQL''s pg_numa_available() agrees') END;

@@ -8,21 +8,8 @@ SELECT plan(15);
 
 SELECT is(numa_available(), false, 'NUMA is not available when its system calls are refused');
 
--- PostgreSQL's own answer (18 and later), called by name so that this file
--- also runs where it does not exist; NULL there, and where PostgreSQL was
--- built without libnuma (then it is always false)
-CREATE FUNCTION pg_temp.pg_numa_available() RETURNS boolean LANGUAGE plpgsql AS $$
-DECLARE
-	r boolean;
-BEGIN
-	IF to_regproc('pg_catalog.pg_numa_available') IS NULL OR
-	   NOT (SELECT setting ~ '--with-libnuma' FROM pg_config WHERE name = 'CONFIGURE') THEN
-		RETURN NULL;
-	END IF;
-	EXECUTE 'SELECT pg_catalog.pg_numa_available()' INTO r;
-	RETURN r;
-END
-$$;
+-- PostgreSQL's own answer: pg_temp.pg_numa_available(), NULL where it has none
+\ir ../lib/pg_numa_available.sql
 -- PostgreSQL 18's pg_numa_available() takes libnuma's word, which does not
 -- see EPERM; 19's says false here, as numa_pg does
 SELECT CASE WHEN pg_temp.pg_numa_available() IS NULL
