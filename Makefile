@@ -80,6 +80,7 @@ UNIT_TESTS = test/unit/bin/test_nodemask test/unit/bin/test_topology \
 	test/unit/bin/test_worker_plan test/unit/bin/test_state_store \
 	test/unit/bin/test_wal_staging test/unit/bin/test_spsc \
 	test/unit/bin/test_spsc_stress test/unit/bin/test_spsc_tsan \
+	test/unit/bin/test_state_read_stress \
 	test/unit/bin/test_arena test/unit/bin/test_policy_spec \
 	test/unit/bin/test_membench test/unit/bin/test_errbuf
 
@@ -127,6 +128,11 @@ test/unit/bin/test_spsc_tsan: test/unit/stress_spsc.c src/spsc.c src/spsc.h
 	$(CC) $(UNIT_CFLAGS) -fsanitize=thread -pthread \
 		-DSTRESS_DEFAULT_MESSAGES=200000 -DSTRESS_DEFAULT_MODE='"threads"' \
 		-o $@ test/unit/stress_spsc.c src/spsc.c
+
+# One writer process, two reader processes, 2 million checked changes.
+test/unit/bin/test_state_read_stress: test/unit/stress_state_read.c src/state_store.c src/state_store.h test/unit/tap.h
+	@mkdir -p $(@D)
+	$(CC) $(UNIT_CFLAGS) -O2 -o $@ test/unit/stress_state_read.c src/state_store.c
 
 test/unit/bin/test_arena: test/unit/test_arena.c src/arena.c src/arena.h src/errbuf.c test/unit/tap.h test/unit/test_rng.h
 	@mkdir -p $(@D)

@@ -20,9 +20,18 @@
  *	- delete: each entry shifted back is copied into the hole the same way
  *	  ("busy", copy, "used"); the source is left intact until it is itself
  *	  overwritten or emptied, so a crash leaves at worst an identical copy.
- * Only compiler ordering matters here: a killed process's stores are not
- * lost, and other processes read the memory after it died.  The fences
- * keep the compiler (and weakly ordered CPUs) from reordering the stores.
+ * For crash safety only compiler ordering matters: a killed process's
+ * stores are not lost, and other processes read the memory after it died.
+ * The fences keep the compiler (and weakly ordered CPUs) from reordering
+ * the stores.
+ *
+ * Reads by other processes while the owner works (numapg_state_read) rely
+ * on the same fences: every modification sits between change_begin()
+ * (seq made odd, then a release fence, so that no slot store is seen
+ * before the odd seq) and change_end() (seq made even by a release store,
+ * after every slot store).  A reader that sees the same even seq before
+ * and after its copies (acquire load, copies, acquire fence, load) saw no
+ * store of any modification.
  *
  * The checksum is CRC-32C (Castagnoli) of the slot's hash, value length
  * and key length fields followed by the key and value bytes.  On x86-64 it
@@ -626,6 +635,105 @@ numapg_state_lookup(NumaPgStateStore *s, const void *key, uint32_t keylen,
 	if (vallen)
 		*vallen = slot->vallen;
 	return slot->data + keylen;
+}
+
+/* Tell the CPU we are spinning (a few tens of cycles; nothing if unknown). */
+static inline void
+spin_pause(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
+
+/*
+ * One unvalidated try of numapg_state_read(): probe for the key and copy
+ * the value of the slot that seems to hold it.  Every field is loaded
+ * once, into a local, and checked before it is used as a length, so a torn
+ * slot can make the answer wrong (the caller's seq check catches that) but
+ * cannot make it read outside the store or the caller's buffer.  The key
+ * is copied before it is compared; the probe ends at an empty slot or
+ * after visiting every slot.  Returns OK, NOT_FOUND, or RETRY when what it
+ * saw cannot be a consistent store.
+ */
+static NumaPgStateResult
+read_try(const NumaPgStateStore *s, uint64_t hash, const void *key,
+		 uint32_t keylen, void *value, uint32_t *vallen)
+{
+	uint32_t	mask = s->mask;	/* set by init, never changed */
+	uint32_t	idx = (uint32_t) hash & mask;
+	unsigned char keycopy[NUMAPG_STATE_MAX_KEY];
+
+	for (uint32_t n = 0; n <= mask; n++)
+	{
+		const StateSlot *slot = slot_at(s, idx);
+		uint8_t		state = __atomic_load_n(&slot->state, __ATOMIC_RELAXED);
+
+		if (state == SLOT_EMPTY)
+			return NUMAPG_STATE_NOT_FOUND;
+		if (__atomic_load_n(&slot->hash, __ATOMIC_RELAXED) == hash &&
+			__atomic_load_n(&slot->keylen, __ATOMIC_RELAXED) == keylen)
+		{
+			uint32_t	len = __atomic_load_n(&slot->vallen, __ATOMIC_RELAXED);
+
+			if (len > NUMAPG_STATE_MAX_DATA - keylen)
+				return NUMAPG_STATE_RETRY;	/* torn: no such length */
+			memcpy(keycopy, slot->data, keylen);
+			if (keylen == 0 || memcmp(keycopy, key, keylen) == 0)
+			{
+				memcpy(value, slot->data + keylen, len);
+				*vallen = len;
+				return NUMAPG_STATE_OK;
+			}
+		}
+		idx = (idx + 1) & mask;
+	}
+	return NUMAPG_STATE_RETRY;	/* no empty slot seen: not a store at rest */
+}
+
+/*
+ * Read key's value without the owner, from any process that maps the
+ * store: copy it into value (room for NUMAPG_STATE_MAX_DATA bytes) and
+ * its length into *vallen, and return OK; or NOT_FOUND.  Seqlock style
+ * (see state_store.h): each try loads seq (acquire) and gives up at once
+ * if it is odd; otherwise it probes and copies (read_try), then, after an
+ * acquire fence, loads seq again.  If seq has not changed, no
+ * modification overlapped the try: the copy and the probe's outcome, hit
+ * or miss, are those of the store at rest between two modifications.
+ * Otherwise it spins briefly and tries again, at most "tries" times (at
+ * least once), then returns RETRY, *vallen and value undefined: ask the
+ * owner.  Writes nothing to the store (its lookup counters count the
+ * owner's lookups only).
+ */
+NumaPgStateResult
+numapg_state_read(const NumaPgStateStore *s, const void *key, uint32_t keylen,
+				  void *value, uint32_t *vallen, int tries)
+{
+	uint64_t	hash;
+
+	if (keylen > NUMAPG_STATE_MAX_KEY)
+		return NUMAPG_STATE_NOT_FOUND;
+	hash = numapg_state_hash(key, keylen);
+	for (int t = 0; t < tries || t == 0; t++)
+	{
+		uint64_t	seq0;
+		NumaPgStateResult result;
+
+		if (t > 0)
+			spin_pause();
+		seq0 = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
+		if (seq0 & 1)
+			continue;			/* a modification is under way */
+		result = read_try(s, hash, key, keylen, value, vallen);
+		/* the copies above happen before the second load of seq */
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&s->seq, __ATOMIC_RELAXED) == seq0 &&
+			result != NUMAPG_STATE_RETRY)
+			return result;
+	}
+	return NUMAPG_STATE_RETRY;
 }
 
 /*

@@ -22,8 +22,20 @@
  *	 20  key bytes, then value bytes (NUMAPG_STATE_MAX_DATA = 492 in all)
  *
  * One process, the owning worker, modifies the store and looks keys up;
- * other processes may read the header statistics (numapg_state_stats) at
- * any time.  Nothing here takes a lock.
+ * other processes may read the header statistics (numapg_state_stats) and
+ * read entries (numapg_state_read) at any time.  Nothing here takes a
+ * lock.
+ *
+ * Reads without the owner (numapg_state_read) are validated seqlock style
+ * against the header's seq counter, which every modification makes odd
+ * before it writes a slot and even again after (release ordering): a
+ * reader loads seq (acquire), probes and copies key and value, then loads
+ * seq again after an acquire fence; it trusts what it copied, a hit or a
+ * miss, only if seq was even and had not changed.  The whole probe is
+ * inside the window, so an entry moved back by a deletion's backward
+ * shift, past a reader's position, cannot make a present key look absent.
+ * A try that does not validate is retried, at most "tries" times; then
+ * NUMAPG_STATE_RETRY says to ask the owner instead.
  *
  * Hash bits: the table uses the low log2(capacity) bits of
  * numapg_state_hash() (at most 31 bits); the router that picks a worker
@@ -83,17 +95,23 @@ typedef enum NumaPgStateResult
 	NUMAPG_STATE_NOT_FOUND,
 	NUMAPG_STATE_FULL,			/* the key is new and the fill limit is
 								 * reached */
-	NUMAPG_STATE_TOO_LARGE		/* key longer than NUMAPG_STATE_MAX_KEY,
+	NUMAPG_STATE_TOO_LARGE,		/* key longer than NUMAPG_STATE_MAX_KEY,
 								 * or key + value over
 								 * NUMAPG_STATE_MAX_DATA */
+	NUMAPG_STATE_RETRY			/* numapg_state_read(): the owner kept
+								 * changing the store; ask it instead */
 } NumaPgStateResult;
+
+/* Tries numapg_state_read() callers in numa_pg make before they ask the owner. */
+#define NUMAPG_STATE_READ_TRIES		8
 
 typedef struct NumaPgStateStats
 {
 	uint64_t	entries;		/* live entries */
 	uint64_t	capacity;		/* slots */
 	uint64_t	bytes_used;		/* key + value bytes of the live entries */
-	uint64_t	lookups;
+	uint64_t	lookups;		/* the owner's (numapg_state_read() is not
+								 * counted: it writes nothing) */
 	uint64_t	hits;			/* lookups that found their key */
 	uint64_t	inserts;		/* puts that added a key */
 	uint64_t	updates;		/* puts that replaced a value */
@@ -151,6 +169,10 @@ extern NumaPgStateResult numapg_state_put(NumaPgStateStore *s,
 										  bool *replaced);
 extern const void *numapg_state_lookup(NumaPgStateStore *s, const void *key,
 									   uint32_t keylen, uint32_t *vallen);
+extern NumaPgStateResult numapg_state_read(const NumaPgStateStore *s,
+										   const void *key, uint32_t keylen,
+										   void *value, uint32_t *vallen,
+										   int tries);
 extern NumaPgStateResult numapg_state_delete(NumaPgStateStore *s,
 											 const void *key,
 											 uint32_t keylen);

@@ -1,0 +1,414 @@
+/*-------------------------------------------------------------------------
+ *
+ * stress_state_read.c
+ *		Stress test of the state store's lock-free read path
+ *		(numapg_state_read()): one writer process modifying a small store
+ *		while reader processes read it directly, all sharing an anonymous
+ *		shared mapping, as a worker and backends share the store.
+ *
+ * The store has 32 slots.  Four hot keys are always present; the writer
+ * updates them over and over, and between updates inserts and deletes
+ * twenty filler keys, so that probe chains fill up and the backward shift
+ * of every deletion moves entries, hot ones included, while readers walk
+ * the chains.  Every value carries its key's number, a sequence number, a
+ * length that depends on the sequence number, filler bytes and a CRC-32C
+ * of the rest.  Before each update the writer publishes the sequence
+ * number it is about to write ("started"), and after it the one it wrote
+ * ("committed").  Each reader, over and over, reads a hot key, a filler
+ * key or a key never stored, and checks:
+ *	- every value read is intact: its checksum, length and key number match
+ *	  (no torn value, no value of another key);
+ *	- a hot key's sequence number is at least the committed one loaded
+ *	  before the read (no lost write: an update that had returned is seen),
+ *	  at most the started one loaded after it (no value from nowhere), and
+ *	  never below what this reader saw before (reads do not go back);
+ *	- a hot key is never reported absent, and a key never stored never
+ *	  found (a probe chain shifting under the reader misleads no one).
+ * A read that did not validate within its tries (NUMAPG_STATE_RETRY) is
+ * counted: the caller in numa_pg would ask the worker instead.  Output is
+ * TAP; the counts go in comments.
+ *
+ * Usage: stress_state_read [writer-operations [readers]]
+ * The default is 2000000 operations (three in four hot updates, one in
+ * four a filler insert or delete) and 2 readers.
+ *
+ * IDENTIFICATION
+ *	  test/unit/stress_state_read.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#define _GNU_SOURCE
+
+#include <sched.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "state_store.h"
+#include "tap.h"
+
+#define CAPACITY		32
+#define HOT				4
+#define FILLERS			20
+#define MAX_READERS		8
+#define VALUE_HEADER	12		/* uint32 key number, uint64 sequence */
+#define VALUE_MIN		(VALUE_HEADER + 4)	/* and a uint32 checksum */
+
+/* What one reader found; in shared memory. */
+typedef struct ReaderOutcome
+{
+	uint64_t	reads;			/* calls of numapg_state_read() */
+	uint64_t	hot_hits;		/* validated reads of a hot key */
+	uint64_t	filler_hits;
+	uint64_t	misses;			/* validated NOT_FOUND (fillers, absent keys) */
+	uint64_t	retries;		/* RETRY: would have asked the worker */
+	uint64_t	torn;			/* bad checksum, length or key number */
+	uint64_t	lost;			/* older than an update that had returned */
+	uint64_t	from_nowhere;	/* newer than any update started */
+	uint64_t	went_back;		/* older than what this reader saw before */
+	uint64_t	false_misses;	/* a hot key reported absent */
+	uint64_t	false_hits;		/* a key never stored found */
+	uint64_t	concurrent;		/* hot hits whose key changed during the read */
+} ReaderOutcome;
+
+/* Shared by the writer, the readers and the parent. */
+typedef struct Shared
+{
+	int			ready;			/* readers that are running */
+	int			go;				/* the writer starts */
+	int			stop;			/* the writer is done */
+	int			writer_failed;	/* a put or delete did not do what it should */
+	uint64_t	writer_ops;
+	uint64_t	started[HOT];	/* sequence number being written */
+	uint64_t	committed[HOT]; /* sequence number written and returned */
+	ReaderOutcome readers[MAX_READERS];
+} Shared;
+
+static Shared *shared;
+static NumaPgStateStore *store;
+
+/* xorshift64*: the writer's and readers' choices */
+static uint64_t
+next_random(uint64_t *state)
+{
+	uint64_t	x = *state;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*state = x;
+	return x * UINT64_C(2685821657736338717);
+}
+
+/* The name of key number k: hot keys 0..HOT-1, then fillers, then absent. */
+static uint32_t
+key_name(uint32_t k, char *buf)
+{
+	if (k < HOT)
+		return (uint32_t) sprintf(buf, "hot-%u", k);
+	if (k < HOT + FILLERS)
+		return (uint32_t) sprintf(buf, "filler-%u", k - HOT);
+	return (uint32_t) sprintf(buf, "never-stored-%u", k);
+}
+
+/* A value's length follows from its sequence number: 16 to 315 bytes. */
+static uint32_t
+value_length(uint64_t seq)
+{
+	return VALUE_MIN + (uint32_t) ((seq * 7) % 300);
+}
+
+/* Build the value number seq of key k into buf; returns its length. */
+static uint32_t
+make_value(uint32_t k, uint64_t seq, unsigned char *buf)
+{
+	uint32_t	len = value_length(seq);
+	uint32_t	crc;
+
+	memcpy(buf, &k, 4);
+	memcpy(buf + 4, &seq, 8);
+	for (uint32_t i = VALUE_HEADER; i < len - 4; i++)
+		buf[i] = (unsigned char) (seq + i * 31 + k);
+	crc = numapg_state_crc32c(buf, len - 4);
+	memcpy(buf + len - 4, &crc, 4);
+	return len;
+}
+
+/* Is this a value make_value() built for key k?  Its sequence in *seq. */
+static bool
+value_intact(uint32_t k, const unsigned char *buf, uint32_t len, uint64_t *seq)
+{
+	uint32_t	got_k,
+				crc;
+
+	if (len < VALUE_MIN)
+		return false;
+	memcpy(&got_k, buf, 4);
+	memcpy(seq, buf + 4, 8);
+	memcpy(&crc, buf + len - 4, 4);
+	return got_k == k && len == value_length(*seq) &&
+		crc == numapg_state_crc32c(buf, len - 4);
+}
+
+/* The writer: hot updates, and filler inserts and deletes between them. */
+static void
+run_writer(uint64_t ops)
+{
+	uint64_t	rng = UINT64_C(0x9e3779b97f4a7c15);
+	bool		present[FILLERS] = {false};
+	uint64_t	filler_seq = 0;
+	unsigned char value[NUMAPG_STATE_MAX_DATA];
+	char		key[32];
+
+	while (__atomic_load_n(&shared->go, __ATOMIC_ACQUIRE) == 0)
+		sched_yield();
+	for (uint64_t i = 0; i < ops; i++)
+	{
+		uint64_t	r = next_random(&rng);
+		uint32_t	keylen;
+
+		if (i % 4 != 3)
+		{
+			uint32_t	k = (uint32_t) (r % HOT);
+			uint64_t	seq = shared->started[k] + 1;
+			uint32_t	len = make_value(k, seq, value);
+
+			keylen = key_name(k, key);
+			__atomic_store_n(&shared->started[k], seq, __ATOMIC_RELEASE);
+			if (numapg_state_put(store, key, keylen, value, len, NULL) != NUMAPG_STATE_OK)
+				shared->writer_failed = 1;
+			__atomic_store_n(&shared->committed[k], seq, __ATOMIC_RELEASE);
+		}
+		else
+		{
+			uint32_t	f = (uint32_t) (r % FILLERS);
+
+			keylen = key_name(HOT + f, key);
+			if (present[f])
+			{
+				if (numapg_state_delete(store, key, keylen) != NUMAPG_STATE_OK)
+					shared->writer_failed = 1;
+			}
+			else
+			{
+				uint32_t	len = make_value(HOT + f, ++filler_seq, value);
+
+				if (numapg_state_put(store, key, keylen, value, len, NULL) != NUMAPG_STATE_OK)
+					shared->writer_failed = 1;
+			}
+			present[f] = !present[f];
+		}
+	}
+	__atomic_store_n(&shared->writer_ops, ops, __ATOMIC_RELEASE);
+}
+
+/* A reader: reads until the writer is done, checking every answer. */
+static void
+run_reader(int id)
+{
+	ReaderOutcome *o = &shared->readers[id];
+	uint64_t	rng = UINT64_C(0x2545f4914f6cdd1d) * (uint64_t) (id + 1);
+	uint64_t	last_seen[HOT] = {0};
+	unsigned char value[NUMAPG_STATE_MAX_DATA];
+	char		key[32];
+
+	__atomic_add_fetch(&shared->ready, 1, __ATOMIC_ACQ_REL);
+	while (__atomic_load_n(&shared->go, __ATOMIC_ACQUIRE) == 0)
+		sched_yield();
+	while (__atomic_load_n(&shared->stop, __ATOMIC_ACQUIRE) == 0)
+	{
+		uint64_t	r = next_random(&rng) % 10;
+		uint32_t	k,
+					keylen,
+					vallen = 0;
+		uint64_t	committed = 0,
+					started,
+					seq;
+		NumaPgStateResult result;
+
+		if (r < 7)
+			k = (uint32_t) (next_random(&rng) % HOT);
+		else if (r < 9)
+			k = HOT + (uint32_t) (next_random(&rng) % FILLERS);
+		else
+			k = HOT + FILLERS + (uint32_t) (next_random(&rng) % 1000);
+		keylen = key_name(k, key);
+		if (k < HOT)
+			committed = __atomic_load_n(&shared->committed[k], __ATOMIC_ACQUIRE);
+		result = numapg_state_read(store, key, keylen, value, &vallen,
+								   NUMAPG_STATE_READ_TRIES);
+		o->reads++;
+		if (result == NUMAPG_STATE_RETRY)
+		{
+			o->retries++;
+			continue;
+		}
+		if (result == NUMAPG_STATE_NOT_FOUND)
+		{
+			if (k < HOT)
+				o->false_misses++;
+			else
+				o->misses++;
+			continue;
+		}
+		if (k >= HOT + FILLERS)
+		{
+			o->false_hits++;
+			continue;
+		}
+		if (!value_intact(k, value, vallen, &seq))
+		{
+			o->torn++;
+			continue;
+		}
+		if (k >= HOT)
+		{
+			o->filler_hits++;
+			continue;
+		}
+		started = __atomic_load_n(&shared->started[k], __ATOMIC_ACQUIRE);
+		o->hot_hits++;
+		if (seq < committed)
+			o->lost++;
+		if (seq > started)
+			o->from_nowhere++;
+		if (seq < last_seen[k])
+			o->went_back++;
+		if (started != committed)
+			o->concurrent++;
+		last_seen[k] = seq;
+	}
+}
+
+/* Monotonic clock in seconds. */
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int
+main(int argc, char **argv)
+{
+	uint64_t	ops = argc > 1 ? strtoull(argv[1], NULL, 10) : 2000000;
+	int			nreaders = argc > 2 ? atoi(argv[2]) : 2;
+	size_t		store_bytes = numapg_state_store_size(CAPACITY);
+	pid_t		writer,
+				readers[MAX_READERS];
+	ReaderOutcome total = {0};
+	unsigned char value[NUMAPG_STATE_MAX_DATA];
+	char		key[32];
+	int			status;
+	double		t0;
+
+	if (nreaders < 1 || nreaders > MAX_READERS)
+		nreaders = 2;
+	setvbuf(stdout, NULL, _IONBF, 0);
+	shared = mmap(NULL, sizeof(Shared), PROT_READ | PROT_WRITE,
+				  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	store = mmap(NULL, store_bytes, PROT_READ | PROT_WRITE,
+				 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (shared == MAP_FAILED || store == MAP_FAILED)
+	{
+		printf("Bail out! mmap failed\n");
+		return 1;
+	}
+	memset(shared, 0, sizeof(Shared));
+	ok(numapg_state_store_init(store, store_bytes), "a store of %d slots in a shared mapping", CAPACITY);
+	for (uint32_t k = 0; k < HOT; k++)
+	{
+		uint32_t	len = make_value(k, 1, value);
+
+		shared->started[k] = shared->committed[k] = 1;
+		(void) numapg_state_put(store, key, key_name(k, key), value, len, NULL);
+	}
+
+	for (int i = 0; i < nreaders; i++)
+	{
+		readers[i] = fork();
+		if (readers[i] == 0)
+		{
+			run_reader(i);
+			_exit(0);
+		}
+	}
+	writer = fork();
+	if (writer == 0)
+	{
+		run_writer(ops);
+		_exit(0);
+	}
+	while (__atomic_load_n(&shared->ready, __ATOMIC_ACQUIRE) < nreaders)
+		sched_yield();
+	t0 = now_s();
+	__atomic_store_n(&shared->go, 1, __ATOMIC_RELEASE);
+	waitpid(writer, &status, 0);
+	__atomic_store_n(&shared->stop, 1, __ATOMIC_RELEASE);
+	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0 && shared->writer_ops == ops &&
+	   !shared->writer_failed,
+	   "the writer made %llu changes (every put and delete as expected) in %.2f s",
+	   (unsigned long long) ops, now_s() - t0);
+	for (int i = 0; i < nreaders; i++)
+	{
+		ReaderOutcome *o = &shared->readers[i];
+
+		waitpid(readers[i], &status, 0);
+		ok(WIFEXITED(status) && WEXITSTATUS(status) == 0, "reader %d exited normally", i);
+		printf("# reader %d: %llu reads: %llu hot hits (%llu while their key changed), %llu filler hits, %llu misses, %llu retried out\n",
+			   i, (unsigned long long) o->reads, (unsigned long long) o->hot_hits,
+			   (unsigned long long) o->concurrent, (unsigned long long) o->filler_hits,
+			   (unsigned long long) o->misses, (unsigned long long) o->retries);
+		total.reads += o->reads;
+		total.hot_hits += o->hot_hits;
+		total.filler_hits += o->filler_hits;
+		total.misses += o->misses;
+		total.retries += o->retries;
+		total.torn += o->torn;
+		total.lost += o->lost;
+		total.from_nowhere += o->from_nowhere;
+		total.went_back += o->went_back;
+		total.false_misses += o->false_misses;
+		total.false_hits += o->false_hits;
+		total.concurrent += o->concurrent;
+	}
+
+	/* the run must have read while the writer wrote, or it proves nothing */
+	ok(total.hot_hits >= 10000 && total.filler_hits > 0 && total.misses > 0,
+	   "validated reads during the writes: %llu of hot keys, %llu of fillers, %llu misses",
+	   (unsigned long long) total.hot_hits, (unsigned long long) total.filler_hits,
+	   (unsigned long long) total.misses);
+	is_int(total.torn, 0, "no torn value, nor another key's, was ever read");
+	is_int(total.lost, 0, "no lost write: every read saw at least the last update that had returned");
+	is_int(total.from_nowhere, 0, "no value from nowhere: none newer than the last update started");
+	is_int(total.went_back, 0, "no reader saw a key's value go back in time");
+	is_int(total.false_misses, 0, "a hot key was never reported absent, though deletions shifted the chains");
+	is_int(total.false_hits, 0, "a key never stored was never found");
+	ok(total.retries < total.reads, "some reads validated (%llu of %llu retried out, for the worker to answer)",
+	   (unsigned long long) total.retries, (unsigned long long) total.reads);
+
+	/* at rest, every key reads as the owner's lookup says */
+	{
+		int			mismatches = 0;
+
+		for (uint32_t k = 0; k < HOT + FILLERS + 10; k++)
+		{
+			uint32_t	keylen = key_name(k, key),
+						vallen = 0,
+						looklen = 0;
+			NumaPgStateResult r = numapg_state_read(store, key, keylen, value, &vallen, 1);
+			const void *v = numapg_state_lookup(store, key, keylen, &looklen);
+
+			if (v == NULL ? r != NUMAPG_STATE_NOT_FOUND :
+				r != NUMAPG_STATE_OK || vallen != looklen || memcmp(v, value, vallen) != 0)
+				mismatches++;
+		}
+		is_int(mismatches, 0, "at rest, every direct read answers what the owner's lookup answers");
+	}
+	printf("1..%d\n", tap_count);
+	return tap_failed == 0 ? 0 : 1;
+}
