@@ -6,11 +6,13 @@
  *		while reader processes read it directly, all sharing an anonymous
  *		shared mapping, as a worker and backends share the store.
  *
- * The store has 32 slots.  Four hot keys are always present; the writer
- * updates them over and over, and between updates inserts and deletes
- * twenty filler keys, so that probe chains fill up and the backward shift
- * of every deletion moves entries, hot ones included, while readers walk
- * the chains.  Every value carries its key's number, a sequence number, a
+ * The store has 32 slots.  Four hot keys are present throughout; the
+ * writer updates them over and over, and between updates inserts and
+ * deletes twenty filler keys, so that probe chains fill up and the
+ * backward shift of every deletion moves entries, hot ones included, while
+ * readers walk the chains.  Every 64th change deletes a hot key and puts it
+ * back at once (a reader may find it absent then, and only then): it lands
+ * behind the fillers that took its place, so the shifts keep moving it.  Every value carries its key's number, a sequence number, a
  * length that depends on the sequence number, filler bytes and a CRC-32C
  * of the rest.  Before each update the writer publishes the sequence
  * number it is about to write ("started"), and after it the one it wrote
@@ -22,7 +24,8 @@
  *	  before the read (no lost write: an update that had returned is seen),
  *	  at most the started one loaded after it (no value from nowhere), and
  *	  never below what this reader saw before (reads do not go back);
- *	- a hot key is never reported absent, and a key never stored never
+ *	- a hot key is never reported absent but while it is put back, and
+ *	  a key never stored never
  *	  found (a probe chain shifting under the reader misleads no one).
  * A read that did not validate within its tries (NUMAPG_STATE_RETRY) is
  * counted: the caller in numa_pg would ask the worker instead.  Output is
@@ -69,6 +72,7 @@ typedef struct ReaderOutcome
 	uint64_t	from_nowhere;	/* newer than any update started */
 	uint64_t	went_back;		/* older than what this reader saw before */
 	uint64_t	false_misses;	/* a hot key reported absent */
+	uint64_t	relocation_misses;	/* ... while it was being put back */
 	uint64_t	false_hits;		/* a key never stored found */
 	uint64_t	concurrent;		/* hot hits whose key changed during the read */
 } ReaderOutcome;
@@ -83,6 +87,8 @@ typedef struct Shared
 	uint64_t	writer_ops;
 	uint64_t	started[HOT];	/* sequence number being written */
 	uint64_t	committed[HOT]; /* sequence number written and returned */
+	uint64_t	relocating[HOT];	/* odd while a hot key is deleted and
+									 * put back */
 	ReaderOutcome readers[MAX_READERS];
 } Shared;
 
@@ -169,7 +175,27 @@ run_writer(uint64_t ops)
 		uint64_t	r = next_random(&rng);
 		uint32_t	keylen;
 
-		if (i % 4 != 3)
+		if (i % 64 == 63)
+		{
+			/*
+			 * Delete a hot key and put it back: it lands behind the
+			 * fillers that took its place, so later deletions of those
+			 * shift it back under the readers.
+			 */
+			uint32_t	k = (uint32_t) (r % HOT);
+			uint64_t	seq = shared->started[k] + 1;
+			uint32_t	len = make_value(k, seq, value);
+
+			keylen = key_name(k, key);
+			__atomic_store_n(&shared->relocating[k], shared->relocating[k] + 1, __ATOMIC_RELEASE);
+			__atomic_store_n(&shared->started[k], seq, __ATOMIC_RELEASE);
+			if (numapg_state_delete(store, key, keylen) != NUMAPG_STATE_OK ||
+				numapg_state_put(store, key, keylen, value, len, NULL) != NUMAPG_STATE_OK)
+				shared->writer_failed = 1;
+			__atomic_store_n(&shared->committed[k], seq, __ATOMIC_RELEASE);
+			__atomic_store_n(&shared->relocating[k], shared->relocating[k] + 1, __ATOMIC_RELEASE);
+		}
+		else if (i % 4 != 3)
 		{
 			uint32_t	k = (uint32_t) (r % HOT);
 			uint64_t	seq = shared->started[k] + 1;
@@ -224,6 +250,7 @@ run_reader(int id)
 					keylen,
 					vallen = 0;
 		uint64_t	committed = 0,
+					relocating = 0,
 					started,
 					seq;
 		NumaPgStateResult result;
@@ -236,7 +263,10 @@ run_reader(int id)
 			k = HOT + FILLERS + (uint32_t) (next_random(&rng) % 1000);
 		keylen = key_name(k, key);
 		if (k < HOT)
+		{
+			relocating = __atomic_load_n(&shared->relocating[k], __ATOMIC_ACQUIRE);
 			committed = __atomic_load_n(&shared->committed[k], __ATOMIC_ACQUIRE);
+		}
 		result = numapg_state_read(store, key, keylen, value, &vallen,
 								   NUMAPG_STATE_READ_TRIES);
 		o->reads++;
@@ -247,8 +277,12 @@ run_reader(int id)
 		}
 		if (result == NUMAPG_STATE_NOT_FOUND)
 		{
-			if (k < HOT)
+			if (k < HOT &&
+				(relocating & 1) == 0 &&
+				__atomic_load_n(&shared->relocating[k], __ATOMIC_ACQUIRE) == relocating)
 				o->false_misses++;
+			else if (k < HOT)
+				o->relocation_misses++;
 			else
 				o->misses++;
 			continue;
@@ -373,6 +407,7 @@ main(int argc, char **argv)
 		total.from_nowhere += o->from_nowhere;
 		total.went_back += o->went_back;
 		total.false_misses += o->false_misses;
+		total.relocation_misses += o->relocation_misses;
 		total.false_hits += o->false_hits;
 		total.concurrent += o->concurrent;
 	}
@@ -386,7 +421,9 @@ main(int argc, char **argv)
 	is_int(total.lost, 0, "no lost write: every read saw at least the last update that had returned");
 	is_int(total.from_nowhere, 0, "no value from nowhere: none newer than the last update started");
 	is_int(total.went_back, 0, "no reader saw a key's value go back in time");
-	is_int(total.false_misses, 0, "a hot key was never reported absent, though deletions shifted the chains");
+	is_int(total.false_misses, 0, "a hot key was never reported absent, though deletions shifted the chains"
+		   " (%llu misses while one was deleted and put back, as allowed)",
+		   (unsigned long long) total.relocation_misses);
 	is_int(total.false_hits, 0, "a key never stored was never found");
 	ok(total.retries < total.reads, "some reads validated (%llu of %llu retried out, for the worker to answer)",
 	   (unsigned long long) total.retries, (unsigned long long) total.reads);
