@@ -339,6 +339,7 @@ static const char *const numapg_guc_names[] = {
 	"numa_pg.database",
 	"numa_pg.wal_flush_delay",
 	"numa_pg.request_timeout",
+	"numa_pg.direct_reads",
 	"numa_pg.pool_size",
 	"numa_pg.interleaved_pool_size",
 	"numa_pg.shared_memory_policy",
@@ -641,6 +642,17 @@ define_gucs(void)
 							PGC_USERSET,
 							GUC_UNIT_MS,
 							NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("numa_pg.direct_reads",
+							 "Lets numa_state_get() read the owning worker's state store directly.",
+							 "When off, every get is a request answered by the worker, as "
+							 "puts and deletes are; when on, a get asks the worker only if "
+							 "the store kept changing while it read.",
+							 &numapg_direct_reads,
+							 true,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
 
 	DefineCustomIntVariable("numa_pg.pool_size",
 							"Sets the size of the NUMA allocator's pool on each NUMA node.",

@@ -57,6 +57,7 @@
 #include "worker.h"
 
 int			numapg_request_timeout_ms = 10000;
+bool		numapg_direct_reads = true;
 
 static NumaPgReply *replies = NULL;
 static uint32 request_counter = 0;

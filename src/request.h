@@ -93,7 +93,8 @@ extern bool numapg_request_take(const NumaPgRequest *req);
 extern void numapg_reply(const NumaPgRequest *req, int worker, int status,
 						 const void *value, uint32 vallen, uint64 lsn);
 
-/* GUC (src/guc.c) */
+/* GUCs (src/guc.c) */
 extern int	numapg_request_timeout_ms;
+extern bool numapg_direct_reads;
 
 #endif							/* NUMAPG_REQUEST_H */

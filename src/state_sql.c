@@ -4,9 +4,20 @@
  *		SQL functions that drive the worker pool end to end: put, get and
  *		delete keys in the workers' NUMA-local state stores.
  *
- * Each call is routed by the key's hash to the worker that owns the key,
- * through that worker's inbox queue for the caller's NUMA node; the
- * worker applies it, stages a WAL record of the change, and answers.
+ * Each call is routed by the key's hash to the worker that owns the key.
+ * A put or delete goes through that worker's inbox queue for the caller's
+ * NUMA node; the worker applies it, stages a WAL record of the change, and
+ * answers.  A get reads the worker's state store directly
+ * (numapg_state_read(), validated against the store's seq counter, no
+ * lock), and sends the worker a request only if the store kept changing
+ * during NUMAPG_STATE_READ_TRIES tries, or numa_pg.direct_reads is off.
+ *
+ * Read-your-writes: a put or delete returns once the worker has answered,
+ * and the worker answers after the change is in the store (its seq made
+ * even by a release store, then the reply written under the reply slot's
+ * spinlock, which the caller takes to read it).  So a later direct read by
+ * the same backend, whose first load of seq is an acquire, sees the
+ * change.
  *
  * IDENTIFICATION
  *	  src/state_sql.c
@@ -141,12 +152,34 @@ numapg_sql_state_get(PG_FUNCTION_ARGS)
 {
 	text	   *key = key_arg(fcinfo);
 	int			keylen = VARSIZE_ANY_EXHDR(key);
+	int			worker;
 	NumaPgAnswer answer;
 	bytea	   *result;
 
 	require_pool();
-	numapg_request(numapg_worker_for_key(VARDATA_ANY(key), keylen),
-				   NUMAPG_OP_GET, VARDATA_ANY(key), keylen, NULL, 0, &answer);
+	worker = numapg_worker_for_key(VARDATA_ANY(key), keylen);
+	if (numapg_direct_reads)
+	{
+		const NumaPgStateStore *store = (const NumaPgStateStore *)
+			numapg_shared->regions[numapg_shared->workers[worker].state_region].base;
+		char		value[NUMAPG_STATE_MAX_DATA];
+		uint32		vallen;
+
+		switch (numapg_state_read(store, VARDATA_ANY(key), keylen, value,
+								  &vallen, NUMAPG_STATE_READ_TRIES))
+		{
+			case NUMAPG_STATE_OK:
+				result = palloc(VARHDRSZ + vallen);
+				SET_VARSIZE(result, VARHDRSZ + vallen);
+				memcpy(VARDATA(result), value, vallen);
+				PG_RETURN_BYTEA_P(result);
+			case NUMAPG_STATE_NOT_FOUND:
+				PG_RETURN_NULL();
+			default:
+				break;			/* the store kept changing: ask its worker */
+		}
+	}
+	numapg_request(worker, NUMAPG_OP_GET, VARDATA_ANY(key), keylen, NULL, 0, &answer);
 	check_answer(&answer, keylen, 0);
 	if (answer.status == NUMAPG_REPLY_NOT_FOUND)
 		PG_RETURN_NULL();
