@@ -65,15 +65,18 @@ sql_value r "SELECT numa_state_put('k' || g, '\\x0102') FROM generate_series(1, 
 key=$(sql_value r "SELECT 'k' || g FROM generate_series(1, 20) g WHERE numa_state_worker('k' || g) = 0 LIMIT 1")
 pid=$(sql_value r "SELECT pid FROM numa_workers() WHERE worker = 0")
 kill -STOP "$pid"
-out=$(cluster_env r; "$PG_BIN/psql" -X -At -d postgres -c "SET numa_pg.request_timeout = '500ms'" \
+out=$(cluster_env r; "$PG_BIN/psql" -X -q -At -d postgres -c "SET numa_pg.request_timeout = '500ms'" \
 	-c "SELECT numa_state_get('$key'), numa_state_get('never-stored-$key') IS NULL" 2>&1)
-off=$(cluster_env r; "$PG_BIN/psql" -X -At -d postgres -c "SET numa_pg.request_timeout = '500ms'" \
-	-c "SET numa_pg.direct_reads = off" -c "SELECT numa_state_get('$key')" 2>&1)
+(
+	cluster_env r
+	"$PG_BIN/psql" -X -q -At -d postgres -c "SET numa_pg.request_timeout = '500ms'" \
+		-c "SET numa_pg.direct_reads = off" -c "SELECT numa_state_get('$key')"
+) >"$NUMAPG_WORK/off.out" 2>&1
 kill -CONT "$pid"
 is "$out" '\x0102|t' "with its worker stopped, a get reads the key's value, and an absent key as NULL, from the store"
-like "$off" "ERROR:  numa_pg worker 0 did not answer within 500 ms" \
+like "$NUMAPG_WORK/off.out" "ERROR:  numa_pg worker 0 did not answer within 500 ms" \
 	"  with numa_pg.direct_reads off, the get asks the stopped worker and times out"
-is "$(sql_value r "SET numa_pg.direct_reads = off; SELECT numa_state_get('$key')")" '\x0102' \
+is "$(cluster_env r; "$PG_BIN/psql" -X -q -At -d postgres -c "SET numa_pg.direct_reads = off" -c "SELECT numa_state_get('$key')")" '\x0102' \
 	"  and once the worker runs again, it answers the same"
 
 done_testing
