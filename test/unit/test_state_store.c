@@ -1062,6 +1062,52 @@ test_killed_writer(int rounds)
 	free(cv);
 }
 
+/*
+ * numapg_state_read(), alone: what it answers at rest, and that it gives
+ * up (RETRY, for the caller to ask the owner) while seq says that a
+ * modification is under way, after the tries it was given.  Its races are
+ * for stress_state_read.c.
+ */
+static void
+test_direct_read(void)
+{
+	NumaPgStateStore *s = new_store(64);
+	char		val[NUMAPG_STATE_MAX_DATA];
+	char		key[NUMAPG_STATE_MAX_KEY + 1];
+	uint32_t	len = 12345;
+	uint64_t	seq;
+
+	memset(key, 'k', sizeof(key));
+	ok(numapg_state_put(s, "alpha", 5, "one", 3, NULL) == NUMAPG_STATE_OK &&
+	   numapg_state_put(s, "", 0, "empty key", 9, NULL) == NUMAPG_STATE_OK &&
+	   numapg_state_put(s, key, NUMAPG_STATE_MAX_KEY, NULL, 0, NULL) == NUMAPG_STATE_OK,
+	   "direct read: three entries, one with the empty key, one with the longest key");
+	ok(numapg_state_read(s, "alpha", 5, val, &len, 1) == NUMAPG_STATE_OK &&
+	   len == 3 && memcmp(val, "one", 3) == 0, "  alpha reads one");
+	ok(numapg_state_read(s, "", 0, val, &len, 1) == NUMAPG_STATE_OK &&
+	   len == 9 && memcmp(val, "empty key", 9) == 0, "  the empty key reads its value");
+	ok(numapg_state_read(s, key, NUMAPG_STATE_MAX_KEY, val, &len, 1) == NUMAPG_STATE_OK &&
+	   len == 0, "  the longest key reads its empty value");
+	ok(numapg_state_read(s, "alph", 4, val, &len, 1) == NUMAPG_STATE_NOT_FOUND,
+	   "  a prefix of alpha is absent");
+	ok(numapg_state_read(s, key, NUMAPG_STATE_MAX_KEY + 1, val, &len, 1) == NUMAPG_STATE_NOT_FOUND,
+	   "  a key longer than any is absent");
+	ok(numapg_state_read(s, "alpha", 5, val, &len, 0) == NUMAPG_STATE_OK,
+	   "  0 tries still tries once");
+	seq = s->seq;
+	s->seq = seq + 1;			/* as if a modification were under way */
+	ok(numapg_state_read(s, "alpha", 5, val, &len, NUMAPG_STATE_READ_TRIES) == NUMAPG_STATE_RETRY &&
+	   numapg_state_read(s, "nobody", 6, val, &len, 1) == NUMAPG_STATE_RETRY,
+	   "  while seq is odd, a read (a hit or a miss) gives up with RETRY");
+	s->seq = seq;
+	ok(numapg_state_read(s, "alpha", 5, val, &len, 1) == NUMAPG_STATE_OK,
+	   "  and reads again once it is even");
+	ok(numapg_state_delete(s, "alpha", 5) == NUMAPG_STATE_OK &&
+	   numapg_state_read(s, "alpha", 5, val, &len, 1) == NUMAPG_STATE_NOT_FOUND,
+	   "  a deleted key reads as absent");
+	free(s);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1072,6 +1118,7 @@ main(int argc, char **argv)
 	test_basics();
 	test_full();
 	test_collisions();
+	test_direct_read();
 	random_test(4096, 5000, 200000, 10000);
 	random_test(64, 100, 50000, 500);
 	test_foreach_and_corruption();
