@@ -1,7 +1,7 @@
 # test/t/state_reads.sh: numa_state_get() reads the owning worker's store
 # directly, without asking the worker, and stays right while others write.
 #
-# pgbench runs 8 clients for 30 s against 2 workers.  Each transaction
+# pgbench runs 8 clients for 20 s against 2 workers.  Each transaction
 # puts a fresh value under one of its client's own keys and reads it back
 # (exactly that value: read-your-writes through a direct read), deletes
 # another of its own keys and reads it as absent, then puts, deletes and
@@ -16,7 +16,7 @@
 . "$(dirname "$0")/tap.bash"
 make_workdir
 
-SECONDS_RUN=${NUMAPG_STATE_READS_SECONDS:-30}
+SECONDS_RUN=${NUMAPG_STATE_READS_SECONDS:-20}
 
 cluster_init r "$(free_port)" "shared_preload_libraries = 'numa_pg'" \
 	"numa_pg.workers = 2" "numa_pg.state_store_size = '1MB'" "numa_pg.wal_flush_delay = '100ms'"
