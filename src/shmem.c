@@ -85,21 +85,14 @@ static int	planned_npools = 0;
 static Size
 huge_page_size_in_use(void)
 {
-	FILE	   *f;
-	char		line[256];
-	unsigned long kb = 2048;
+	char		meminfo[8192];
+	int64		bytes = -1;
 
 	if (huge_page_size > 0)
 		return (Size) huge_page_size * 1024;
-	f = fopen("/proc/meminfo", "r");
-	if (f)
-	{
-		while (fgets(line, sizeof(line), f))
-			if (sscanf(line, "Hugepagesize: %lu kB", &kb) == 1)
-				break;
-		fclose(f);
-	}
-	return (Size) kb * 1024;
+	if (numapg_read_small_file("/", "proc/meminfo", meminfo, sizeof(meminfo)))
+		bytes = numapg_meminfo_bytes(meminfo, "Hugepagesize");
+	return bytes > 0 ? (Size) bytes : (Size) 2048 * 1024;
 }
 
 /* Add a region to the plan; returns its index. */
@@ -266,47 +259,6 @@ pretty_size(uint64 bytes)
 	return psprintf("%llu GB", (unsigned long long) ((bytes + (1 << 29)) >> 30));
 }
 
-/* A field of /proc/meminfo, in bytes; -1 if it cannot be read. */
-static int64
-meminfo_bytes(const char *field)
-{
-	FILE	   *f = fopen("/proc/meminfo", "r");
-	char		line[256];
-	size_t		len = strlen(field);
-	int64		bytes = -1;
-
-	if (f == NULL)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-	{
-		unsigned long long kb;
-
-		if (strncmp(line, field, len) == 0 && line[len] == ':' &&
-			sscanf(line + len + 1, "%llu kB", &kb) == 1)
-		{
-			bytes = (int64) kb * 1024;
-			break;
-		}
-	}
-	fclose(f);
-	return bytes;
-}
-
-/* One integer from a file of /proc or /sys; -1 if it cannot be read. */
-static int64
-file_integer(const char *path)
-{
-	FILE	   *f = fopen(path, "r");
-	long long	value = -1;
-
-	if (f == NULL)
-		return -1;
-	if (fscanf(f, "%lld", &value) != 1)
-		value = -1;
-	fclose(f);
-	return value;
-}
-
 /*
  * How many bytes of shared memory the kernel will let PostgreSQL map now,
  * or -1 when it sets no limit (or we cannot tell); *basis says, in a
@@ -328,6 +280,7 @@ static int64
 mappable_bytes(const char **basis)
 {
 	int64		mode;
+	char		meminfo[8192];
 
 	if (huge_pages == HUGE_PAGES_ON)
 	{
@@ -336,12 +289,12 @@ mappable_bytes(const char **basis)
 		int64		free_pages;
 		int64		reserved;
 
-		snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/hugepages-%zukB/free_hugepages",
+		snprintf(path, sizeof(path), "sys/kernel/mm/hugepages/hugepages-%zukB/free_hugepages",
 				 page / 1024);
-		free_pages = file_integer(path);
-		snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/hugepages-%zukB/resv_hugepages",
+		free_pages = numapg_read_int_file("/", path);
+		snprintf(path, sizeof(path), "sys/kernel/mm/hugepages/hugepages-%zukB/resv_hugepages",
 				 page / 1024);
-		reserved = file_integer(path);
+		reserved = numapg_read_int_file("/", path);
 		if (free_pages < 0 || reserved < 0)
 			return -1;
 		*basis = psprintf("It is the free huge pages of %zu kB not yet reserved, as huge_pages is on.",
@@ -349,11 +302,14 @@ mappable_bytes(const char **basis)
 		return Max(free_pages - reserved, 0) * (int64) page;
 	}
 
-	mode = file_integer("/proc/sys/vm/overcommit_memory");
+	mode = numapg_read_int_file("/", "proc/sys/vm/overcommit_memory");
+	if ((mode == 0 || mode == 2) &&
+		!numapg_read_small_file("/", "proc/meminfo", meminfo, sizeof(meminfo)))
+		return -1;
 	if (mode == 0)
 	{
-		int64		ram = meminfo_bytes("MemTotal");
-		int64		swap = meminfo_bytes("SwapTotal");
+		int64		ram = numapg_meminfo_bytes(meminfo, "MemTotal");
+		int64		swap = numapg_meminfo_bytes(meminfo, "SwapTotal");
 
 		if (ram < 0 || swap < 0)
 			return -1;
@@ -362,8 +318,8 @@ mappable_bytes(const char **basis)
 	}
 	if (mode == 2)
 	{
-		int64		limit = meminfo_bytes("CommitLimit");
-		int64		committed = meminfo_bytes("Committed_AS");
+		int64		limit = numapg_meminfo_bytes(meminfo, "CommitLimit");
+		int64		committed = numapg_meminfo_bytes(meminfo, "Committed_AS");
 
 		if (limit < 0 || committed < 0)
 			return -1;

@@ -44,8 +44,9 @@
  * Read a small file under root into buf, NUL-terminated and with trailing
  * newlines removed.  Returns false if it cannot be opened or read.
  */
-static bool
-read_small_file(const char *root, const char *relpath, char *buf, size_t len)
+bool
+numapg_read_small_file(const char *root, const char *relpath, char *buf,
+					   size_t len)
 {
 	char		path[4096];
 	FILE	   *f;
@@ -68,15 +69,18 @@ read_small_file(const char *root, const char *relpath, char *buf, size_t len)
 	return true;
 }
 
-/* Read a file holding one integer; -1 when missing or unreadable. */
-static int64_t
-read_int_file(const char *root, const char *relpath)
+/*
+ * Read a file holding one integer; -1 when missing or unreadable (or
+ * negative).
+ */
+int64_t
+numapg_read_int_file(const char *root, const char *relpath)
 {
 	char		buf[64];
 	char	   *end;
 	long long	v;
 
-	if (!read_small_file(root, relpath, buf, sizeof(buf)))
+	if (!numapg_read_small_file(root, relpath, buf, sizeof(buf)))
 		return -1;
 	errno = 0;
 	v = strtoll(buf, &end, 10);
@@ -89,8 +93,8 @@ read_int_file(const char *root, const char *relpath)
  * Find "key" in a meminfo-style text (lines "[Node N ]Key:   123 kB") and
  * return its value in bytes, or -1.
  */
-static int64_t
-meminfo_bytes(const char *text, const char *key)
+int64_t
+numapg_meminfo_bytes(const char *text, const char *key)
 {
 	size_t		keylen = strlen(key);
 	const char *line = text;
@@ -134,7 +138,7 @@ reclaimable_bytes(const char *meminfo)
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 	{
-		int64_t		bytes = meminfo_bytes(meminfo, keys[i]);
+		int64_t		bytes = numapg_meminfo_bytes(meminfo, keys[i]);
 
 		if (bytes > 0)
 			sum += bytes;
@@ -150,7 +154,7 @@ read_list_file(const char *root, const char *relpath, NumaPgListKind kind,
 	char		buf[8192];
 	char		why[256];
 
-	if (!read_small_file(root, relpath, buf, sizeof(buf)))
+	if (!numapg_read_small_file(root, relpath, buf, sizeof(buf)))
 		return numapg_errorf(errbuf, errlen, "Could not read %s/%s: %s",
 						  root, relpath, strerror(errno));
 	/* the kernel writes an empty line for an empty set */
@@ -200,10 +204,10 @@ read_hugepages(const char *root, const char *dir, const char *size,
 
 	snprintf(rel, sizeof(rel), "%s/hugepages/hugepages-%s/nr_hugepages",
 			 dir, size);
-	*total = read_int_file(root, rel);
+	*total = numapg_read_int_file(root, rel);
 	snprintf(rel, sizeof(rel), "%s/hugepages/hugepages-%s/free_hugepages",
 			 dir, size);
-	*free_pages = read_int_file(root, rel);
+	*free_pages = numapg_read_int_file(root, rel);
 	if (*total < 0 || *free_pages < 0)
 		*total = *free_pages = -1;
 }
@@ -229,10 +233,10 @@ read_node(const char *root, int id, const NumaPgMask *has_memory,
 
 	snprintf(rel, sizeof(rel), "%s/meminfo", dir);
 	node->memory_total = node->memory_free = node->memory_reclaimable = 0;
-	if (read_small_file(root, rel, meminfo, sizeof(meminfo)))
+	if (numapg_read_small_file(root, rel, meminfo, sizeof(meminfo)))
 	{
-		node->memory_total = meminfo_bytes(meminfo, "MemTotal");
-		node->memory_free = meminfo_bytes(meminfo, "MemFree");
+		node->memory_total = numapg_meminfo_bytes(meminfo, "MemTotal");
+		node->memory_free = numapg_meminfo_bytes(meminfo, "MemFree");
 		node->memory_reclaimable = reclaimable_bytes(meminfo);
 		if (node->memory_total < 0)
 			node->memory_total = 0;
@@ -267,7 +271,7 @@ read_distances(const char *root, NumaPgTopology *topo, int i,
 			: NUMAPG_REMOTE_DISTANCE;
 
 	snprintf(rel, sizeof(rel), NODE_DIR "/node%d/distance", topo->nodes[i].id);
-	if (!read_small_file(root, rel, buf, sizeof(buf)))
+	if (!numapg_read_small_file(root, rel, buf, sizeof(buf)))
 		return true;			/* keep the defaults */
 	for (j = 0; j < topo->node_count; j++)
 	{
@@ -300,10 +304,10 @@ synthesize_single_node(const char *root, NumaPgTopology *topo,
 	topo->node_count = 1;
 	node->id = 0;
 	node->cpus = topo->cpus_online;
-	if (read_small_file(root, "proc/meminfo", meminfo, sizeof(meminfo)))
+	if (numapg_read_small_file(root, "proc/meminfo", meminfo, sizeof(meminfo)))
 	{
-		node->memory_total = meminfo_bytes(meminfo, "MemTotal");
-		node->memory_free = meminfo_bytes(meminfo, "MemFree");
+		node->memory_total = numapg_meminfo_bytes(meminfo, "MemTotal");
+		node->memory_free = numapg_meminfo_bytes(meminfo, "MemFree");
 		node->memory_reclaimable = reclaimable_bytes(meminfo);
 	}
 	if (node->memory_total <= 0)
@@ -344,7 +348,7 @@ numapg_topology_read(const char *root, NumaPgTopology *topo, char *errbuf,
 
 	/* What this process may use: its cpuset and affinity. */
 	topo->cpus_allowed = topo->cpus_online;
-	if (read_small_file(root, "proc/self/status", status, sizeof(status)))
+	if (numapg_read_small_file(root, "proc/self/status", status, sizeof(status)))
 	{
 		NumaPgMask	mask;
 
@@ -358,7 +362,7 @@ numapg_topology_read(const char *root, NumaPgTopology *topo, char *errbuf,
 		numapg_mask_clear(&topo->mems_allowed);
 
 	snprintf(path, sizeof(path), NODE_DIR "/online");
-	if (!read_small_file(root, path, probe, sizeof(probe)))
+	if (!numapg_read_small_file(root, path, probe, sizeof(probe)))
 	{
 		if (!synthesize_single_node(root, topo, errbuf, errlen))
 			return false;

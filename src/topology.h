@@ -85,6 +85,15 @@ typedef struct NumaPgTopology
 								 * made up from the CPU and memory totals */
 } NumaPgTopology;
 
+/*
+ * The readers of procfs and sysfs files the topology is read with, for the
+ * other modules that read such files (paths relative to root).
+ */
+extern bool numapg_read_small_file(const char *root, const char *relpath,
+								   char *buf, size_t len);
+extern int64_t numapg_read_int_file(const char *root, const char *relpath);
+extern int64_t numapg_meminfo_bytes(const char *text, const char *key);
+
 extern bool numapg_topology_read(const char *root, NumaPgTopology *topo,
 								 char *errbuf, size_t errlen);
 extern void numapg_topology_apply_task_policy(NumaPgTopology *topo,
