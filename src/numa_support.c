@@ -32,18 +32,9 @@
 
 #include "guc.h"
 #include "numa_support.h"
+#include "placement.h"
 
 bool		numapg_preloaded = false;
-
-/* Linux's policy modes that Debian 12's numaif.h does not name yet */
-#ifndef MPOL_PREFERRED_MANY
-#define MPOL_PREFERRED_MANY 5
-#endif
-#ifndef MPOL_WEIGHTED_INTERLEAVE
-#define MPOL_WEIGHTED_INTERLEAVE 6
-#endif
-/* the flags get_mempolicy() adds to the mode (linux/mempolicy.h) */
-#define NUMAPG_MPOL_MODE_FLAGS ((1 << 15) | (1 << 14) | (1 << 13))
 
 /*
  * The memory policy the server was started under, read before numa_pg
@@ -53,62 +44,6 @@ bool		numapg_preloaded = false;
  */
 static NumaPgTaskPolicy inherited_policy;
 static bool inherited_policy_read = false;
-
-/*
- * Read this process's task memory policy with get_mempolicy(2).  Mode
- * UNKNOWN (and false) when the call is refused or absent.
- */
-bool
-numapg_read_task_policy(NumaPgTaskPolicy *policy)
-{
-	int			mode;
-	unsigned long mask[NUMAPG_MAX_NODES / (8 * sizeof(unsigned long))];
-	const int	bits = 8 * sizeof(unsigned long);
-
-	memset(policy, 0, sizeof(*policy));
-	if (get_mempolicy(&mode, mask, NUMAPG_MAX_NODES + 1, NULL, 0) != 0)
-	{
-		policy->mode = NUMAPG_TASK_POLICY_UNKNOWN;
-		return false;
-	}
-	for (int n = 0; n < NUMAPG_MAX_NODES; n++)
-		if (mask[n / bits] & (1UL << (n % bits)))
-			numapg_mask_set(&policy->nodes, n);
-	switch (mode & ~NUMAPG_MPOL_MODE_FLAGS)
-	{
-		case MPOL_DEFAULT:
-			policy->mode = NUMAPG_TASK_POLICY_DEFAULT;
-			break;
-		case MPOL_BIND:
-			policy->mode = NUMAPG_TASK_POLICY_BIND;
-			break;
-		case MPOL_INTERLEAVE:
-			policy->mode = NUMAPG_TASK_POLICY_INTERLEAVE;
-			break;
-		case MPOL_WEIGHTED_INTERLEAVE:
-			policy->mode = NUMAPG_TASK_POLICY_WEIGHTED_INTERLEAVE;
-			break;
-		case MPOL_PREFERRED:
-			/* preferred with no node is how old kernels say local */
-			policy->mode = numapg_mask_count(&policy->nodes) > 0 ?
-				NUMAPG_TASK_POLICY_PREFERRED : NUMAPG_TASK_POLICY_LOCAL;
-			break;
-		case MPOL_PREFERRED_MANY:
-			policy->mode = NUMAPG_TASK_POLICY_PREFERRED_MANY;
-			break;
-		case MPOL_LOCAL:
-			policy->mode = NUMAPG_TASK_POLICY_LOCAL;
-			break;
-		default:
-			policy->mode = NUMAPG_TASK_POLICY_UNKNOWN;
-			break;
-	}
-	if (policy->mode == NUMAPG_TASK_POLICY_DEFAULT ||
-		policy->mode == NUMAPG_TASK_POLICY_LOCAL ||
-		policy->mode == NUMAPG_TASK_POLICY_UNKNOWN)
-		numapg_mask_clear(&policy->nodes);
-	return true;
-}
 
 /*
  * The memory policy this server was started under (numactl --membind,

@@ -38,7 +38,6 @@ extern void numapg_probe_support(const NumaPgTopology *topo,
 extern NumaPgTopology *numapg_read_topology(void);
 extern bool numapg_topology_read_live(NumaPgTopology *topo, char *errbuf,
 									  size_t errlen);
-extern bool numapg_read_task_policy(NumaPgTaskPolicy *policy);
 extern const NumaPgTaskPolicy *numapg_inherited_policy(void);
 extern void numapg_log_topology(void);
 

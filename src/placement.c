@@ -73,6 +73,17 @@ to_kernel_mask(const NumaPgMask *nodes, unsigned long *kmask, size_t words)
 			1UL << (n % (8 * sizeof(unsigned long)));
 }
 
+/* The nodes of the kernel's unsigned long bitmap (NUMAPG_MAX_NODES bits). */
+static void
+from_kernel_mask(const unsigned long *kmask, NumaPgMask *nodes)
+{
+	numapg_mask_clear(nodes);
+	for (int n = 0; n < NUMAPG_MAX_NODES; n++)
+		if (kmask[n / (8 * sizeof(unsigned long))] &
+			(1UL << (n % (8 * sizeof(unsigned long)))))
+			numapg_mask_set(nodes, n);
+}
+
 /*
  * Apply a policy to [addr, addr+len); addr must be page-aligned.  Returns 0
  * or an errno value.  Pages already present are moved (MPOL_MF_MOVE).
@@ -117,6 +128,69 @@ numapg_set_local_policy(void)
 	if (set_mempolicy(MPOL_LOCAL, NULL, 0) != 0)
 		return errno;
 	return 0;
+}
+
+/* Linux's policy modes that Debian 12's numaif.h does not name yet */
+#ifndef MPOL_PREFERRED_MANY
+#define MPOL_PREFERRED_MANY 5
+#endif
+#ifndef MPOL_WEIGHTED_INTERLEAVE
+#define MPOL_WEIGHTED_INTERLEAVE 6
+#endif
+/* the flags get_mempolicy() adds to the mode (linux/mempolicy.h) */
+#define NUMAPG_MPOL_MODE_FLAGS ((1 << 15) | (1 << 14) | (1 << 13))
+
+/*
+ * Read this process's task memory policy with get_mempolicy(2).  Mode
+ * UNKNOWN (and false) when the call is refused or absent.
+ */
+bool
+numapg_read_task_policy(NumaPgTaskPolicy *policy)
+{
+	int			mode;
+	unsigned long mask[NUMAPG_MAX_NODES / (8 * sizeof(unsigned long))];
+
+	memset(policy, 0, sizeof(*policy));
+	if (get_mempolicy(&mode, mask, NUMAPG_MAX_NODES + 1, NULL, 0) != 0)
+	{
+		policy->mode = NUMAPG_TASK_POLICY_UNKNOWN;
+		return false;
+	}
+	from_kernel_mask(mask, &policy->nodes);
+	switch (mode & ~NUMAPG_MPOL_MODE_FLAGS)
+	{
+		case MPOL_DEFAULT:
+			policy->mode = NUMAPG_TASK_POLICY_DEFAULT;
+			break;
+		case MPOL_BIND:
+			policy->mode = NUMAPG_TASK_POLICY_BIND;
+			break;
+		case MPOL_INTERLEAVE:
+			policy->mode = NUMAPG_TASK_POLICY_INTERLEAVE;
+			break;
+		case MPOL_WEIGHTED_INTERLEAVE:
+			policy->mode = NUMAPG_TASK_POLICY_WEIGHTED_INTERLEAVE;
+			break;
+		case MPOL_PREFERRED:
+			/* preferred with no node is how old kernels say local */
+			policy->mode = numapg_mask_count(&policy->nodes) > 0 ?
+				NUMAPG_TASK_POLICY_PREFERRED : NUMAPG_TASK_POLICY_LOCAL;
+			break;
+		case MPOL_PREFERRED_MANY:
+			policy->mode = NUMAPG_TASK_POLICY_PREFERRED_MANY;
+			break;
+		case MPOL_LOCAL:
+			policy->mode = NUMAPG_TASK_POLICY_LOCAL;
+			break;
+		default:
+			policy->mode = NUMAPG_TASK_POLICY_UNKNOWN;
+			break;
+	}
+	if (policy->mode == NUMAPG_TASK_POLICY_DEFAULT ||
+		policy->mode == NUMAPG_TASK_POLICY_LOCAL ||
+		policy->mode == NUMAPG_TASK_POLICY_UNKNOWN)
+		numapg_mask_clear(&policy->nodes);
+	return true;
 }
 
 /*

@@ -12,6 +12,7 @@
 #define NUMAPG_PLACEMENT_H
 
 #include "nodemask.h"
+#include "topology.h"
 
 typedef enum NumaPgPolicy
 {
@@ -34,6 +35,7 @@ extern const char *numapg_policy_name(NumaPgPolicy policy);
 extern int	numapg_bind_range(void *addr, size_t len, NumaPgPolicy policy,
 							  const NumaPgMask *nodes);
 extern int	numapg_set_local_policy(void);
+extern bool numapg_read_task_policy(NumaPgTaskPolicy *policy);
 extern void numapg_prefault(void *addr, size_t len, size_t page_size);
 extern int	numapg_populate(void *addr, size_t len, size_t page_size);
 extern int	numapg_query_pages(const void *addr, size_t npages, size_t page_size,
