@@ -84,11 +84,11 @@ UNIT_TESTS = test/unit/bin/test_nodemask test/unit/bin/test_topology \
 	test/unit/bin/test_arena test/unit/bin/test_policy_spec \
 	test/unit/bin/test_membench test/unit/bin/test_errbuf
 
-test/unit/bin/test_nodemask: test/unit/test_nodemask.c src/nodemask.c src/errbuf.c src/nodemask.h src/errbuf.h test/unit/tap.h
+test/unit/bin/test_nodemask: test/unit/test_nodemask.c src/nodemask.c src/errbuf.c src/nodemask.h src/errbuf.h test/unit/tap.h test/unit/text.h
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_nodemask.c src/nodemask.c src/errbuf.c
 
-test/unit/bin/test_errbuf: test/unit/test_errbuf.c src/errbuf.c src/errbuf.h src/nodemask.c src/nodemask.h test/unit/tap.h
+test/unit/bin/test_errbuf: test/unit/test_errbuf.c src/errbuf.c src/errbuf.h src/nodemask.c src/nodemask.h test/unit/tap.h test/unit/text.h
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_errbuf.c src/errbuf.c src/nodemask.c
 
@@ -138,7 +138,7 @@ test/unit/bin/test_arena: test/unit/test_arena.c src/arena.c src/arena.h src/err
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_arena.c src/arena.c src/errbuf.c
 
-test/unit/bin/test_policy_spec: test/unit/test_policy_spec.c src/policy_spec.c src/policy_spec.h src/nodemask.c src/errbuf.c src/errbuf.h test/unit/tap.h
+test/unit/bin/test_policy_spec: test/unit/test_policy_spec.c src/policy_spec.c src/policy_spec.h src/nodemask.c src/errbuf.c src/errbuf.h test/unit/tap.h test/unit/text.h
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_policy_spec.c src/policy_spec.c src/nodemask.c src/errbuf.c
 

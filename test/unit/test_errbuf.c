@@ -15,13 +15,7 @@
 #include "errbuf.h"
 #include "nodemask.h"
 #include "tap.h"
-
-/* Is text valid UTF-8?  (mbstowcs, in a UTF-8 locale, says.) */
-static int
-valid_utf8(const char *text)
-{
-	return mbstowcs(NULL, text, 0) != (size_t) -1;
-}
+#include "text.h"
 
 /*
  * A double-byte encoding shaped like EUC: a byte of 0x80 or more starts a

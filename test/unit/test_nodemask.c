@@ -13,6 +13,7 @@
 
 #include "nodemask.h"
 #include "tap.h"
+#include "text.h"
 
 /* Parse text, and return its canonical form ("" on error, errbuf set). */
 static const char *
@@ -42,13 +43,6 @@ rejects(const char *text, NumaPgListKind kind, const char *want)
 	contains(err, want, "  and the message says \"%s\"", want);
 }
 
-/* Is text valid UTF-8?  (mbstowcs, in a UTF-8 locale, says.) */
-static bool
-valid_utf8(const char *text)
-{
-	return mbstowcs(NULL, text, 0) != (size_t) -1;
-}
-
 /*
  * Check that text is rejected with exactly the message want, in a buffer
  * of 256 bytes (as the GUC check hooks use), and that it is valid UTF-8.
@@ -64,20 +58,6 @@ rejects_with(const char *text, NumaPgListKind kind, const char *want,
 	ok(!numapg_parse_list(text, kind, &mask, err, sizeof(err)), "%s is rejected", name);
 	is_str(err, want, "  with the whole message");
 	ok(valid_utf8(err), "  which is valid UTF-8");
-}
-
-/* A string of n copies of unit (freed at exit). */
-static char *
-repeat(const char *prefix, const char *unit, int n, const char *suffix)
-{
-	size_t		len = strlen(prefix) + strlen(unit) * n + strlen(suffix) + 1;
-	char	   *s = malloc(len);
-
-	strcpy(s, prefix);
-	for (int i = 0; i < n; i++)
-		strcat(s, unit);
-	strcat(s, suffix);
-	return s;
 }
 
 int

@@ -13,6 +13,7 @@
 
 #include "policy_spec.h"
 #include "tap.h"
+#include "text.h"
 
 static NumaPgPolicySpec spec;
 static char err[256];
@@ -34,13 +35,6 @@ refused(const char *text, const char *want)
 	contains(err, want, "  saying \"%s\"", want);
 }
 
-/* Is text valid UTF-8?  (mbstowcs, in a UTF-8 locale, says.) */
-static bool
-valid_utf8(const char *text)
-{
-	return mbstowcs(NULL, text, 0) != (size_t) -1;
-}
-
 /*
  * Check that text is refused with exactly the message want, in a buffer of
  * 256 bytes (as the GUC check hook uses), and that it is valid UTF-8.
@@ -52,20 +46,6 @@ refused_with(const char *text, const char *want, const char *name)
 	ok(!numapg_parse_policy_spec(text, &spec, err, sizeof(err)), "%s is refused", name);
 	is_str(err, want, "  with the whole message");
 	ok(valid_utf8(err), "  which is valid UTF-8");
-}
-
-/* prefix, n copies of unit, suffix (freed at exit) */
-static char *
-repeat(const char *prefix, const char *unit, int n, const char *suffix)
-{
-	size_t		len = strlen(prefix) + strlen(unit) * n + strlen(suffix) + 1;
-	char	   *s = malloc(len);
-
-	strcpy(s, prefix);
-	for (int i = 0; i < n; i++)
-		strcat(s, unit);
-	strcat(s, suffix);
-	return s;
 }
 
 int
