@@ -129,15 +129,15 @@ run_ops(const StateWork *w, NumaPgStateStore *store, HTAB *htab,
 					bool		replaced;
 
 					val[0] = (char) i;
-					if (numapg_state_put(store, &key, sizeof(key), val,
-										 sizeof(val), &replaced) != NUMAPG_STATE_OK ||
+					if (numapg_store_put(store, &key, sizeof(key), val,
+										 sizeof(val), &replaced) != NUMAPG_STORE_OK ||
 						!replaced)
 						misses++;
 				}
 				else
 				{
 					uint32		len;
-					const void *v = numapg_state_lookup(store, &key, sizeof(key), &len);
+					const void *v = numapg_store_lookup(store, &key, sizeof(key), &len);
 
 					if (v == NULL || len != sizeof(buf))
 						misses++;
@@ -250,8 +250,8 @@ measure_placement(const StateWork *w, int node, StatePlacement *p)
 		BenchEntry *e;
 		bool		replaced;
 
-		if (numapg_state_put(store, &key, sizeof(key), val, sizeof(val),
-							 &replaced) != NUMAPG_STATE_OK)
+		if (numapg_store_put(store, &key, sizeof(key), val, sizeof(val),
+							 &replaced) != NUMAPG_STORE_OK)
 			elog(ERROR, "numa_bench_state: the state store refused entry %d", i);
 		e = hash_search_with_hash_value(p->htab, &key, hash, HASH_ENTER, NULL);
 		memcpy(e->value, val, sizeof(val));

@@ -206,7 +206,7 @@ handle(int worker, const NumaPgRequest *req, uint32 len)
 	NumaPgStateStore *store = state_store_of(worker);
 	const char *key = req->data;
 	const char *value = req->data + req->keylen;
-	NumaPgStateResult result;
+	NumaPgStoreResult result;
 	const void *found;
 	uint32		vallen;
 	bool		replaced;
@@ -230,27 +230,27 @@ handle(int worker, const NumaPgRequest *req, uint32 len)
 	switch (req->op)
 	{
 		case NUMAPG_OP_PUT:
-			result = numapg_state_put(store, key, req->keylen, value,
+			result = numapg_store_put(store, key, req->keylen, value,
 									  req->vallen, &replaced);
-			if (result == NUMAPG_STATE_OK)
+			if (result == NUMAPG_STORE_OK)
 			{
 				stage(worker, NUMAPG_WAL_PUT, key, req->keylen, value, req->vallen);
 				numapg_reply(req, worker, NUMAPG_REPLY_OK, NULL, 0, 0);
 			}
 			else
 				numapg_reply(req, worker,
-							 result == NUMAPG_STATE_FULL ? NUMAPG_REPLY_FULL
+							 result == NUMAPG_STORE_FULL ? NUMAPG_REPLY_FULL
 							 : NUMAPG_REPLY_TOO_LARGE, NULL, 0, 0);
 			break;
 		case NUMAPG_OP_GET:
-			found = numapg_state_lookup(store, key, req->keylen, &vallen);
+			found = numapg_store_lookup(store, key, req->keylen, &vallen);
 			if (found)
 				numapg_reply(req, worker, NUMAPG_REPLY_OK, found, vallen, 0);
 			else
 				numapg_reply(req, worker, NUMAPG_REPLY_NOT_FOUND, NULL, 0, 0);
 			break;
 		case NUMAPG_OP_DELETE:
-			if (numapg_state_delete(store, key, req->keylen) == NUMAPG_STATE_OK)
+			if (numapg_store_delete(store, key, req->keylen) == NUMAPG_STORE_OK)
 			{
 				stage(worker, NUMAPG_WAL_DELETE, key, req->keylen, NULL, 0);
 				numapg_reply(req, worker, NUMAPG_REPLY_OK, NULL, 0, 0);
@@ -498,8 +498,8 @@ numapg_serve_restore_after_restart(void)
 			memcpy(&keylen, sw->entries + off, sizeof(keylen));
 			memcpy(&vallen, sw->entries + off + sizeof(keylen), sizeof(vallen));
 			key = sw->entries + off + sizeof(keylen) + sizeof(vallen);
-			if (numapg_state_put(store, key, keylen, key + keylen, vallen,
-								 &replaced) == NUMAPG_STATE_OK && !replaced)
+			if (numapg_store_put(store, key, keylen, key + keylen, vallen,
+								 &replaced) == NUMAPG_STORE_OK && !replaced)
 				restored++;
 			off += sizeof(keylen) + sizeof(vallen) + keylen + vallen;
 		}

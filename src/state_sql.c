@@ -8,9 +8,9 @@
  * A put or delete goes through that worker's inbox queue for the caller's
  * NUMA node; the worker applies it, stages a WAL record of the change, and
  * answers.  A get reads the worker's state store directly
- * (numapg_state_read(), validated against the store's seq counter, no
+ * (numapg_store_read(), validated against the store's seq counter, no
  * lock), and sends the worker a request only if the store kept changing
- * during NUMAPG_STATE_READ_TRIES tries, or numa_pg.direct_reads is off.
+ * during NUMAPG_STORE_READ_TRIES tries, or numa_pg.direct_reads is off.
  *
  * Read-your-writes: a put or delete returns once the worker has answered,
  * and the worker answers after the change is in the store (its seq made
@@ -165,15 +165,15 @@ numapg_sql_state_get(PG_FUNCTION_ARGS)
 		char		value[NUMAPG_STATE_MAX_DATA];
 		uint32		vallen;
 
-		switch (numapg_state_read(store, VARDATA_ANY(key), keylen, value,
-								  &vallen, NUMAPG_STATE_READ_TRIES))
+		switch (numapg_store_read(store, VARDATA_ANY(key), keylen, value,
+								  &vallen, NUMAPG_STORE_READ_TRIES))
 		{
-			case NUMAPG_STATE_OK:
+			case NUMAPG_STORE_OK:
 				result = palloc(VARHDRSZ + vallen);
 				SET_VARSIZE(result, VARHDRSZ + vallen);
 				memcpy(VARDATA(result), value, vallen);
 				PG_RETURN_BYTEA_P(result);
-			case NUMAPG_STATE_NOT_FOUND:
+			case NUMAPG_STORE_NOT_FOUND:
 				PG_RETURN_NULL();
 			default:
 				break;			/* the store kept changing: ask its worker */

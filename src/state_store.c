@@ -25,7 +25,7 @@
  * The fences keep the compiler (and weakly ordered CPUs) from reordering
  * the stores.
  *
- * Reads by other processes while the owner works (numapg_state_read) rely
+ * Reads by other processes while the owner works (numapg_store_read) rely
  * on the same fences: every modification sits between change_begin()
  * (seq made odd, then a release fence, so that no slot store is seen
  * before the odd seq) and change_end() (seq made even by a release store,
@@ -546,8 +546,8 @@ numapg_state_max_value(uint32_t keylen)
  * the store is unchanged then.  value may point into the store (at this
  * key's own value, say).  key and value may be NULL when their length is 0.
  */
-NumaPgStateResult
-numapg_state_put(NumaPgStateStore *s, const void *key, uint32_t keylen,
+NumaPgStoreResult
+numapg_store_put(NumaPgStateStore *s, const void *key, uint32_t keylen,
 				 const void *value, uint32_t vallen, bool *replaced)
 {
 	uint64_t	hash;
@@ -559,7 +559,7 @@ numapg_state_put(NumaPgStateStore *s, const void *key, uint32_t keylen,
 		*replaced = false;
 	if (keylen > NUMAPG_STATE_MAX_KEY ||
 		vallen > NUMAPG_STATE_MAX_DATA - keylen)
-		return NUMAPG_STATE_TOO_LARGE;
+		return NUMAPG_STORE_TOO_LARGE;
 
 	hash = numapg_state_hash(key, keylen);
 	idx = find_slot(s, hash, key, keylen, &found);
@@ -581,13 +581,13 @@ numapg_state_put(NumaPgStateStore *s, const void *key, uint32_t keylen,
 		change_end(s);
 		if (replaced)
 			*replaced = true;
-		return NUMAPG_STATE_OK;
+		return NUMAPG_STORE_OK;
 	}
 
 	if (s->entries >= s->max_fill)
 	{
 		counter_add(&s->full_refusals, 1);
-		return NUMAPG_STATE_FULL;
+		return NUMAPG_STORE_FULL;
 	}
 
 	/* an empty slot: fill it, and only then mark it used */
@@ -606,7 +606,7 @@ numapg_state_put(NumaPgStateStore *s, const void *key, uint32_t keylen,
 	counter_add(&s->bytes_used, (uint64_t) keylen + vallen);
 	counter_add(&s->inserts, 1);
 	change_end(s);
-	return NUMAPG_STATE_OK;
+	return NUMAPG_STORE_OK;
 }
 
 /*
@@ -615,7 +615,7 @@ numapg_state_put(NumaPgStateStore *s, const void *key, uint32_t keylen,
  * valid until the next put or delete.
  */
 const void *
-numapg_state_lookup(NumaPgStateStore *s, const void *key, uint32_t keylen,
+numapg_store_lookup(NumaPgStateStore *s, const void *key, uint32_t keylen,
 					uint32_t *vallen)
 {
 	uint64_t	hash;
@@ -649,7 +649,7 @@ spin_pause(void)
 }
 
 /*
- * One unvalidated try of numapg_state_read(): probe for the key and copy
+ * One unvalidated try of numapg_store_read(): probe for the key and copy
  * the value of the slot that seems to hold it.  Every field is loaded
  * once, into a local, and checked before it is used as a length, so a torn
  * slot can make the answer wrong (the caller's seq check catches that) but
@@ -658,7 +658,7 @@ spin_pause(void)
  * after visiting every slot.  Returns OK, NOT_FOUND, or RETRY when what it
  * saw cannot be a consistent store.
  */
-static NumaPgStateResult
+static NumaPgStoreResult
 read_try(const NumaPgStateStore *s, uint64_t hash, const void *key,
 		 uint32_t keylen, void *value, uint32_t *vallen)
 {
@@ -672,25 +672,25 @@ read_try(const NumaPgStateStore *s, uint64_t hash, const void *key,
 		uint8_t		state = __atomic_load_n(&slot->state, __ATOMIC_RELAXED);
 
 		if (state == SLOT_EMPTY)
-			return NUMAPG_STATE_NOT_FOUND;
+			return NUMAPG_STORE_NOT_FOUND;
 		if (__atomic_load_n(&slot->hash, __ATOMIC_RELAXED) == hash &&
 			__atomic_load_n(&slot->keylen, __ATOMIC_RELAXED) == keylen)
 		{
 			uint32_t	len = __atomic_load_n(&slot->vallen, __ATOMIC_RELAXED);
 
 			if (len > NUMAPG_STATE_MAX_DATA - keylen)
-				return NUMAPG_STATE_RETRY;	/* torn: no such length */
+				return NUMAPG_STORE_RETRY;	/* torn: no such length */
 			memcpy(keycopy, slot->data, keylen);
 			if (keylen == 0 || memcmp(keycopy, key, keylen) == 0)
 			{
 				memcpy(value, slot->data + keylen, len);
 				*vallen = len;
-				return NUMAPG_STATE_OK;
+				return NUMAPG_STORE_OK;
 			}
 		}
 		idx = (idx + 1) & mask;
 	}
-	return NUMAPG_STATE_RETRY;	/* no empty slot seen: not a store at rest */
+	return NUMAPG_STORE_RETRY;	/* no empty slot seen: not a store at rest */
 }
 
 /*
@@ -707,19 +707,19 @@ read_try(const NumaPgStateStore *s, uint64_t hash, const void *key,
  * owner.  Writes nothing to the store (its lookup counters count the
  * owner's lookups only).
  */
-NumaPgStateResult
-numapg_state_read(const NumaPgStateStore *s, const void *key, uint32_t keylen,
+NumaPgStoreResult
+numapg_store_read(const NumaPgStateStore *s, const void *key, uint32_t keylen,
 				  void *value, uint32_t *vallen, int tries)
 {
 	uint64_t	hash;
 
 	if (keylen > NUMAPG_STATE_MAX_KEY)
-		return NUMAPG_STATE_NOT_FOUND;
+		return NUMAPG_STORE_NOT_FOUND;
 	hash = numapg_state_hash(key, keylen);
 	for (int t = 0; t < tries || t == 0; t++)
 	{
 		uint64_t	seq0;
-		NumaPgStateResult result;
+		NumaPgStoreResult result;
 
 		if (t > 0)
 			spin_pause();
@@ -730,10 +730,10 @@ numapg_state_read(const NumaPgStateStore *s, const void *key, uint32_t keylen,
 		/* the copies above happen before the second load of seq */
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		if (__atomic_load_n(&s->seq, __ATOMIC_RELAXED) == seq0 &&
-			result != NUMAPG_STATE_RETRY)
+			result != NUMAPG_STORE_RETRY)
 			return result;
 	}
-	return NUMAPG_STATE_RETRY;
+	return NUMAPG_STORE_RETRY;
 }
 
 /*
@@ -742,8 +742,8 @@ numapg_state_read(const NumaPgStateStore *s, const void *key, uint32_t keylen,
  * not between the hole and where it sits (cyclically), so that every
  * entry stays reachable from its home without tombstones.
  */
-NumaPgStateResult
-numapg_state_delete(NumaPgStateStore *s, const void *key, uint32_t keylen)
+NumaPgStoreResult
+numapg_store_delete(NumaPgStateStore *s, const void *key, uint32_t keylen)
 {
 	uint64_t	hash;
 	uint32_t	mask = s->mask;
@@ -753,11 +753,11 @@ numapg_state_delete(NumaPgStateStore *s, const void *key, uint32_t keylen)
 	bool		found;
 
 	if (keylen > NUMAPG_STATE_MAX_KEY)
-		return NUMAPG_STATE_NOT_FOUND;
+		return NUMAPG_STORE_NOT_FOUND;
 	hash = numapg_state_hash(key, keylen);
 	hole = find_slot(s, hash, key, keylen, &found);
 	if (!found)
-		return NUMAPG_STATE_NOT_FOUND;
+		return NUMAPG_STORE_NOT_FOUND;
 
 	change_begin(s);
 	freed = (uint64_t) keylen + slot_at(s, hole)->vallen;
@@ -784,7 +784,7 @@ numapg_state_delete(NumaPgStateStore *s, const void *key, uint32_t keylen)
 	counter_add(&s->bytes_used, (uint64_t) 0 - freed);
 	counter_add(&s->deletes, 1);
 	change_end(s);
-	return NUMAPG_STATE_OK;
+	return NUMAPG_STORE_OK;
 }
 
 /*
@@ -812,7 +812,7 @@ numapg_state_stats(const NumaPgStateStore *s, NumaPgStateStats *out)
  * Call visit for each valid entry, in slot order, and return how many
  * non-empty slots were skipped as invalid (busy, lengths out of range,
  * checksum or hash not matching).  For recovery: copy the entries into a
- * fresh store with numapg_state_put(); after a crash in a deletion one key
+ * fresh store with numapg_store_put(); after a crash in a deletion one key
  * may be visited twice, with the same value, and the last put wins.  The
  * visitor must not modify s; check numapg_state_store_looks_valid() first.
  */

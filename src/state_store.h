@@ -23,10 +23,10 @@
  *
  * One process, the owning worker, modifies the store and looks keys up;
  * other processes may read the header statistics (numapg_state_stats) and
- * read entries (numapg_state_read) at any time.  Nothing here takes a
+ * read entries (numapg_store_read) at any time.  Nothing here takes a
  * lock.
  *
- * Reads without the owner (numapg_state_read) are validated seqlock style
+ * Reads without the owner (numapg_store_read) are validated seqlock style
  * against the header's seq counter, which every modification makes odd
  * before it writes a slot and even again after (release ordering): a
  * reader loads seq (acquire), probes and copies key and value, then loads
@@ -35,7 +35,7 @@
  * inside the window, so an entry moved back by a deletion's backward
  * shift, past a reader's position, cannot make a present key look absent.
  * A try that does not validate is retried, at most "tries" times; then
- * NUMAPG_STATE_RETRY says to ask the owner instead.
+ * NUMAPG_STORE_RETRY says to ask the owner instead.
  *
  * Hash bits: the table uses the low log2(capacity) bits of
  * numapg_state_hash() (at most 31 bits); the router that picks a worker
@@ -53,7 +53,7 @@
  * in place may lose the old value along with the new one); it never
  * yields a torn entry.  An interrupted deletion may leave one entry in two
  * slots, with identical contents, so the visitor may see a key twice:
- * re-inserting with numapg_state_put() makes the last one win, which is
+ * re-inserting with numapg_store_put() makes the last one win, which is
  * the same value.  A store whose seq is even was not interrupted and may
  * be used in place.
  *
@@ -89,34 +89,34 @@
 #define NUMAPG_STATE_MAGIC			0x4e505353	/* "NPSS" */
 #define NUMAPG_STATE_VERSION		1
 
-typedef enum NumaPgStateResult
+typedef enum NumaPgStoreResult
 {
-	NUMAPG_STATE_OK,
-	NUMAPG_STATE_NOT_FOUND,
-	NUMAPG_STATE_FULL,			/* the key is new and the fill limit is
+	NUMAPG_STORE_OK,
+	NUMAPG_STORE_NOT_FOUND,
+	NUMAPG_STORE_FULL,			/* the key is new and the fill limit is
 								 * reached */
-	NUMAPG_STATE_TOO_LARGE,		/* key longer than NUMAPG_STATE_MAX_KEY,
+	NUMAPG_STORE_TOO_LARGE,		/* key longer than NUMAPG_STATE_MAX_KEY,
 								 * or key + value over
 								 * NUMAPG_STATE_MAX_DATA */
-	NUMAPG_STATE_RETRY			/* numapg_state_read(): the owner kept
+	NUMAPG_STORE_RETRY			/* numapg_store_read(): the owner kept
 								 * changing the store; ask it instead */
-} NumaPgStateResult;
+} NumaPgStoreResult;
 
-/* Tries numapg_state_read() callers in numa_pg make before they ask the owner. */
-#define NUMAPG_STATE_READ_TRIES		8
+/* Tries numapg_store_read() callers in numa_pg make before they ask the owner. */
+#define NUMAPG_STORE_READ_TRIES		8
 
 typedef struct NumaPgStateStats
 {
 	uint64_t	entries;		/* live entries */
 	uint64_t	capacity;		/* slots */
 	uint64_t	bytes_used;		/* key + value bytes of the live entries */
-	uint64_t	lookups;		/* the owner's (numapg_state_read() is not
+	uint64_t	lookups;		/* the owner's (numapg_store_read() is not
 								 * counted: it writes nothing) */
 	uint64_t	hits;			/* lookups that found their key */
 	uint64_t	inserts;		/* puts that added a key */
 	uint64_t	updates;		/* puts that replaced a value */
 	uint64_t	deletes;		/* deletes that removed a key */
-	uint64_t	full_refusals;	/* puts refused with NUMAPG_STATE_FULL */
+	uint64_t	full_refusals;	/* puts refused with NUMAPG_STORE_FULL */
 	uint64_t	max_entries;	/* the fill limit: 90% of capacity */
 	uint64_t	seq;			/* two per modification; odd while one is
 								 * under way */
@@ -163,17 +163,17 @@ extern bool numapg_state_store_looks_valid(const NumaPgStateStore *s,
 										   size_t region_bytes);
 extern uint32_t numapg_state_max_value(uint32_t keylen);
 
-extern NumaPgStateResult numapg_state_put(NumaPgStateStore *s,
+extern NumaPgStoreResult numapg_store_put(NumaPgStateStore *s,
 										  const void *key, uint32_t keylen,
 										  const void *value, uint32_t vallen,
 										  bool *replaced);
-extern const void *numapg_state_lookup(NumaPgStateStore *s, const void *key,
+extern const void *numapg_store_lookup(NumaPgStateStore *s, const void *key,
 									   uint32_t keylen, uint32_t *vallen);
-extern NumaPgStateResult numapg_state_read(const NumaPgStateStore *s,
+extern NumaPgStoreResult numapg_store_read(const NumaPgStateStore *s,
 										   const void *key, uint32_t keylen,
 										   void *value, uint32_t *vallen,
 										   int tries);
-extern NumaPgStateResult numapg_state_delete(NumaPgStateStore *s,
+extern NumaPgStoreResult numapg_store_delete(NumaPgStateStore *s,
 											 const void *key,
 											 uint32_t keylen);
 

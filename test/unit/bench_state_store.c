@@ -123,7 +123,7 @@ run(BenchKind kind)
 			for (int i = 0; i < NOPS; i++)
 			{
 				uint32_t	len;
-				const unsigned char *v = numapg_state_lookup(store, random_key(true),
+				const unsigned char *v = numapg_store_lookup(store, random_key(true),
 														   KEYLEN, &len);
 
 				sink += v[0] + len;
@@ -133,7 +133,7 @@ run(BenchKind kind)
 			for (int i = 0; i < NOPS; i++)
 			{
 				const unsigned char *v =
-					numapg_state_lookup(store, keys + (size_t) next * KEYLEN,
+					numapg_store_lookup(store, keys + (size_t) next * KEYLEN,
 										KEYLEN, NULL);
 
 				memcpy(&next, v, 4);
@@ -142,7 +142,7 @@ run(BenchKind kind)
 			break;
 		case BENCH_MISS:
 			for (int i = 0; i < NOPS; i++)
-				sink += numapg_state_lookup(store, random_key(false), KEYLEN,
+				sink += numapg_store_lookup(store, random_key(false), KEYLEN,
 											NULL) != NULL;
 			break;
 		case BENCH_UPDATE:
@@ -151,7 +151,7 @@ run(BenchKind kind)
 				uint32_t	k = (uint32_t) rng() & (nlive - 1);
 
 				memcpy(value, &succ[k], 4); /* keep the chain */
-				sink += numapg_state_put(store, keys + (size_t) k * KEYLEN,
+				sink += numapg_store_put(store, keys + (size_t) k * KEYLEN,
 										 KEYLEN, value, VALLEN, NULL);
 			}
 			break;
@@ -160,8 +160,8 @@ run(BenchKind kind)
 			{
 				const unsigned char *key = random_key(false);
 
-				sink += numapg_state_put(store, key, KEYLEN, value, VALLEN, NULL);
-				sink += numapg_state_delete(store, key, KEYLEN);
+				sink += numapg_store_put(store, key, KEYLEN, value, VALLEN, NULL);
+				sink += numapg_store_delete(store, key, KEYLEN);
 			}
 			break;
 		case BENCH_MEMORY:
@@ -276,8 +276,8 @@ main(int argc, char **argv)
 
 		memset(value, 'v', sizeof(value));
 		memcpy(value, &succ[i], 4);
-		if (numapg_state_put(store, keys + (size_t) i * KEYLEN, KEYLEN, value,
-							 VALLEN, NULL) != NUMAPG_STATE_OK)
+		if (numapg_store_put(store, keys + (size_t) i * KEYLEN, KEYLEN, value,
+							 VALLEN, NULL) != NUMAPG_STORE_OK)
 			filled = false;
 	}
 

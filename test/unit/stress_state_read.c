@@ -2,7 +2,7 @@
  *
  * stress_state_read.c
  *		Stress test of the state store's lock-free read path
- *		(numapg_state_read()): one writer process modifying a small store
+ *		(numapg_store_read()): one writer process modifying a small store
  *		while reader processes read it directly, all sharing an anonymous
  *		shared mapping, as a worker and backends share the store.
  *
@@ -27,7 +27,7 @@
  *	- a hot key is never reported absent but while it is put back, and
  *	  a key never stored never
  *	  found (a probe chain shifting under the reader misleads no one).
- * A read that did not validate within its tries (NUMAPG_STATE_RETRY) is
+ * A read that did not validate within its tries (NUMAPG_STORE_RETRY) is
  * counted: the caller in numa_pg would ask the worker instead.  Output is
  * TAP; the counts go in comments.
  *
@@ -62,7 +62,7 @@
 /* What one reader found; in shared memory. */
 typedef struct ReaderOutcome
 {
-	uint64_t	reads;			/* calls of numapg_state_read() */
+	uint64_t	reads;			/* calls of numapg_store_read() */
 	uint64_t	hot_hits;		/* validated reads of a hot key */
 	uint64_t	filler_hits;
 	uint64_t	misses;			/* validated NOT_FOUND (fillers, absent keys) */
@@ -189,8 +189,8 @@ run_writer(uint64_t ops)
 			keylen = key_name(k, key);
 			__atomic_store_n(&shared->relocating[k], shared->relocating[k] + 1, __ATOMIC_RELEASE);
 			__atomic_store_n(&shared->started[k], seq, __ATOMIC_RELEASE);
-			if (numapg_state_delete(store, key, keylen) != NUMAPG_STATE_OK ||
-				numapg_state_put(store, key, keylen, value, len, NULL) != NUMAPG_STATE_OK)
+			if (numapg_store_delete(store, key, keylen) != NUMAPG_STORE_OK ||
+				numapg_store_put(store, key, keylen, value, len, NULL) != NUMAPG_STORE_OK)
 				shared->writer_failed = 1;
 			__atomic_store_n(&shared->committed[k], seq, __ATOMIC_RELEASE);
 			__atomic_store_n(&shared->relocating[k], shared->relocating[k] + 1, __ATOMIC_RELEASE);
@@ -203,7 +203,7 @@ run_writer(uint64_t ops)
 
 			keylen = key_name(k, key);
 			__atomic_store_n(&shared->started[k], seq, __ATOMIC_RELEASE);
-			if (numapg_state_put(store, key, keylen, value, len, NULL) != NUMAPG_STATE_OK)
+			if (numapg_store_put(store, key, keylen, value, len, NULL) != NUMAPG_STORE_OK)
 				shared->writer_failed = 1;
 			__atomic_store_n(&shared->committed[k], seq, __ATOMIC_RELEASE);
 		}
@@ -214,14 +214,14 @@ run_writer(uint64_t ops)
 			keylen = key_name(HOT + f, key);
 			if (present[f])
 			{
-				if (numapg_state_delete(store, key, keylen) != NUMAPG_STATE_OK)
+				if (numapg_store_delete(store, key, keylen) != NUMAPG_STORE_OK)
 					shared->writer_failed = 1;
 			}
 			else
 			{
 				uint32_t	len = make_value(HOT + f, ++filler_seq, value);
 
-				if (numapg_state_put(store, key, keylen, value, len, NULL) != NUMAPG_STATE_OK)
+				if (numapg_store_put(store, key, keylen, value, len, NULL) != NUMAPG_STORE_OK)
 					shared->writer_failed = 1;
 			}
 			present[f] = !present[f];
@@ -253,7 +253,7 @@ run_reader(int id)
 					relocating = 0,
 					started,
 					seq;
-		NumaPgStateResult result;
+		NumaPgStoreResult result;
 
 		if (r < 7)
 			k = (uint32_t) (next_random(&rng) % HOT);
@@ -267,15 +267,15 @@ run_reader(int id)
 			relocating = __atomic_load_n(&shared->relocating[k], __ATOMIC_ACQUIRE);
 			committed = __atomic_load_n(&shared->committed[k], __ATOMIC_ACQUIRE);
 		}
-		result = numapg_state_read(store, key, keylen, value, &vallen,
-								   NUMAPG_STATE_READ_TRIES);
+		result = numapg_store_read(store, key, keylen, value, &vallen,
+								   NUMAPG_STORE_READ_TRIES);
 		o->reads++;
-		if (result == NUMAPG_STATE_RETRY)
+		if (result == NUMAPG_STORE_RETRY)
 		{
 			o->retries++;
 			continue;
 		}
-		if (result == NUMAPG_STATE_NOT_FOUND)
+		if (result == NUMAPG_STORE_NOT_FOUND)
 		{
 			if (k < HOT &&
 				(relocating & 1) == 0 &&
@@ -359,7 +359,7 @@ main(int argc, char **argv)
 		uint32_t	len = make_value(k, 1, value);
 
 		shared->started[k] = shared->committed[k] = 1;
-		(void) numapg_state_put(store, key, key_name(k, key), value, len, NULL);
+		(void) numapg_store_put(store, key, key_name(k, key), value, len, NULL);
 	}
 
 	for (int i = 0; i < nreaders; i++)
@@ -437,11 +437,11 @@ main(int argc, char **argv)
 			uint32_t	keylen = key_name(k, key),
 						vallen = 0,
 						looklen = 0;
-			NumaPgStateResult r = numapg_state_read(store, key, keylen, value, &vallen, 1);
-			const void *v = numapg_state_lookup(store, key, keylen, &looklen);
+			NumaPgStoreResult r = numapg_store_read(store, key, keylen, value, &vallen, 1);
+			const void *v = numapg_store_lookup(store, key, keylen, &looklen);
 
-			if (v == NULL ? r != NUMAPG_STATE_NOT_FOUND :
-				r != NUMAPG_STATE_OK || vallen != looklen || memcmp(v, value, vallen) != 0)
+			if (v == NULL ? r != NUMAPG_STORE_NOT_FOUND :
+				r != NUMAPG_STORE_OK || vallen != looklen || memcmp(v, value, vallen) != 0)
 				mismatches++;
 		}
 		is_int(mismatches, 0, "at rest, every direct read answers what the owner's lookup answers");

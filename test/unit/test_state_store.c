@@ -116,7 +116,7 @@ has_value(NumaPgStateStore *s, const void *key, uint32_t keylen,
 		  const void *want, uint32_t wantlen)
 {
 	uint32_t	len = UINT32_MAX;
-	const void *got = numapg_state_lookup(s, key, keylen, &len);
+	const void *got = numapg_store_lookup(s, key, keylen, &len);
 
 	return got != NULL && len == wantlen &&
 		(wantlen == 0 || memcmp(got, want, wantlen) == 0);
@@ -162,8 +162,8 @@ copy_visitor(void *arg, const void *key, uint32_t keylen, const void *value,
 {
 	CopyVisit  *cv = arg;
 
-	if (numapg_state_put(cv->dst, key, keylen, value, vallen, NULL) !=
-		NUMAPG_STATE_OK)
+	if (numapg_store_put(cv->dst, key, keylen, value, vallen, NULL) !=
+		NUMAPG_STORE_OK)
 		cv->failures++;
 }
 
@@ -320,11 +320,11 @@ test_sizes(void)
 
 	s = new_store(2);
 	ok(s != NULL, "the smallest store (2 slots) initialises");
-	ok(numapg_state_put(s, "a", 1, "1", 1, NULL) == NUMAPG_STATE_OK,
+	ok(numapg_store_put(s, "a", 1, "1", 1, NULL) == NUMAPG_STORE_OK,
 	   "  it takes one entry");
-	ok(numapg_state_put(s, "b", 1, "2", 1, NULL) == NUMAPG_STATE_FULL,
+	ok(numapg_store_put(s, "b", 1, "2", 1, NULL) == NUMAPG_STORE_FULL,
 	   "  and refuses a second");
-	ok(numapg_state_lookup(s, "b", 1, NULL) == NULL,
+	ok(numapg_store_lookup(s, "b", 1, NULL) == NULL,
 	   "  a miss in a full store ends at the empty slot");
 	free(s);
 }
@@ -340,61 +340,61 @@ test_basics(void)
 	const void *v;
 	NumaPgStateStats st;
 
-	ok(numapg_state_put(s, "alpha", 5, "one", 3, &replaced) == NUMAPG_STATE_OK,
+	ok(numapg_store_put(s, "alpha", 5, "one", 3, &replaced) == NUMAPG_STORE_OK,
 	   "put alpha");
 	ok(!replaced, "  it was new");
 	ok(has_value(s, "alpha", 5, "one", 3), "lookup alpha gives one");
-	ok(numapg_state_lookup(s, "alph", 4, &len) == NULL, "a prefix of alpha is absent");
-	ok(numapg_state_lookup(s, "alphab", 6, &len) == NULL, "an extension of alpha is absent");
-	ok(numapg_state_put(s, "alpha", 5, "uno!", 4, &replaced) == NUMAPG_STATE_OK,
+	ok(numapg_store_lookup(s, "alph", 4, &len) == NULL, "a prefix of alpha is absent");
+	ok(numapg_store_lookup(s, "alphab", 6, &len) == NULL, "an extension of alpha is absent");
+	ok(numapg_store_put(s, "alpha", 5, "uno!", 4, &replaced) == NUMAPG_STORE_OK,
 	   "put alpha again");
 	ok(replaced, "  it replaced the value");
 	ok(has_value(s, "alpha", 5, "uno!", 4), "lookup alpha gives the new value");
-	ok(numapg_state_put(s, "alpha", 5, NULL, 0, NULL) == NUMAPG_STATE_OK,
+	ok(numapg_store_put(s, "alpha", 5, NULL, 0, NULL) == NUMAPG_STORE_OK,
 	   "an empty value is allowed");
 	ok(has_value(s, "alpha", 5, "", 0), "  and reads back with length 0");
-	v = numapg_state_lookup(s, "alpha", 5, &len);
-	ok(numapg_state_put(s, "alpha", 5, v, len, NULL) == NUMAPG_STATE_OK,
+	v = numapg_store_lookup(s, "alpha", 5, &len);
+	ok(numapg_store_put(s, "alpha", 5, v, len, NULL) == NUMAPG_STORE_OK,
 	   "putting a value read from the store itself");
-	ok(numapg_state_put(s, "beta", 4, "two", 3, NULL) == NUMAPG_STATE_OK, "put beta");
-	ok(numapg_state_delete(s, "alpha", 5) == NUMAPG_STATE_OK, "delete alpha");
-	ok(numapg_state_lookup(s, "alpha", 5, NULL) == NULL, "  alpha is gone");
+	ok(numapg_store_put(s, "beta", 4, "two", 3, NULL) == NUMAPG_STORE_OK, "put beta");
+	ok(numapg_store_delete(s, "alpha", 5) == NUMAPG_STORE_OK, "delete alpha");
+	ok(numapg_store_lookup(s, "alpha", 5, NULL) == NULL, "  alpha is gone");
 	ok(has_value(s, "beta", 4, "two", 3), "  beta stays");
-	ok(numapg_state_delete(s, "alpha", 5) == NUMAPG_STATE_NOT_FOUND,
+	ok(numapg_store_delete(s, "alpha", 5) == NUMAPG_STORE_NOT_FOUND,
 	   "deleting alpha again: not found");
-	ok(numapg_state_put(s, "alpha", 5, "again", 5, &replaced) == NUMAPG_STATE_OK &&
+	ok(numapg_store_put(s, "alpha", 5, "again", 5, &replaced) == NUMAPG_STORE_OK &&
 	   !replaced, "re-insert alpha after delete, as a new key");
 	ok(has_value(s, "alpha", 5, "again", 5), "  it reads back");
 
 	/* the empty key is a key like any other */
-	ok(numapg_state_put(s, NULL, 0, "empty", 5, &replaced) == NUMAPG_STATE_OK &&
+	ok(numapg_store_put(s, NULL, 0, "empty", 5, &replaced) == NUMAPG_STORE_OK &&
 	   !replaced, "the empty key (length 0, NULL pointer) is accepted");
 	ok(has_value(s, "", 0, "empty", 5), "  and found with a non-NULL pointer");
-	ok(numapg_state_lookup(s, "x", 1, NULL) == NULL, "  distinct from a 1-byte key");
-	ok(numapg_state_delete(s, NULL, 0) == NUMAPG_STATE_OK, "  and deleted");
-	ok(numapg_state_lookup(s, NULL, 0, NULL) == NULL, "  gone");
+	ok(numapg_store_lookup(s, "x", 1, NULL) == NULL, "  distinct from a 1-byte key");
+	ok(numapg_store_delete(s, NULL, 0) == NUMAPG_STORE_OK, "  and deleted");
+	ok(numapg_store_lookup(s, NULL, 0, NULL) == NULL, "  gone");
 
 	/* boundaries */
 	memset(key, 'k', sizeof(key));
 	memset(val, 'v', sizeof(val));
-	ok(numapg_state_put(s, key, 255, val, 237, NULL) == NUMAPG_STATE_OK,
+	ok(numapg_store_put(s, key, 255, val, 237, NULL) == NUMAPG_STORE_OK,
 	   "255-byte key with a 237-byte value (exactly full)");
 	ok(has_value(s, key, 255, val, 237), "  reads back");
-	ok(numapg_state_put(s, key, 255, val, 238, NULL) == NUMAPG_STATE_TOO_LARGE,
+	ok(numapg_store_put(s, key, 255, val, 238, NULL) == NUMAPG_STORE_TOO_LARGE,
 	   "255-byte key with 238 bytes: too large");
 	ok(has_value(s, key, 255, val, 237), "  the old value stays");
-	ok(numapg_state_put(s, key, 256, val, 0, NULL) == NUMAPG_STATE_TOO_LARGE,
+	ok(numapg_store_put(s, key, 256, val, 0, NULL) == NUMAPG_STORE_TOO_LARGE,
 	   "256-byte key: too large");
-	ok(numapg_state_lookup(s, key, 256, NULL) == NULL, "lookup of a 256-byte key: absent");
-	ok(numapg_state_delete(s, key, 256) == NUMAPG_STATE_NOT_FOUND,
+	ok(numapg_store_lookup(s, key, 256, NULL) == NULL, "lookup of a 256-byte key: absent");
+	ok(numapg_store_delete(s, key, 256) == NUMAPG_STORE_NOT_FOUND,
 	   "delete of a 256-byte key: not found");
-	ok(numapg_state_put(s, "z", 0, val, 492, NULL) == NUMAPG_STATE_OK,
+	ok(numapg_store_put(s, "z", 0, val, 492, NULL) == NUMAPG_STORE_OK,
 	   "empty key with a 492-byte value");
-	ok(numapg_state_put(s, "z", 0, val, 493, NULL) == NUMAPG_STATE_TOO_LARGE,
+	ok(numapg_store_put(s, "z", 0, val, 493, NULL) == NUMAPG_STORE_TOO_LARGE,
 	   "empty key with 493 bytes: too large");
-	ok(numapg_state_put(s, "z", 1, val, UINT32_MAX, NULL) == NUMAPG_STATE_TOO_LARGE,
+	ok(numapg_store_put(s, "z", 1, val, UINT32_MAX, NULL) == NUMAPG_STORE_TOO_LARGE,
 	   "a 4 GB value: too large (no overflow)");
-	ok(numapg_state_put(s, key, UINT32_MAX, val, 1, NULL) == NUMAPG_STATE_TOO_LARGE,
+	ok(numapg_store_put(s, key, UINT32_MAX, val, 1, NULL) == NUMAPG_STORE_TOO_LARGE,
 	   "a 4 GB key: too large");
 
 	/* stats */
@@ -423,7 +423,7 @@ test_full(void)
 	for (int i = 0; i < 20; i++)
 	{
 		snprintf(key, sizeof(key), "key%d", i);
-		if (numapg_state_put(s, key, strlen(key), "v", 1, NULL) == NUMAPG_STATE_OK)
+		if (numapg_store_put(s, key, strlen(key), "v", 1, NULL) == NUMAPG_STORE_OK)
 			accepted++;
 	}
 	numapg_state_stats(s, &st);
@@ -431,16 +431,16 @@ test_full(void)
 	is_int(accepted, 14, "14 of 20 puts were accepted");
 	is_int(st.entries, 14, "14 entries");
 	is_int(st.full_refusals, 6, "6 refusals counted");
-	ok(numapg_state_put(s, "key15", 5, "v", 1, NULL) == NUMAPG_STATE_FULL,
+	ok(numapg_store_put(s, "key15", 5, "v", 1, NULL) == NUMAPG_STORE_FULL,
 	   "a new key is refused with FULL");
-	ok(numapg_state_put(s, "key3", 4, "updated", 7, NULL) == NUMAPG_STATE_OK,
+	ok(numapg_store_put(s, "key3", 4, "updated", 7, NULL) == NUMAPG_STORE_OK,
 	   "an existing key may still be updated");
 	ok(has_value(s, "key3", 4, "updated", 7), "  with its new value");
-	ok(numapg_state_lookup(s, "key19", 5, NULL) == NULL, "a refused key is absent");
-	ok(numapg_state_delete(s, "key0", 4) == NUMAPG_STATE_OK, "delete one");
-	ok(numapg_state_put(s, "key19", 5, "w", 1, NULL) == NUMAPG_STATE_OK,
+	ok(numapg_store_lookup(s, "key19", 5, NULL) == NULL, "a refused key is absent");
+	ok(numapg_store_delete(s, "key0", 4) == NUMAPG_STORE_OK, "delete one");
+	ok(numapg_store_put(s, "key19", 5, "w", 1, NULL) == NUMAPG_STORE_OK,
 	   "  and there is room again");
-	ok(numapg_state_put(s, "key18", 5, "w", 1, NULL) == NUMAPG_STATE_FULL,
+	ok(numapg_store_put(s, "key18", 5, "w", 1, NULL) == NUMAPG_STORE_FULL,
 	   "  for one only");
 	numapg_state_stats(s, &st);
 	is_int(st.full_refusals, 8, "8 refusals counted");
@@ -487,19 +487,19 @@ test_collisions(void)
 	/* interleave homes so chains mix: 62, 62, 63, 0, 62, ... */
 	for (int i = 0; i < 12; i++)
 	{
-		numapg_state_put(s, at62[i], strlen(at62[i]), at62[i], strlen(at62[i]), NULL);
+		numapg_store_put(s, at62[i], strlen(at62[i]), at62[i], strlen(at62[i]), NULL);
 		if (i < 3)
 		{
-			numapg_state_put(s, at63[i], strlen(at63[i]), at63[i], strlen(at63[i]), NULL);
-			numapg_state_put(s, at0[i], strlen(at0[i]), at0[i], strlen(at0[i]), NULL);
+			numapg_store_put(s, at63[i], strlen(at63[i]), at63[i], strlen(at63[i]), NULL);
+			numapg_store_put(s, at0[i], strlen(at0[i]), at0[i], strlen(at0[i]), NULL);
 		}
 		if (i < 2)
-			numapg_state_put(s, at5[i], strlen(at5[i]), at5[i], strlen(at5[i]), NULL);
+			numapg_store_put(s, at5[i], strlen(at5[i]), at5[i], strlen(at5[i]), NULL);
 	}
 	for (int i = 0; i < 12; i++)
 	{
 		all &= has_value(s, at62[i], strlen(at62[i]), at62[i], strlen(at62[i]));
-		v = numapg_state_lookup(s, at62[i], strlen(at62[i]), &len);
+		v = numapg_store_lookup(s, at62[i], strlen(at62[i]), &len);
 		idx = slot_of_value(s, v, strlen(at62[i]));
 		if (idx < 62)
 			wrapped = true;
@@ -507,14 +507,14 @@ test_collisions(void)
 	ok(all, "12 keys with home slot 62 of 64 are all found");
 	ok(wrapped, "  their probe chain wraps past the end of the table");
 	is_int(structure_errors(s), 0, "the probe invariant holds");
-	v = numapg_state_lookup(s, at5[1], strlen(at5[1]), &len);
+	v = numapg_store_lookup(s, at5[1], strlen(at5[1]), &len);
 	ok(v != NULL && slot_of_value(s, v, strlen(at5[1])) > 5,
 	   "a key of home 5 was pushed along by the wrapped chain");
 
 	/* delete in the middle of the chain, on both sides of the wrap */
-	ok(numapg_state_delete(s, at62[1], strlen(at62[1])) == NUMAPG_STATE_OK &&
-	   numapg_state_delete(s, at0[0], strlen(at0[0])) == NUMAPG_STATE_OK &&
-	   numapg_state_delete(s, at62[6], strlen(at62[6])) == NUMAPG_STATE_OK,
+	ok(numapg_store_delete(s, at62[1], strlen(at62[1])) == NUMAPG_STORE_OK &&
+	   numapg_store_delete(s, at0[0], strlen(at0[0])) == NUMAPG_STORE_OK &&
+	   numapg_store_delete(s, at62[6], strlen(at62[6])) == NUMAPG_STORE_OK,
 	   "delete three keys inside the chain");
 	is_int(structure_errors(s), 0, "the probe invariant still holds");
 	all = true;
@@ -530,9 +530,9 @@ test_collisions(void)
 	for (int i = 0; i < 2; i++)
 		all &= has_value(s, at5[i], strlen(at5[i]), at5[i], strlen(at5[i]));
 	ok(all, "every later key of the chain is still found");
-	ok(numapg_state_lookup(s, at62[1], strlen(at62[1]), NULL) == NULL &&
-	   numapg_state_lookup(s, at62[6], strlen(at62[6]), NULL) == NULL &&
-	   numapg_state_lookup(s, at0[0], strlen(at0[0]), NULL) == NULL,
+	ok(numapg_store_lookup(s, at62[1], strlen(at62[1]), NULL) == NULL &&
+	   numapg_store_lookup(s, at62[6], strlen(at62[6]), NULL) == NULL &&
+	   numapg_store_lookup(s, at0[0], strlen(at0[0]), NULL) == NULL,
 	   "the deleted keys are gone");
 
 	/* empty the chain from its head: everything shifts back each time */
@@ -540,14 +540,14 @@ test_collisions(void)
 	for (int i = 0; i < 12; i++)
 		if (i != 1 && i != 6)
 		{
-			all &= numapg_state_delete(s, at62[i], strlen(at62[i])) == NUMAPG_STATE_OK;
+			all &= numapg_store_delete(s, at62[i], strlen(at62[i])) == NUMAPG_STORE_OK;
 			all &= structure_errors(s) == 0;
 		}
 	all &= has_value(s, at63[2], strlen(at63[2]), at63[2], strlen(at63[2]));
 	all &= has_value(s, at0[2], strlen(at0[2]), at0[2], strlen(at0[2]));
 	all &= has_value(s, at5[1], strlen(at5[1]), at5[1], strlen(at5[1]));
 	ok(all, "deleting the chain's head repeatedly keeps the rest reachable");
-	v = numapg_state_lookup(s, at0[2], strlen(at0[2]), &len);
+	v = numapg_store_lookup(s, at0[2], strlen(at0[2]), &len);
 	ok(v != NULL && slot_of_value(s, v, strlen(at0[2])) <= 4,
 	   "  and shifts keys back across the wrap toward their home");
 	free(s);
@@ -643,8 +643,8 @@ random_test(uint32_t capacity, uint32_t nkeys, uint32_t nops, uint32_t check_eve
 			uint32_t	pick = rng_below(100);
 			uint32_t	vallen;
 			bool		replaced = false;
-			NumaPgStateResult res;
-			NumaPgStateResult want;
+			NumaPgStoreResult res;
+			NumaPgStoreResult want;
 
 			if (pick < 5)
 				vallen = maxv;
@@ -656,20 +656,20 @@ random_test(uint32_t capacity, uint32_t nkeys, uint32_t nops, uint32_t check_eve
 				vallen = rng_below(maxv + 1);
 			for (uint32_t j = 0; j < vallen && j < sizeof(value); j++)
 				value[j] = (unsigned char) rng();
-			res = numapg_state_put(s, key, keylen, value, vallen, &replaced);
+			res = numapg_store_put(s, key, keylen, value, vallen, &replaced);
 			if (vallen > maxv)
-				want = NUMAPG_STATE_TOO_LARGE;
+				want = NUMAPG_STORE_TOO_LARGE;
 			else if (!m->present && count >= max_fill)
-				want = NUMAPG_STATE_FULL;
+				want = NUMAPG_STORE_FULL;
 			else
-				want = NUMAPG_STATE_OK;
-			if (res != want || (res == NUMAPG_STATE_OK && replaced != m->present))
+				want = NUMAPG_STORE_OK;
+			if (res != want || (res == NUMAPG_STORE_OK && replaced != m->present))
 				bad = true;
-			if (want == NUMAPG_STATE_FULL)
+			if (want == NUMAPG_STORE_FULL)
 				full_expected++;
-			if (res == NUMAPG_STATE_FULL)
+			if (res == NUMAPG_STORE_FULL)
 				fulls++;
-			if (want == NUMAPG_STATE_OK)
+			if (want == NUMAPG_STORE_OK)
 			{
 				if (m->present)
 					bytes -= m->vallen;
@@ -686,9 +686,9 @@ random_test(uint32_t capacity, uint32_t nkeys, uint32_t nops, uint32_t check_eve
 		}
 		else if (r < put_pct + del_pct)
 		{
-			NumaPgStateResult res = numapg_state_delete(s, key, keylen);
+			NumaPgStoreResult res = numapg_store_delete(s, key, keylen);
 
-			if (res != (m->present ? NUMAPG_STATE_OK : NUMAPG_STATE_NOT_FOUND))
+			if (res != (m->present ? NUMAPG_STORE_OK : NUMAPG_STORE_NOT_FOUND))
 				bad = true;
 			if (m->present)
 			{
@@ -699,7 +699,7 @@ random_test(uint32_t capacity, uint32_t nkeys, uint32_t nops, uint32_t check_eve
 		}
 		/* after every op: the key touched, and the counters */
 		if (m->present ? !has_value(s, key, keylen, m->value, m->vallen)
-			: numapg_state_lookup(s, key, keylen, NULL) != NULL)
+			: numapg_store_lookup(s, key, keylen, NULL) != NULL)
 			bad = true;
 		numapg_state_stats(s, &st);
 		if (st.entries != count || st.bytes_used != bytes ||
@@ -715,7 +715,7 @@ random_test(uint32_t capacity, uint32_t nkeys, uint32_t nops, uint32_t check_eve
 				uint32_t	kl = model_key(k, key);
 
 				if (model[k].present ? !has_value(s, key, kl, model[k].value, model[k].vallen)
-					: numapg_state_lookup(s, key, kl, NULL) != NULL)
+					: numapg_store_lookup(s, key, kl, NULL) != NULL)
 					bad = true;
 			}
 			if (structure_errors(s) != 0)
@@ -768,12 +768,12 @@ test_foreach_and_corruption(void)
 	{
 		snprintf(key, sizeof(key), "key%03d", i);
 		snprintf(val, sizeof(val), "value of %d", i);
-		numapg_state_put(s, key, strlen(key), val, strlen(val), NULL);
+		numapg_store_put(s, key, strlen(key), val, strlen(val), NULL);
 	}
 	for (int i = 0; i < 100; i += 10)
 	{
 		snprintf(key, sizeof(key), "key%03d", i);
-		numapg_state_delete(s, key, strlen(key));
+		numapg_store_delete(s, key, strlen(key));
 	}
 	cv.watch_key = "key005";
 	invalid = numapg_state_foreach_valid(s, count_visitor, &cv);
@@ -783,7 +783,7 @@ test_foreach_and_corruption(void)
 	is_str(cv.watch_value, "value of 5", "  with its value");
 
 	/* crash simulation 1: a flipped byte in one value */
-	v = (unsigned char *) numapg_state_lookup(s, "key005", 6, &len);
+	v = (unsigned char *) numapg_store_lookup(s, "key005", 6, &len);
 	v[3] ^= 0x20;
 	memset(&cv, 0, sizeof(cv));
 	cv.watch_key = "key005";
@@ -793,15 +793,15 @@ test_foreach_and_corruption(void)
 	is_int(cv.watch_seen, 0, "  the corrupted key is not visited");
 
 	/* 2: a key length beyond the maximum */
-	v = (unsigned char *) numapg_state_lookup(s, "key007", 6, &len);
+	v = (unsigned char *) numapg_store_lookup(s, "key007", 6, &len);
 	idx = slot_of_value(s, v, 6);
 	slot_ptr(s, idx)[12] = 0x2c;
 	slot_ptr(s, idx)[13] = 0x01;	/* keylen 300 */
 	/* 3: a slot left "busy" by an interrupted update */
-	v = (unsigned char *) numapg_state_lookup(s, "key008", 6, &len);
+	v = (unsigned char *) numapg_store_lookup(s, "key008", 6, &len);
 	slot_ptr(s, slot_of_value(s, v, 6))[SLOT_STATE_OFFSET] = 2;
 	/* 4: a state byte of garbage */
-	v = (unsigned char *) numapg_state_lookup(s, "key009", 6, &len);
+	v = (unsigned char *) numapg_store_lookup(s, "key009", 6, &len);
 	slot_ptr(s, slot_of_value(s, v, 6))[SLOT_STATE_OFFSET] = 0x77;
 	memset(&cv, 0, sizeof(cv));
 	invalid = numapg_state_foreach_valid(s, count_visitor, &cv);
@@ -809,7 +809,7 @@ test_foreach_and_corruption(void)
 	is_int(cv.visits, 86, "  86 entries remain visible");
 
 	/* 5: an interrupted backward shift leaves an identical copy */
-	v = (unsigned char *) numapg_state_lookup(s, "key042", 6, &len);
+	v = (unsigned char *) numapg_store_lookup(s, "key042", 6, &len);
 	idx = slot_of_value(s, v, 6);
 	for (uint32_t j = 0; j < 256; j++)
 		if (slot_state(s, j) == 0)
@@ -839,7 +839,7 @@ test_foreach_and_corruption(void)
 		snprintf(key, sizeof(key), "key%03d", i);
 		snprintf(val, sizeof(val), "value of %d", i);
 		if (lost)
-			all &= numapg_state_lookup(fresh, key, strlen(key), NULL) == NULL;
+			all &= numapg_store_lookup(fresh, key, strlen(key), NULL) == NULL;
 		else
 			all &= has_value(fresh, key, strlen(key), val, strlen(val));
 	}
@@ -850,7 +850,7 @@ test_foreach_and_corruption(void)
 	free(fresh);
 
 	/* duplicates with different values: the last one visited wins */
-	v = (unsigned char *) numapg_state_lookup(s, "key042", 6, &len);
+	v = (unsigned char *) numapg_store_lookup(s, "key042", 6, &len);
 	idx = slot_of_value(s, v, 6);
 	for (uint32_t j = 255; j > idx; j--)
 		if (slot_state(s, j) == 0)
@@ -910,11 +910,11 @@ crash_writer(NumaPgStateStore *s, uint64_t seed)
 		int			klen = snprintf(key, sizeof(key), "crash%u", id);
 
 		if (rng_below(100) < 65)
-			numapg_state_put(s, key, klen, value,
+			numapg_store_put(s, key, klen, value,
 							 crash_value(id, ++ver, 8 + rng_below(300), value),
 							 NULL);
 		else
-			numapg_state_delete(s, key, klen);
+			numapg_store_delete(s, key, klen);
 	}
 }
 
@@ -1063,7 +1063,7 @@ test_killed_writer(int rounds)
 }
 
 /*
- * numapg_state_read(), alone: what it answers at rest, and that it gives
+ * numapg_store_read(), alone: what it answers at rest, and that it gives
  * up (RETRY, for the caller to ask the owner) while seq says that a
  * modification is under way, after the tries it was given.  Its races are
  * for stress_state_read.c.
@@ -1078,32 +1078,32 @@ test_direct_read(void)
 	uint64_t	seq;
 
 	memset(key, 'k', sizeof(key));
-	ok(numapg_state_put(s, "alpha", 5, "one", 3, NULL) == NUMAPG_STATE_OK &&
-	   numapg_state_put(s, "", 0, "empty key", 9, NULL) == NUMAPG_STATE_OK &&
-	   numapg_state_put(s, key, NUMAPG_STATE_MAX_KEY, NULL, 0, NULL) == NUMAPG_STATE_OK,
+	ok(numapg_store_put(s, "alpha", 5, "one", 3, NULL) == NUMAPG_STORE_OK &&
+	   numapg_store_put(s, "", 0, "empty key", 9, NULL) == NUMAPG_STORE_OK &&
+	   numapg_store_put(s, key, NUMAPG_STATE_MAX_KEY, NULL, 0, NULL) == NUMAPG_STORE_OK,
 	   "direct read: three entries, one with the empty key, one with the longest key");
-	ok(numapg_state_read(s, "alpha", 5, val, &len, 1) == NUMAPG_STATE_OK &&
+	ok(numapg_store_read(s, "alpha", 5, val, &len, 1) == NUMAPG_STORE_OK &&
 	   len == 3 && memcmp(val, "one", 3) == 0, "  alpha reads one");
-	ok(numapg_state_read(s, "", 0, val, &len, 1) == NUMAPG_STATE_OK &&
+	ok(numapg_store_read(s, "", 0, val, &len, 1) == NUMAPG_STORE_OK &&
 	   len == 9 && memcmp(val, "empty key", 9) == 0, "  the empty key reads its value");
-	ok(numapg_state_read(s, key, NUMAPG_STATE_MAX_KEY, val, &len, 1) == NUMAPG_STATE_OK &&
+	ok(numapg_store_read(s, key, NUMAPG_STATE_MAX_KEY, val, &len, 1) == NUMAPG_STORE_OK &&
 	   len == 0, "  the longest key reads its empty value");
-	ok(numapg_state_read(s, "alph", 4, val, &len, 1) == NUMAPG_STATE_NOT_FOUND,
+	ok(numapg_store_read(s, "alph", 4, val, &len, 1) == NUMAPG_STORE_NOT_FOUND,
 	   "  a prefix of alpha is absent");
-	ok(numapg_state_read(s, key, NUMAPG_STATE_MAX_KEY + 1, val, &len, 1) == NUMAPG_STATE_NOT_FOUND,
+	ok(numapg_store_read(s, key, NUMAPG_STATE_MAX_KEY + 1, val, &len, 1) == NUMAPG_STORE_NOT_FOUND,
 	   "  a key longer than any is absent");
-	ok(numapg_state_read(s, "alpha", 5, val, &len, 0) == NUMAPG_STATE_OK,
+	ok(numapg_store_read(s, "alpha", 5, val, &len, 0) == NUMAPG_STORE_OK,
 	   "  0 tries still tries once");
 	seq = s->seq;
 	s->seq = seq + 1;			/* as if a modification were under way */
-	ok(numapg_state_read(s, "alpha", 5, val, &len, NUMAPG_STATE_READ_TRIES) == NUMAPG_STATE_RETRY &&
-	   numapg_state_read(s, "nobody", 6, val, &len, 1) == NUMAPG_STATE_RETRY,
+	ok(numapg_store_read(s, "alpha", 5, val, &len, NUMAPG_STORE_READ_TRIES) == NUMAPG_STORE_RETRY &&
+	   numapg_store_read(s, "nobody", 6, val, &len, 1) == NUMAPG_STORE_RETRY,
 	   "  while seq is odd, a read (a hit or a miss) gives up with RETRY");
 	s->seq = seq;
-	ok(numapg_state_read(s, "alpha", 5, val, &len, 1) == NUMAPG_STATE_OK,
+	ok(numapg_store_read(s, "alpha", 5, val, &len, 1) == NUMAPG_STORE_OK,
 	   "  and reads again once it is even");
-	ok(numapg_state_delete(s, "alpha", 5) == NUMAPG_STATE_OK &&
-	   numapg_state_read(s, "alpha", 5, val, &len, 1) == NUMAPG_STATE_NOT_FOUND,
+	ok(numapg_store_delete(s, "alpha", 5) == NUMAPG_STORE_OK &&
+	   numapg_store_read(s, "alpha", 5, val, &len, 1) == NUMAPG_STORE_NOT_FOUND,
 	   "  a deleted key reads as absent");
 	free(s);
 }
