@@ -27,16 +27,18 @@ OBJS = \
 	src/shmem.o \
 	src/shmem_report.o \
 	src/spsc.o \
+	src/state_access.o \
 	src/state_sql.o \
 	src/state_store.o \
 	src/topology.o \
 	src/topology_sql.o \
+	src/wal_batch.o \
 	src/wal_staging.o \
 	src/worker.o \
 	src/worker_plan.o
 
 EXTENSION = numa_pg
-DATA = numa_pg--1.0.sql numa_pg--1.0--1.1.sql numa_pg--1.1--1.2.sql numa_pg--1.2--1.3.sql
+DATA = numa_pg--1.0.sql numa_pg--1.0--1.1.sql numa_pg--1.1--1.2.sql numa_pg--1.2--1.3.sql numa_pg--1.3--1.4.sql
 PGFILEDESC = "numa_pg - NUMA awareness for PostgreSQL"
 
 PG_CPPFLAGS = -I$(srcdir)/src -I$(srcdir)/include

@@ -1,5 +1,5 @@
 --
--- Upgrade scripts: ALTER EXTENSION numa_pg UPDATE from 1.0, 1.1 or 1.2 gives the same
+-- Upgrade scripts: ALTER EXTENSION numa_pg UPDATE from 1.0, 1.1, 1.2 or 1.3 gives the same
 -- objects (definitions, comments, privileges) as a fresh CREATE EXTENSION.
 --
 CREATE FUNCTION numa_pg_objects()
@@ -44,6 +44,12 @@ FROM numa_status();
 ALTER EXTENSION numa_pg UPDATE;
 SELECT extversion FROM pg_extension WHERE extname = 'numa_pg';
 CREATE TEMP TABLE from12 AS SELECT * FROM numa_pg_objects();
+DROP EXTENSION numa_pg;
+CREATE EXTENSION numa_pg VERSION '1.3';
+CREATE TEMP TABLE v13 AS SELECT * FROM numa_pg_objects();
+ALTER EXTENSION numa_pg UPDATE;
+SELECT extversion FROM pg_extension WHERE extname = 'numa_pg';
+CREATE TEMP TABLE from13 AS SELECT * FROM numa_pg_objects();
 (SELECT 'only after update from 1.0' AS "where", object FROM (SELECT * FROM from10 EXCEPT SELECT * FROM fresh) AS a
  UNION ALL
  SELECT 'only when fresh (not from 1.0)', object FROM (SELECT * FROM fresh EXCEPT SELECT * FROM from10) AS b
@@ -54,24 +60,33 @@ CREATE TEMP TABLE from12 AS SELECT * FROM numa_pg_objects();
  UNION ALL
  SELECT 'only after update from 1.2', object FROM (SELECT * FROM from12 EXCEPT SELECT * FROM fresh) AS h
  UNION ALL
- SELECT 'only when fresh (not from 1.2)', object FROM (SELECT * FROM fresh EXCEPT SELECT * FROM from12) AS i)
+ SELECT 'only when fresh (not from 1.2)', object FROM (SELECT * FROM fresh EXCEPT SELECT * FROM from12) AS i
+ UNION ALL
+ SELECT 'only after update from 1.3', object FROM (SELECT * FROM from13 EXCEPT SELECT * FROM fresh) AS l
+ UNION ALL
+ SELECT 'only when fresh (not from 1.3)', object FROM (SELECT * FROM fresh EXCEPT SELECT * FROM from13) AS m)
 ORDER BY 1, 2;
 -- what each version changed: 1.1 only adds objects to 1.0; 1.2 changes
 -- numa_buffer_nodes() (its columns) and nothing else; 1.3 numa_status()
--- (two columns more) and nothing else
+-- (two columns more) and nothing else; 1.4 only adds the two batch calls
 SELECT 'lost or changed in 1.1' AS "what", object FROM (SELECT * FROM v10 EXCEPT SELECT * FROM v11) AS e
 UNION ALL
 SELECT 'lost or changed in 1.2', object FROM (SELECT * FROM v11 EXCEPT SELECT * FROM v12) AS f
 UNION ALL
 SELECT 'new or changed in 1.2', object FROM (SELECT * FROM v12 EXCEPT SELECT * FROM v11) AS g
 UNION ALL
-SELECT 'lost or changed in 1.3', object FROM (SELECT * FROM v12 EXCEPT SELECT * FROM fresh) AS j
+SELECT 'lost or changed in 1.3', object FROM (SELECT * FROM v12 EXCEPT SELECT * FROM v13) AS j
 UNION ALL
-SELECT 'new or changed in 1.3', object FROM (SELECT * FROM fresh EXCEPT SELECT * FROM v12) AS k
+SELECT 'new or changed in 1.3', object FROM (SELECT * FROM v13 EXCEPT SELECT * FROM v12) AS k
+UNION ALL
+SELECT 'lost or changed in 1.4', object FROM (SELECT * FROM v13 EXCEPT SELECT * FROM fresh) AS n
+UNION ALL
+SELECT 'new or changed in 1.4', object FROM (SELECT * FROM fresh EXCEPT SELECT * FROM v13) AS o
 ORDER BY 1, 2;
 SELECT (SELECT count(*) FROM v11) > (SELECT count(*) FROM v10) AS adds_objects_in_11;
 SELECT (SELECT count(*) FROM v12) = (SELECT count(*) FROM v11) AS same_number_of_objects_in_12;
-SELECT (SELECT count(*) FROM fresh) = (SELECT count(*) FROM v12) AS same_number_of_objects_in_13;
+SELECT (SELECT count(*) FROM v13) = (SELECT count(*) FROM v12) AS same_number_of_objects_in_13;
+SELECT (SELECT count(*) FROM fresh) = (SELECT count(*) FROM v13) + 2 AS two_objects_more_in_14;
 -- numa_status() of 1.3: the memory policy the server was started under
 -- (the test server is started without numactl: the default policy)
 SELECT memory_policy, memory_policy_nodes FROM numa_status();

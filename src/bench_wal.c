@@ -4,8 +4,8 @@
  *		numa_bench_wal(): staging change records and writing them to WAL in
  *		batches, against one LogLogicalMessage() per record.
  *
- * The staged path is the workers' own code (numapg_wal_append() and
- * numapg_wal_write_batch() in serve.c): each record is appended to a WAL
+ * The staged path is the workers' own code (numapg_wal_make_room() and
+ * numapg_wal_write_batch() in wal_batch.c): each record is appended to a WAL
  * staging buffer as large as numa_pg.wal_staging_size, bound to the node
  * under test, and the buffer goes to WAL as one logical message whenever
  * it is half full, and once more at the end for what is left.  The
@@ -28,9 +28,9 @@
 #include "replication/message.h"
 
 #include "bench_common.h"
-#include "serve.h"
 #include "shmem.h"
 #include "state_store.h"
+#include "wal_batch.h"
 #include "wal_staging.h"
 
 PG_FUNCTION_INFO_V1(numapg_sql_bench_wal);
@@ -95,12 +95,16 @@ measure_placement(int records, int record_size, int node, WalPlacement *p)
 		for (int i = first; i < last; i++)
 		{
 			memcpy(key, &i, sizeof(i));
-			numapg_wal_append(ws, NUMAPG_WAL_PUT, key, KEY_SIZE, value,
-							  vallen, false);
+			(void) numapg_wal_make_room(ws, KEY_SIZE, vallen);
+			if (!numapg_wal_stage(ws, NUMAPG_WAL_PUT, key, KEY_SIZE, value, vallen))
+				elog(ERROR, "numa_bench_wal: no room for a record after making room");
+			/* a worker writes the buffer once it is half full */
+			if (numapg_wal_staging_half_full(ws))
+				(void) numapg_wal_write_batch(ws);
 		}
 		/* what is left goes to WAL too, and is timed with the rest */
 		if (last == records)
-			numapg_wal_write_batch(ws, false);
+			(void) numapg_wal_write_batch(ws);
 		t1 = numapg_bench_now_ns();
 
 		for (int i = first; i < last; i++)

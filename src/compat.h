@@ -40,7 +40,7 @@
 #define NUMAPG_MODULE_MAGIC PG_MODULE_MAGIC
 #endif
 
-#define NUMAPG_VERSION "1.3"
+#define NUMAPG_VERSION "1.4"
 
 /*
  * 16 replaced pg_proc_aclcheck() with object_aclcheck() on the catalog

@@ -33,8 +33,6 @@
 #include "guc.h"
 #include "numa_support.h"
 #include "policy_spec.h"
-#include "request.h"
-#include "serve.h"
 #include "shmem.h"
 #include "topology.h"
 #include "worker_plan.h"
@@ -53,6 +51,10 @@ int			numapg_pool_size_kb = 0;
 int			numapg_interleaved_pool_size_kb = 0;
 char	   *numapg_shared_memory_policy = NULL;
 bool		numapg_prefault_segment = false;
+int			numapg_request_timeout_ms = 10000;
+bool		numapg_direct_reads = true;
+bool		numapg_direct_writes = true;
+int			numapg_wal_flush_delay_ms = 200;
 
 /*
  * Length of the character at s in the database encoding, for the pure
@@ -340,6 +342,7 @@ static const char *const numapg_guc_names[] = {
 	"numa_pg.wal_flush_delay",
 	"numa_pg.request_timeout",
 	"numa_pg.direct_reads",
+	"numa_pg.direct_writes",
 	"numa_pg.pool_size",
 	"numa_pg.interleaved_pool_size",
 	"numa_pg.shared_memory_policy",
@@ -645,10 +648,22 @@ define_gucs(void)
 
 	DefineCustomBoolVariable("numa_pg.direct_reads",
 							 "Lets numa_state_get() read the owning worker's state store directly.",
-							 "When off, every get is a request answered by the worker, as "
-							 "puts and deletes are; when on, a get asks the worker only if "
-							 "the store kept changing while it read.",
+							 "When on, a get reads the store without a lock, and takes the "
+							 "store's lock only if writers kept changing it while it read; "
+							 "when off, every get is a request answered by the worker.",
 							 &numapg_direct_reads,
+							 true,
+							 PGC_USERSET,
+							 0,
+							 NULL, NULL, NULL);
+
+	DefineCustomBoolVariable("numa_pg.direct_writes",
+							 "Lets numa_state_put() and numa_state_delete() change the owning worker's state store directly.",
+							 "When on, the calling backend makes the change itself, under the "
+							 "store's lock, and stages its WAL record in the owner's buffer; "
+							 "when off, every put and delete is a request carried out and "
+							 "answered by the worker.",
+							 &numapg_direct_writes,
 							 true,
 							 PGC_USERSET,
 							 0,

@@ -16,6 +16,10 @@
 /* GUC variables */
 extern bool numapg_enabled;
 extern char *numapg_worker_cpus;
+extern int	numapg_request_timeout_ms;
+extern bool numapg_direct_reads;
+extern bool numapg_direct_writes;
+extern int	numapg_wal_flush_delay_ms;
 
 extern void numapg_define_gucs(void);
 extern bool numapg_check_list_on_machine(const char *value, NumaPgListKind kind,

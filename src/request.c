@@ -3,9 +3,6 @@
  * request.c
  *		Requests from backends to the workers, and their replies.
  *
- * Routing: a key belongs to worker (high 32 bits of its hash) mod workers;
- * the state store uses the low bits, so the two do not correlate.
- *
  * Queues: each worker has one inbox ring per NUMA node that backends run
  * on, placed on that node.  A ring has a single producer at a time: the
  * backends of one node take the ring's LWLock to push (they are local to
@@ -51,13 +48,11 @@
 #include "utils/timestamp.h"
 
 #include "compat.h"
+#include "guc.h"
 #include "request.h"
 #include "shmem.h"
 #include "spsc.h"
 #include "worker.h"
-
-int			numapg_request_timeout_ms = 10000;
-bool		numapg_direct_reads = true;
 
 static NumaPgReply *replies = NULL;
 static uint32 request_counter = 0;
@@ -88,15 +83,6 @@ numapg_replies_attach(bool init)
 			replies[i].taken_id = 0;
 			pg_atomic_init_u64(&replies[i].answered_id, 0);
 		}
-}
-
-/* The worker that owns a key. */
-int
-numapg_worker_for_key(const char *key, int keylen)
-{
-	uint64		hash = numapg_state_hash(key, keylen);
-
-	return (int) ((hash >> 32) % (uint64) numapg_shared->nworkers);
 }
 
 /* Index of the inbox ring for the node this backend runs on now. */
@@ -170,6 +156,31 @@ void
 numapg_require_database(void)
 {
 	check_database(NULL);
+}
+
+/*
+ * Before a change made directly, without a request: refuse it if worker,
+ * which writes the change's WAL record, cannot run (its last starts failed
+ * before it reached numa_pg.database), as a request to it would time out;
+ * 3D000 if the database is gone.  Read without the lock: a hint, one
+ * shared cache line that changes only when the worker starts or stops.
+ */
+void
+numapg_require_owner_can_run(int worker)
+{
+	volatile NumaPgWorkerSlot *slot = &numapg_shared->workers[worker];
+	int			failed_starts = slot->failed_starts;
+
+	if (likely(failed_starts == 0 || slot->connected))
+		return;
+	check_database("Nothing was changed.");
+	ereport(ERROR,
+			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+			 errmsg("numa_pg worker %d is not running", worker),
+			 errdetail("Its last %d start(s) failed before it could connect to database \"%s\" (numa_pg.database); the server log says why. Nothing was changed.",
+					   failed_starts, numapg_database),
+			 errhint("Make database \"%s\" accept connections, or set numa_pg.database to a database that does and restart the server.",
+					 numapg_database)));
 }
 
 /*

@@ -85,16 +85,12 @@ typedef struct NumaPgAnswer
 /* src/request.c */
 extern Size numapg_replies_size(void);
 extern void numapg_replies_attach(bool init);
-extern int	numapg_worker_for_key(const char *key, int keylen);
 extern void numapg_request(int worker, uint8 op, const char *key, int keylen,
 						   const char *value, int vallen, NumaPgAnswer *answer);
 extern void numapg_require_database(void);
+extern void numapg_require_owner_can_run(int worker);
 extern bool numapg_request_take(const NumaPgRequest *req);
 extern void numapg_reply(const NumaPgRequest *req, int worker, int status,
 						 const void *value, uint32 vallen, uint64 lsn);
-
-/* GUCs (src/guc.c) */
-extern int	numapg_request_timeout_ms;
-extern bool numapg_direct_reads;
 
 #endif							/* NUMAPG_REQUEST_H */

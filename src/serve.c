@@ -4,14 +4,18 @@
  *		What a worker does with its inbox, its state store and its WAL
  *		staging buffer.
  *
- * A worker drains its inbox rings (one per producer node), applies each
- * request to its state store, stages a record of every change in its WAL
- * staging buffer, and answers.  It writes what is staged to PostgreSQL's
- * WAL as one logical message with prefix "numa_pg" (so that logical
- * decoding consumers can follow the change stream) when the buffer is half
- * full, when numa_pg.wal_flush_delay has passed since the first record
- * staged, or when asked (numa_state_flush()), and waits for that WAL to
- * be flushed to disk.
+ * Backends change the stores themselves, and stage each change's record
+ * in the owner's WAL staging buffer (state_access.c).  The worker writes
+ * what is staged to PostgreSQL's WAL as one logical message with prefix
+ * "numa_pg" (so that logical decoding consumers can follow the change
+ * stream) when the buffer is half full, when numa_pg.wal_flush_delay has
+ * passed since it saw the first record staged, or when asked
+ * (numa_state_flush()), and waits for that WAL to be flushed to disk; a
+ * writer that stages a buffer's first record, or fills it to half, wakes
+ * it.  The worker also drains its inbox rings (one per producer node):
+ * flush requests, and the puts, gets and deletes of backends that send
+ * them rather than make them (numa_pg.direct_writes or direct_reads off),
+ * which it makes the same way, under the store's lock, and answers.
  *
  * Surviving a crash.  When any server process dies unexpectedly, the
  * postmaster kills the others and recreates shared memory.  Just before
@@ -32,39 +36,24 @@
 
 #include "access/xlog.h"
 #include "miscadmin.h"
-#include "replication/message.h"
 #include "utils/timestamp.h"
 
 #include "compat.h"
+#include "guc.h"
 #include "request.h"
 #include "serve.h"
 #include "shmem.h"
 #include "spsc.h"
+#include "state_access.h"
 #include "state_store.h"
 #include "wal_staging.h"
 #include "worker.h"
-
-int			numapg_wal_flush_delay_ms = 200;
 
 /* requests one numapg_serve() call carries out at most */
 #define NUMAPG_SERVE_BATCH	1024
 
 /* when the oldest unflushed record of this worker was staged */
 static TimestampTz first_staged_at = 0;
-
-static NumaPgStateStore *
-state_store_of(int worker)
-{
-	return (NumaPgStateStore *)
-		numapg_shared->regions[numapg_shared->workers[worker].state_region].base;
-}
-
-static NumaPgWalStaging *
-wal_staging_of(int worker)
-{
-	return (NumaPgWalStaging *)
-		numapg_shared->regions[numapg_shared->workers[worker].wal_region].base;
-}
 
 static NumaPgSpscRing *
 inbox_of(int worker, int producer)
@@ -104,78 +93,16 @@ numapg_serve_init_regions(int worker)
 }
 
 /*
- * Write everything staged in ws to WAL as one non-transactional logical
- * message with prefix "numa_pg", and empty the buffer.  With wait_flush,
- * wait for that WAL to reach disk first (a worker does; numa_bench_wal()
- * does not, nor does its one-message-per-record baseline, so that both
- * pay for WAL insertion only).  Returns the message's LSN, or
- * InvalidXLogRecPtr if nothing was staged.
- */
-XLogRecPtr
-numapg_wal_write_batch(NumaPgWalStaging *ws, bool wait_flush)
-{
-	XLogRecPtr	lsn;
-
-	if (ws->used == 0)
-		return InvalidXLogRecPtr;
-	lsn = NumaPgLogLogicalMessage(NUMAPG_WAL_PREFIX, ws->data, ws->used, false);
-	if (wait_flush)
-		XLogFlush(lsn);
-	numapg_wal_staging_flushed(ws, lsn);
-	return lsn;
-}
-
-/*
- * Stage a change in ws the way a worker does: if the record does not fit,
- * write the batch to WAL first; once the buffer is half full, write it.
- * Returns true if a batch was written (what is staged now, if anything,
- * came after it).
- */
-bool
-numapg_wal_append(NumaPgWalStaging *ws, uint8 op, const char *key,
-				  uint16 keylen, const char *value, uint32 vallen,
-				  bool wait_flush)
-{
-	bool		wrote = false;
-
-	if (!numapg_wal_stage(ws, op, key, keylen, value, vallen))
-	{
-		numapg_wal_write_batch(ws, wait_flush);
-		wrote = true;
-		if (!numapg_wal_stage(ws, op, key, keylen, value, vallen))
-			elog(ERROR, "numa_pg: a %u-byte record does not fit an empty WAL staging buffer",
-				 (unsigned) numapg_wal_record_size(keylen, vallen));
-	}
-	if (ws->used >= ws->capacity / 2)
-	{
-		numapg_wal_write_batch(ws, wait_flush);
-		wrote = true;
-	}
-	return wrote;
-}
-
-/*
- * Write everything this worker staged to WAL as one logical message, wait
- * for it to reach disk, and empty the buffer.
+ * Write everything staged in this worker's buffer to WAL as one logical
+ * message, wait for it to reach disk, and empty the buffer.
  */
 void
 numapg_serve_flush(int worker)
 {
-	if (numapg_wal_write_batch(wal_staging_of(worker), true) != InvalidXLogRecPtr)
-		first_staged_at = 0;
-}
+	bool		wrote;
 
-/* Stage a change, writing the batch when the buffer asks for it. */
-static void
-stage(int worker, uint8 op, const char *key, uint16 keylen,
-	  const char *value, uint32 vallen)
-{
-	NumaPgWalStaging *ws = wal_staging_of(worker);
-
-	if (numapg_wal_append(ws, op, key, keylen, value, vallen, true))
-		first_staged_at = 0;
-	if (ws->used > 0 && first_staged_at == 0)
-		first_staged_at = GetCurrentTimestamp();
+	(void) numapg_access_flush(worker, &wrote);
+	first_staged_at = 0;
 }
 
 /* The name of an operation, for messages. */
@@ -203,13 +130,13 @@ op_name(uint8 op)
 static void
 handle(int worker, const NumaPgRequest *req, uint32 len)
 {
-	NumaPgStateStore *store = state_store_of(worker);
 	const char *key = req->data;
 	const char *value = req->data + req->keylen;
 	NumaPgStoreResult result;
-	const void *found;
+	char		found[NUMAPG_STATE_MAX_DATA];
 	uint32		vallen;
-	bool		replaced;
+	bool		wrote;
+	XLogRecPtr	lsn;
 
 	if (len < offsetof(NumaPgRequest, data) ||
 		len != offsetof(NumaPgRequest, data) + req->keylen + req->vallen)
@@ -230,38 +157,27 @@ handle(int worker, const NumaPgRequest *req, uint32 len)
 	switch (req->op)
 	{
 		case NUMAPG_OP_PUT:
-			result = numapg_store_put(store, key, req->keylen, value,
-									  req->vallen, &replaced);
-			if (result == NUMAPG_STORE_OK)
-			{
-				stage(worker, NUMAPG_WAL_PUT, key, req->keylen, value, req->vallen);
-				numapg_reply(req, worker, NUMAPG_REPLY_OK, NULL, 0, 0);
-			}
-			else
-				numapg_reply(req, worker,
-							 result == NUMAPG_STORE_FULL ? NUMAPG_REPLY_FULL
-							 : NUMAPG_REPLY_TOO_LARGE, NULL, 0, 0);
+			result = numapg_access_put(worker, key, req->keylen, value, req->vallen);
+			numapg_reply(req, worker,
+						 result == NUMAPG_STORE_OK ? NUMAPG_REPLY_OK :
+						 result == NUMAPG_STORE_FULL ? NUMAPG_REPLY_FULL :
+						 NUMAPG_REPLY_TOO_LARGE, NULL, 0, 0);
 			break;
 		case NUMAPG_OP_GET:
-			found = numapg_store_lookup(store, key, req->keylen, &vallen);
-			if (found)
+			if (numapg_access_lookup(worker, key, req->keylen, found, &vallen) == NUMAPG_STORE_OK)
 				numapg_reply(req, worker, NUMAPG_REPLY_OK, found, vallen, 0);
 			else
 				numapg_reply(req, worker, NUMAPG_REPLY_NOT_FOUND, NULL, 0, 0);
 			break;
 		case NUMAPG_OP_DELETE:
-			if (numapg_store_delete(store, key, req->keylen) == NUMAPG_STORE_OK)
-			{
-				stage(worker, NUMAPG_WAL_DELETE, key, req->keylen, NULL, 0);
-				numapg_reply(req, worker, NUMAPG_REPLY_OK, NULL, 0, 0);
-			}
-			else
-				numapg_reply(req, worker, NUMAPG_REPLY_NOT_FOUND, NULL, 0, 0);
+			numapg_reply(req, worker,
+						 numapg_access_delete(worker, key, req->keylen) == NUMAPG_STORE_OK ?
+						 NUMAPG_REPLY_OK : NUMAPG_REPLY_NOT_FOUND, NULL, 0, 0);
 			break;
 		case NUMAPG_OP_FLUSH:
-			numapg_serve_flush(worker);
-			numapg_reply(req, worker, NUMAPG_REPLY_OK, NULL, 0,
-						 wal_staging_of(worker)->last_flush_lsn);
+			lsn = numapg_access_flush(worker, &wrote);
+			first_staged_at = 0;
+			numapg_reply(req, worker, NUMAPG_REPLY_OK, NULL, 0, lsn);
 			break;
 		default:
 			numapg_reply(req, worker, NUMAPG_REPLY_BAD, NULL, 0, 0);
@@ -290,7 +206,7 @@ numapg_serve(int worker)
 	 * Records staged by this worker's previous life (it restarted, or the
 	 * server restored them after a crash) are due a delay from now.
 	 */
-	if (first_staged_at == 0 && wal_staging_of(worker)->used > 0)
+	if (first_staged_at == 0 && numapg_wal_staged_bytes(numapg_staging_of(worker)) > 0)
 		first_staged_at = GetCurrentTimestamp();
 
 	/*
@@ -332,6 +248,12 @@ numapg_serve(int worker)
 		}
 		CHECK_FOR_INTERRUPTS();
 	}
+
+	/* a writer filled the buffer to half (and woke us): write it now */
+	if (numapg_wal_staging_half_full(numapg_staging_of(worker)))
+		numapg_serve_flush(worker);
+	if (first_staged_at == 0 && numapg_wal_staged_bytes(numapg_staging_of(worker)) > 0)
+		first_staged_at = GetCurrentTimestamp();
 
 	if (first_staged_at != 0)
 	{
@@ -483,8 +405,8 @@ numapg_serve_restore_after_restart(void)
 	for (int w = 0; w < nsaved && w < numapg_shared->nworkers; w++)
 	{
 		SavedWorker *sw = &saved[w];
-		NumaPgStateStore *store = state_store_of(w);
-		NumaPgWalStaging *ws = wal_staging_of(w);
+		NumaPgStateStore *store = numapg_store_of(w);
+		NumaPgWalStaging *ws = numapg_staging_of(w);
 		size_t		off = 0;
 		uint32		restored = 0;
 

@@ -420,7 +420,8 @@ report_and_check_size(Size size)
 
 /*
  * shmem_request hook: reserve the registry and one slab per node (plus
- * room to align it), and the lock tranche.
+ * room to align it), and the lock tranche: the registry's lock, one per
+ * inbox ring, one per allocator pool and one per state store.
  */
 static void
 numapg_shmem_request(void)
@@ -438,7 +439,7 @@ numapg_shmem_request(void)
 	report_and_check_size(size);
 	RequestAddinShmemSpace(size);
 	RequestNamedLWLockTranche("numa_pg", 1 + numapg_pool_nworkers() * nproducer_nodes +
-							  planned_npools);
+							  planned_npools + numapg_pool_nworkers());
 }
 
 /*
@@ -908,6 +909,8 @@ numapg_shmem_startup(void)
 			numapg_shared->pools[i].lock =
 				&numapg_shared->ring_locks[numapg_pool_nworkers() * nproducer_nodes + i].lock;
 		}
+		numapg_shared->store_locks = numapg_shared->ring_locks +
+			numapg_pool_nworkers() * nproducer_nodes + planned_npools;
 		numapg_shared->nworkers = numapg_pool_nworkers();
 		numapg_shared->nproducer_nodes = nproducer_nodes;
 		memcpy(numapg_shared->producer_nodes, producer_nodes,

@@ -76,6 +76,7 @@ typedef struct NumaPgShared
 {
 	LWLock	   *lock;			/* protects the worker slots */
 	LWLockPadded *ring_locks;	/* one per inbox ring: [worker][producer] */
+	LWLockPadded *store_locks;	/* one per worker: its store's writers */
 	int			nworkers;
 	int			nproducer_nodes;
 	int			producer_nodes[NUMAPG_TOPO_MAX_NODES];

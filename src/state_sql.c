@@ -4,20 +4,21 @@
  *		SQL functions that drive the worker pool end to end: put, get and
  *		delete keys in the workers' NUMA-local state stores.
  *
- * Each call is routed by the key's hash to the worker that owns the key.
- * A put or delete goes through that worker's inbox queue for the caller's
- * NUMA node; the worker applies it, stages a WAL record of the change, and
- * answers.  A get reads the worker's state store directly
- * (numapg_store_read(), validated against the store's seq counter, no
- * lock), and sends the worker a request only if the store kept changing
- * during NUMAPG_STORE_READ_TRIES tries, or numa_pg.direct_reads is off.
+ * Each call is routed by the key's hash to the worker that owns the key,
+ * and reaches that worker's state store directly (state_access.c): a get
+ * reads it without a lock, a put or delete changes it under the store's
+ * lock and stages the change's WAL record in the worker's buffer.  With
+ * numa_pg.direct_reads or numa_pg.direct_writes off, the call is instead
+ * a request through the worker's inbox queue for the caller's NUMA node,
+ * which the worker carries out and answers.  The batch calls (arrays of
+ * keys) always go directly; a batch put takes the lock of every store it
+ * writes, in order, so that it is all or nothing.
  *
- * Read-your-writes: a put or delete returns once the worker has answered,
- * and the worker answers after the change is in the store (its seq made
- * even by a release store, then the reply written under the reply slot's
- * spinlock, which the caller takes to read it).  So a later direct read by
- * the same backend, whose first load of seq is an acquire, sees the
- * change.
+ * Read-your-writes: a put or delete returns once the change is in the
+ * store (its seq made even by a release store, then the store's lock
+ * released; or, through the worker, the reply read under the reply slot's
+ * spinlock), so a later read by the same backend, whose first load of seq
+ * is an acquire, sees it.
  *
  * IDENTIFICATION
  *	  src/state_sql.c
@@ -27,11 +28,16 @@
 #include "compat.h"
 
 #include "access/xlog.h"
+#include "catalog/pg_type.h"
+#include "funcapi.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/pg_lsn.h"
 
+#include "guc.h"
 #include "request.h"
 #include "shmem.h"
+#include "state_access.h"
 #include "state_store.h"
 
 PG_FUNCTION_INFO_V1(numapg_sql_state_put);
@@ -39,6 +45,8 @@ PG_FUNCTION_INFO_V1(numapg_sql_state_get);
 PG_FUNCTION_INFO_V1(numapg_sql_state_delete);
 PG_FUNCTION_INFO_V1(numapg_sql_state_flush);
 PG_FUNCTION_INFO_V1(numapg_sql_state_worker);
+PG_FUNCTION_INFO_V1(numapg_sql_state_get_many);
+PG_FUNCTION_INFO_V1(numapg_sql_state_put_many);
 
 /* Check that the pool runs; raise an error with a hint if not. */
 static void
@@ -81,6 +89,38 @@ key_arg(FunctionCallInfo fcinfo)
 	return key;
 }
 
+/* A bytea holding len bytes of data. */
+static bytea *
+make_bytea(const char *data, uint32 len)
+{
+	bytea	   *result = palloc(VARHDRSZ + len);
+
+	SET_VARSIZE(result, VARHDRSZ + len);
+	memcpy(VARDATA(result), data, len);
+	return result;
+}
+
+/* Raise the error for a value too large for its key. */
+static void
+too_large(int keylen, int vallen)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+			 errmsg("value of %d bytes is too large for a key of %d bytes", vallen, keylen),
+			 errdetail("A state store entry holds at most %u bytes of value with this key.",
+					   numapg_state_max_value(keylen))));
+}
+
+/* Raise the error for a put refused by a full store. */
+static void
+store_full(int worker)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_OUT_OF_MEMORY),
+			 errmsg("numa_pg worker %d's state store is full", worker),
+			 errhint("Delete keys, or raise numa_pg.state_store_size and restart the server.")));
+}
+
 /* Raise the error a worker's status stands for. */
 static void
 check_answer(const NumaPgAnswer *answer, int keylen, int vallen)
@@ -91,17 +131,10 @@ check_answer(const NumaPgAnswer *answer, int keylen, int vallen)
 		case NUMAPG_REPLY_NOT_FOUND:
 			return;
 		case NUMAPG_REPLY_FULL:
-			ereport(ERROR,
-					(errcode(ERRCODE_OUT_OF_MEMORY),
-					 errmsg("numa_pg worker %d's state store is full", answer->worker),
-					 errhint("Delete keys, or raise numa_pg.state_store_size and restart the server.")));
+			store_full(answer->worker);
 			break;
 		case NUMAPG_REPLY_TOO_LARGE:
-			ereport(ERROR,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-					 errmsg("value of %d bytes is too large for a key of %d bytes", vallen, keylen),
-					 errdetail("A state store entry holds at most %u bytes of value with this key.",
-							   numapg_state_max_value(keylen))));
+			too_large(keylen, vallen);
 			break;
 		default:
 			ereport(ERROR,
@@ -120,6 +153,7 @@ numapg_sql_state_put(PG_FUNCTION_ARGS)
 	bytea	   *value;
 	int			keylen = VARSIZE_ANY_EXHDR(key);
 	int			vallen;
+	int			worker;
 	NumaPgAnswer answer;
 
 	if (PG_ARGISNULL(1))
@@ -131,14 +165,18 @@ numapg_sql_state_put(PG_FUNCTION_ARGS)
 	vallen = VARSIZE_ANY_EXHDR(value);
 	require_pool();
 	if ((uint32) vallen > numapg_state_max_value(keylen))
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("value of %d bytes is too large for a key of %d bytes", vallen, keylen),
-				 errdetail("A state store entry holds at most %u bytes of value with this key.",
-						   numapg_state_max_value(keylen))));
+		too_large(keylen, vallen);
 
-	numapg_request(numapg_worker_for_key(VARDATA_ANY(key), keylen),
-				   NUMAPG_OP_PUT, VARDATA_ANY(key), keylen,
+	worker = numapg_worker_for_key(VARDATA_ANY(key), keylen);
+	if (numapg_direct_writes)
+	{
+		numapg_require_owner_can_run(worker);
+		if (numapg_access_put(worker, VARDATA_ANY(key), keylen,
+							  VARDATA_ANY(value), vallen) == NUMAPG_STORE_FULL)
+			store_full(worker);
+		PG_RETURN_VOID();
+	}
+	numapg_request(worker, NUMAPG_OP_PUT, VARDATA_ANY(key), keylen,
 				   VARDATA_ANY(value), vallen, &answer);
 	check_answer(&answer, keylen, vallen);
 	PG_RETURN_VOID();
@@ -154,39 +192,24 @@ numapg_sql_state_get(PG_FUNCTION_ARGS)
 	int			keylen = VARSIZE_ANY_EXHDR(key);
 	int			worker;
 	NumaPgAnswer answer;
-	bytea	   *result;
 
 	require_pool();
 	worker = numapg_worker_for_key(VARDATA_ANY(key), keylen);
 	if (numapg_direct_reads)
 	{
-		const NumaPgStateStore *store = (const NumaPgStateStore *)
-			numapg_shared->regions[numapg_shared->workers[worker].state_region].base;
 		char		value[NUMAPG_STATE_MAX_DATA];
 		uint32		vallen;
 
-		switch (numapg_store_read(store, VARDATA_ANY(key), keylen, value,
-								  &vallen, NUMAPG_STORE_READ_TRIES))
-		{
-			case NUMAPG_STORE_OK:
-				result = palloc(VARHDRSZ + vallen);
-				SET_VARSIZE(result, VARHDRSZ + vallen);
-				memcpy(VARDATA(result), value, vallen);
-				PG_RETURN_BYTEA_P(result);
-			case NUMAPG_STORE_NOT_FOUND:
-				PG_RETURN_NULL();
-			default:
-				break;			/* the store kept changing: ask its worker */
-		}
+		if (numapg_access_read(worker, VARDATA_ANY(key), keylen, value,
+							   &vallen) == NUMAPG_STORE_NOT_FOUND)
+			PG_RETURN_NULL();
+		PG_RETURN_BYTEA_P(make_bytea(value, vallen));
 	}
 	numapg_request(worker, NUMAPG_OP_GET, VARDATA_ANY(key), keylen, NULL, 0, &answer);
 	check_answer(&answer, keylen, 0);
 	if (answer.status == NUMAPG_REPLY_NOT_FOUND)
 		PG_RETURN_NULL();
-	result = palloc(VARHDRSZ + answer.vallen);
-	SET_VARSIZE(result, VARHDRSZ + answer.vallen);
-	memcpy(VARDATA(result), answer.value, answer.vallen);
-	PG_RETURN_BYTEA_P(result);
+	PG_RETURN_BYTEA_P(make_bytea(answer.value, answer.vallen));
 }
 
 /*
@@ -197,11 +220,18 @@ numapg_sql_state_delete(PG_FUNCTION_ARGS)
 {
 	text	   *key = key_arg(fcinfo);
 	int			keylen = VARSIZE_ANY_EXHDR(key);
+	int			worker;
 	NumaPgAnswer answer;
 
 	require_pool();
-	numapg_request(numapg_worker_for_key(VARDATA_ANY(key), keylen),
-				   NUMAPG_OP_DELETE, VARDATA_ANY(key), keylen, NULL, 0, &answer);
+	worker = numapg_worker_for_key(VARDATA_ANY(key), keylen);
+	if (numapg_direct_writes)
+	{
+		numapg_require_owner_can_run(worker);
+		PG_RETURN_BOOL(numapg_access_delete(worker, VARDATA_ANY(key), keylen) ==
+					   NUMAPG_STORE_OK);
+	}
+	numapg_request(worker, NUMAPG_OP_DELETE, VARDATA_ANY(key), keylen, NULL, 0, &answer);
 	check_answer(&answer, keylen, 0);
 	PG_RETURN_BOOL(answer.status == NUMAPG_REPLY_OK);
 }
@@ -238,4 +268,139 @@ numapg_sql_state_worker(PG_FUNCTION_ARGS)
 
 	require_pool();
 	PG_RETURN_INT32(numapg_worker_for_key(VARDATA_ANY(key), VARSIZE_ANY_EXHDR(key)));
+}
+
+/*
+ * The elements of a one-argument array of type elemtype (text or bytea),
+ * none NULL: what names the argument in messages.
+ */
+static int
+array_arg(FunctionCallInfo fcinfo, int argno, Oid elemtype, const char *what,
+		  Datum **elems)
+{
+	ArrayType  *array;
+	bool	   *nulls;
+	int			n;
+
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be null", what)));
+	array = PG_GETARG_ARRAYTYPE_P(argno);
+	deconstruct_array(array, elemtype, -1, false, TYPALIGN_INT, elems, &nulls, &n);
+	for (int i = 0; i < n; i++)
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("element %d of %s is null", i + 1, what),
+					 errhint("%s", elemtype == TEXTOID ? "Every key must be 1 to 255 bytes long." :
+							 "Use numa_state_delete() to remove a key.")));
+	return n;
+}
+
+/* Check the length of element i (from 1) of a key array. */
+static void
+check_array_key(int i, int keylen)
+{
+	if (keylen == 0 || keylen > NUMAPG_STATE_MAX_KEY)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("key %d must be 1 to %d bytes long, not %d",
+						i, NUMAPG_STATE_MAX_KEY, keylen)));
+}
+
+/*
+ * numa_state_get_many(keys text[]) returns table (key text, value bytea): one
+ * row per key, in the array's order, value NULL for a key that is absent.
+ * Each key is read directly, as numa_state_get(key) does.
+ */
+Datum
+numapg_sql_state_get_many(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Datum	   *keys;
+	int			n = array_arg(fcinfo, 0, TEXTOID, "keys", &keys);
+
+	for (int i = 0; i < n; i++)
+		check_array_key(i + 1, VARSIZE_ANY_EXHDR(DatumGetPointer(keys[i])));
+	require_pool();
+	InitMaterializedSRF(fcinfo, 0);
+	for (int i = 0; i < n; i++)
+	{
+		text	   *key = (text *) DatumGetPointer(keys[i]);
+		int			keylen = VARSIZE_ANY_EXHDR(key);
+		char		value[NUMAPG_STATE_MAX_DATA];
+		uint32		vallen;
+		Datum		values[2];
+		bool		nulls[2] = {false, false};
+
+		values[0] = keys[i];
+		if (numapg_access_read(numapg_worker_for_key(VARDATA_ANY(key), keylen),
+							   VARDATA_ANY(key), keylen, value, &vallen) == NUMAPG_STORE_OK)
+			values[1] = PointerGetDatum(make_bytea(value, vallen));
+		else
+			nulls[1] = true;
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		if (!nulls[1])
+			pfree(DatumGetPointer(values[1]));
+	}
+	return (Datum) 0;
+}
+
+/*
+ * numa_state_put_many(keys text[], values bytea[]): store values[i] under
+ * keys[i], for every i, in one call: all or nothing (see
+ * numapg_access_put_many()); a key given twice takes its last value.
+ */
+Datum
+numapg_sql_state_put_many(PG_FUNCTION_ARGS)
+{
+	Datum	   *keys;
+	Datum	   *values;
+	int			n = array_arg(fcinfo, 0, TEXTOID, "keys", &keys);
+	int			nvalues = array_arg(fcinfo, 1, BYTEAOID, "values", &values);
+	NumaPgPutItem *items;
+	int			full_worker = -1;
+
+	if (n != nvalues)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("keys and values must have as many elements, not %d and %d",
+						n, nvalues)));
+	items = palloc(sizeof(NumaPgPutItem) * Max(n, 1));
+	for (int i = 0; i < n; i++)
+	{
+		text	   *key = (text *) DatumGetPointer(keys[i]);
+		bytea	   *value = (bytea *) DatumGetPointer(values[i]);
+		int			keylen = VARSIZE_ANY_EXHDR(key);
+		int			vallen = VARSIZE_ANY_EXHDR(value);
+
+		check_array_key(i + 1, keylen);
+		if ((uint32) vallen > numapg_state_max_value(keylen))
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("value %d, of %d bytes, is too large for its key of %d bytes",
+							i + 1, vallen, keylen),
+					 errdetail("A state store entry holds at most %u bytes of value with this key. Nothing was stored.",
+							   numapg_state_max_value(keylen))));
+		items[i].key = VARDATA_ANY(key);
+		items[i].keylen = keylen;
+		items[i].value = VARDATA_ANY(value);
+		items[i].vallen = vallen;
+		items[i].hash = numapg_state_hash(items[i].key, keylen);
+	}
+	require_pool();
+	for (int i = 0; i < n; i++)
+	{
+		items[i].worker = numapg_worker_for_hash(items[i].hash);
+		numapg_require_owner_can_run(items[i].worker);
+	}
+	if (numapg_access_put_many(items, n, &full_worker) == NUMAPG_STORE_FULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("numa_pg worker %d's state store is full", full_worker),
+				 errdetail("The store has no room for all the keys of the batch that are new to it, so nothing was stored."),
+				 errhint("Delete keys, or raise numa_pg.state_store_size and restart the server.")));
+	pfree(items);
+	PG_RETURN_VOID();
 }

@@ -2,7 +2,7 @@
  *
  * state_store.c
  *		A worker's state store: a fixed-capacity key/value hash table in one
- *		shared-memory region, written by its owner alone.
+ *		shared-memory region, written by one process at a time.
  *
  * Linear probing over fixed 512-byte slots.  A lookup hashes the key once,
  * then walks the slots from the one the low hash bits name; it compares
@@ -25,7 +25,7 @@
  * The fences keep the compiler (and weakly ordered CPUs) from reordering
  * the stores.
  *
- * Reads by other processes while the owner works (numapg_store_read) rely
+ * Reads by other processes while a writer works (numapg_store_read) rely
  * on the same fences: every modification sits between change_begin()
  * (seq made odd, then a release fence, so that no slot store is seen
  * before the odd seq) and change_end() (seq made even by a release store,
@@ -637,6 +637,32 @@ numapg_store_lookup(NumaPgStateStore *s, const void *key, uint32_t keylen,
 	return slot->data + keylen;
 }
 
+/*
+ * Is key in the store?  Counts nothing: for a writer that holds the
+ * store's lock and wants to know whether a put would add an entry.
+ */
+bool
+numapg_store_contains(const NumaPgStateStore *s, const void *key,
+					  uint32_t keylen)
+{
+	bool		found;
+
+	if (keylen > NUMAPG_STATE_MAX_KEY)
+		return false;
+	(void) find_slot(s, numapg_state_hash(key, keylen), key, keylen, &found);
+	return found;
+}
+
+/*
+ * Count a put refused as FULL that the store itself did not see: a batch
+ * whose new keys would not all fit, refused by its caller.
+ */
+void
+numapg_store_count_refusal(NumaPgStateStore *s)
+{
+	counter_add(&s->full_refusals, 1);
+}
+
 /* Tell the CPU we are spinning (a few tens of cycles; nothing if unknown). */
 static inline void
 spin_pause(void)
@@ -694,7 +720,7 @@ read_try(const NumaPgStateStore *s, uint64_t hash, const void *key,
 }
 
 /*
- * Read key's value without the owner, from any process that maps the
+ * Read key's value without the writers' lock, from any process that maps the
  * store: copy it into value (room for NUMAPG_STATE_MAX_DATA bytes) and
  * its length into *vallen, and return OK; or NOT_FOUND.  Seqlock style
  * (see state_store.h): each try loads seq (acquire) and gives up at once
@@ -703,9 +729,9 @@ read_try(const NumaPgStateStore *s, uint64_t hash, const void *key,
  * modification overlapped the try: the copy and the probe's outcome, hit
  * or miss, are those of the store at rest between two modifications.
  * Otherwise it spins briefly and tries again, at most "tries" times (at
- * least once), then returns RETRY, *vallen and value undefined: ask the
- * owner.  Writes nothing to the store (its lookup counters count the
- * owner's lookups only).
+ * least once), then returns RETRY, *vallen and value undefined: read
+ * again while holding the writers' lock.  Writes nothing to the store (its lookup counters count
+ * numapg_store_lookup() only).
  */
 NumaPgStoreResult
 numapg_store_read(const NumaPgStateStore *s, const void *key, uint32_t keylen,
@@ -789,7 +815,7 @@ numapg_store_delete(NumaPgStateStore *s, const void *key, uint32_t keylen)
 
 /*
  * A copy of the header's counters.  Any process may call it while the
- * owner works: each counter is read atomically, though not all at one
+ * writer works: each counter is read atomically, though not all at one
  * instant.
  */
 void

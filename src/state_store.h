@@ -21,12 +21,13 @@
  *	 16  uint32 crc		CRC-32C of bytes 0-13, then of the key and value
  *	 20  key bytes, then value bytes (NUMAPG_STATE_MAX_DATA = 492 in all)
  *
- * One process, the owning worker, modifies the store and looks keys up;
- * other processes may read the header statistics (numapg_state_stats) and
- * read entries (numapg_store_read) at any time.  Nothing here takes a
- * lock.
+ * One process at a time modifies the store and looks keys up with
+ * numapg_store_lookup() (in numa_pg, whoever holds the store's lock:
+ * state_access.c); other processes may read the header statistics
+ * (numapg_state_stats) and read entries (numapg_store_read) at any time.
+ * Nothing here takes a lock.
  *
- * Reads without the owner (numapg_store_read) are validated seqlock style
+ * Reads without the writer's lock (numapg_store_read) are validated seqlock style
  * against the header's seq counter, which every modification makes odd
  * before it writes a slot and even again after (release ordering): a
  * reader loads seq (acquire), probes and copies key and value, then loads
@@ -35,7 +36,7 @@
  * inside the window, so an entry moved back by a deletion's backward
  * shift, past a reader's position, cannot make a present key look absent.
  * A try that does not validate is retried, at most "tries" times; then
- * NUMAPG_STORE_RETRY says to ask the owner instead.
+ * NUMAPG_STORE_RETRY says to read under the writers' lock instead.
  *
  * Hash bits: the table uses the low log2(capacity) bits of
  * numapg_state_hash() (at most 31 bits); the router that picks a worker
@@ -98,11 +99,12 @@ typedef enum NumaPgStoreResult
 	NUMAPG_STORE_TOO_LARGE,		/* key longer than NUMAPG_STATE_MAX_KEY,
 								 * or key + value over
 								 * NUMAPG_STATE_MAX_DATA */
-	NUMAPG_STORE_RETRY			/* numapg_store_read(): the owner kept
-								 * changing the store; ask it instead */
+	NUMAPG_STORE_RETRY			/* numapg_store_read(): writers kept
+								 * changing the store; read under their
+								 * lock instead */
 } NumaPgStoreResult;
 
-/* Tries numapg_store_read() callers in numa_pg make before they ask the owner. */
+/* Tries numapg_store_read() callers in numa_pg make before they take the lock. */
 #define NUMAPG_STORE_READ_TRIES		8
 
 typedef struct NumaPgStateStats
@@ -110,7 +112,7 @@ typedef struct NumaPgStateStats
 	uint64_t	entries;		/* live entries */
 	uint64_t	capacity;		/* slots */
 	uint64_t	bytes_used;		/* key + value bytes of the live entries */
-	uint64_t	lookups;		/* the owner's (numapg_store_read() is not
+	uint64_t	lookups;		/* numapg_store_lookup()'s (numapg_store_read() is not
 								 * counted: it writes nothing) */
 	uint64_t	hits;			/* lookups that found their key */
 	uint64_t	inserts;		/* puts that added a key */
@@ -125,7 +127,7 @@ typedef struct NumaPgStateStats
 /*
  * The header at the start of the region; the slots follow it.  Fixed-width
  * fields only, and 128 bytes, so every process sees the same layout.  The
- * counters are written by the owner only (relaxed atomic stores) and may
+ * counters are written by the one writer at a time (relaxed atomic stores) and may
  * be read by anyone.
  */
 typedef struct NumaPgStateStore
@@ -169,6 +171,9 @@ extern NumaPgStoreResult numapg_store_put(NumaPgStateStore *s,
 										  bool *replaced);
 extern const void *numapg_store_lookup(NumaPgStateStore *s, const void *key,
 									   uint32_t keylen, uint32_t *vallen);
+extern void numapg_store_count_refusal(NumaPgStateStore *s);
+extern bool numapg_store_contains(const NumaPgStateStore *s, const void *key,
+								  uint32_t keylen);
 extern NumaPgStoreResult numapg_store_read(const NumaPgStateStore *s,
 										   const void *key, uint32_t keylen,
 										   void *value, uint32_t *vallen,

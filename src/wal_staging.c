@@ -4,11 +4,15 @@
  *		A worker's WAL staging buffer: change records appended locally, to
  *		be written to PostgreSQL's WAL in batches.
  *
- * The buffer lives on the worker's NUMA node and only its worker writes
- * it.  Appending a record is a copy into local memory; the worker writes
- * everything staged to WAL as one logical message (prefix "numa_pg") when
- * the buffer is half full, when numa_pg.wal_flush_delay has passed, or on
- * request, and then calls numapg_wal_staging_flushed() to empty it.
+ * The buffer lives on the worker's NUMA node, beside its state store, and
+ * whoever changes the store stages the change's record here under the
+ * same lock (state_access.c), so that records are in the order of the
+ * changes.  Appending a record is a copy; everything staged goes to WAL
+ * as one logical message (prefix "numa_pg", wal_batch.c) when the buffer
+ * is half full, when numa_pg.wal_flush_delay has passed, on request, or
+ * when a record does not fit, and numapg_wal_staging_flushed() then
+ * empties it.  The used byte count may be read without the lock
+ * (numapg_wal_staged_bytes()), as a hint of when to flush.
  *
  * Each record carries a CRC-32C, written last, so that after a crash the
  * records that were completely staged can be told from a torn last one.
@@ -88,7 +92,8 @@ numapg_wal_stage(NumaPgWalStaging *ws, uint8_t op, const void *key,
 	rec->crc = record_crc(rec);
 
 	ws->next_sequence++;
-	ws->used += size;
+	/* read without the lock by the owner, to know when to flush */
+	__atomic_store_n(&ws->used, ws->used + size, __ATOMIC_RELAXED);
 	ws->staged_records++;
 	return true;
 }
@@ -101,7 +106,7 @@ numapg_wal_staging_flushed(NumaPgWalStaging *ws, uint64_t lsn)
 	ws->flushed_bytes += ws->used;
 	ws->flushes++;
 	ws->last_flush_lsn = lsn;
-	ws->used = 0;
+	__atomic_store_n(&ws->used, 0, __ATOMIC_RELAXED);
 	ws->staged_records = 0;
 }
 

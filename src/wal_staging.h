@@ -55,6 +55,23 @@ typedef struct NumaPgWalStaging
 	char		data[];			/* records, 8-byte aligned */
 } NumaPgWalStaging;
 
+/*
+ * Bytes staged now.  May be read without the lock that writers hold: a
+ * hint, for the owner to know when a flush is due.
+ */
+static inline uint64_t
+numapg_wal_staged_bytes(const NumaPgWalStaging *ws)
+{
+	return __atomic_load_n(&ws->used, __ATOMIC_RELAXED);
+}
+
+/* Is the buffer at least half full?  The owner then writes it to WAL. */
+static inline bool
+numapg_wal_staging_half_full(const NumaPgWalStaging *ws)
+{
+	return numapg_wal_staged_bytes(ws) >= ws->capacity / 2;
+}
+
 extern bool numapg_wal_staging_init(NumaPgWalStaging *ws, size_t region_bytes);
 extern size_t numapg_wal_record_size(uint32_t keylen, uint32_t vallen);
 extern bool numapg_wal_stage(NumaPgWalStaging *ws, uint8_t op,

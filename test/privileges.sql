@@ -3,7 +3,7 @@
 -- roles they are granted to.
 \set ON_ERROR_STOP true
 BEGIN;
-SELECT plan(26);
+SELECT plan(28);
 
 CREATE ROLE numapg_plain LOGIN;
 CREATE ROLE numapg_monitor LOGIN IN ROLE pg_monitor;
@@ -31,6 +31,10 @@ SELECT throws_ok($$SELECT numa_state_get('priv')$$, '42501', 'permission denied 
                  'a plain user may not call numa_state_get()');
 SELECT throws_ok($$SELECT numa_state_delete('priv')$$, '42501', 'permission denied for function numa_state_delete',
                  'a plain user may not call numa_state_delete()');
+SELECT throws_ok($$SELECT numa_state_put_many(ARRAY['priv'], ARRAY['\x01'::bytea])$$, '42501',
+                 'permission denied for function numa_state_put_many', 'a plain user may not call numa_state_put_many()');
+SELECT throws_ok($$SELECT * FROM numa_state_get_many(ARRAY['priv'])$$, '42501',
+                 'permission denied for function numa_state_get_many', 'a plain user may not call numa_state_get_many()');
 SELECT throws_ok('SELECT numa_state_flush()', '42501', 'permission denied for function numa_state_flush',
                  'a plain user may not call numa_state_flush()');
 SELECT throws_ok($$SELECT numa_state_worker('priv')$$, '42501', 'permission denied for function numa_state_worker',

@@ -62,31 +62,47 @@ has() {
 	[ $rc -eq 0 ] || printf '#      got: %s\n# expected: %s\n' "$1" "$2"
 }
 
-: >"$log"
-app "DROP DATABASE postgres WITH (FORCE)" >/dev/null
-is "$(app "SELECT count(*) FROM pg_database WHERE datname = 'postgres'")" 0 "DROP DATABASE postgres WITH (FORCE)"
-wait_for_log "$log" 'FATAL:  database "postgres" does not exist'
-ok $? "  the worker, terminated, cannot start again"
-is "$(app "SELECT pid FROM pg_stat_activity WHERE pid = $kept_pid")" "$kept_pid" "  the kept backend (in database app) is still connected"
-
 missing='*ERROR:  3D000: numa_pg'"'"'s workers cannot run: database "postgres" does not exist*DETAIL:  The workers connect to the database that numa_pg.database names, and exit at once when it is missing.'
 hint='HINT:  Create database "postgres", or set numa_pg.database to an existing database and restart the server.*'
-kept "SELECT numa_state_put('after', '\\x02')"
-has "$KEPT" \
-	"$missing The request was withdrawn: the worker will skip it and change nothing.*$hint" \
-	"the kept backend's call fails with 3D000, naming the missing database, and says the request was withdrawn"
-kept "SELECT numa_state_get('after')"
-has "$KEPT" "$missing
-$hint" "  its next call fails at once with 3D000"
-has "$(app "SELECT numa_state_get('after')")" "$missing
-$hint" "a new backend's call fails with the same 3D000"
 
-app "CREATE DATABASE postgres" >/dev/null
-wait_until app_is "SELECT running FROM numa_workers() WHERE worker = 0" t
-ok $? "with database postgres created again, the worker runs again"
-kept "SELECT numa_state_put('again', '\\x03'); SELECT numa_state_get('again')"
-is "$KEPT" '
+# twice: puts made by the backend itself (numa_pg.direct_writes on, the
+# default), then sent to the worker (off)
+for mode in on off; do
+	kept "SET numa_pg.direct_writes = $mode"
+	: >"$log"
+	app "DROP DATABASE postgres WITH (FORCE)" >/dev/null
+	is "$(app "SELECT count(*) FROM pg_database WHERE datname = 'postgres'")" 0 "direct_writes $mode: DROP DATABASE postgres WITH (FORCE)"
+	wait_for_log "$log" 'FATAL:  database "postgres" does not exist'
+	ok $? "  the worker, terminated, cannot start again"
+	is "$(app "SELECT pid FROM pg_stat_activity WHERE pid = $kept_pid")" "$kept_pid" "  the kept backend (in database app) is still connected"
+
+	if [ $mode = on ]; then
+		# its failed start is counted once it has exited, after the FATAL
+		wait_until app_is "SELECT running FROM numa_workers() WHERE worker = 0" f
+		kept "SELECT numa_state_put('after', '\\x02')"
+		has "$KEPT" "$missing Nothing was changed.*$hint" \
+			"  the kept backend's put, made directly, fails with 3D000, naming the missing database: the worker cannot write its WAL"
+	else
+		kept "SELECT numa_state_put('after', '\\x02')"
+		has "$KEPT" \
+			"$missing The request was withdrawn: the worker will skip it and change nothing.*$hint" \
+			"  the kept backend's put, sent to the worker, fails with 3D000, naming the missing database, and says the request was withdrawn"
+	fi
+	kept "SELECT numa_state_get('after')"
+	has "$KEPT" "$missing
+$hint" "  its next call fails at once with 3D000"
+	has "$(app "SELECT numa_state_get('after')")" "$missing
+$hint" "  a new backend's call fails with the same 3D000"
+
+	app "CREATE DATABASE postgres" >/dev/null
+	wait_until app_is "SELECT running FROM numa_workers() WHERE worker = 0" t
+	ok $? "  with database postgres created again, the worker runs again"
+	kept "SELECT numa_state_put('again-$mode', '\\x03'); SELECT numa_state_get('again-$mode')"
+	is "$KEPT" '
 \x03' "  and serves the kept backend again"
+	kept "SELECT numa_state_get('after') IS NULL"
+	is "$KEPT" t "  and the refused put was not made"
+done
 
 exec 7>&-
 wait "$kept_psql"

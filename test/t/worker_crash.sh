@@ -69,13 +69,14 @@ lsn=$(sql_value c "SELECT numa_state_flush()")
 ok $? "and can be flushed to WAL ($lsn)"
 is "$(sql_value c "SELECT sum(wal_staged_bytes) FROM numa_workers()")" 0 "nothing is staged after the flush"
 
-# a worker that does not answer: the caller gets a clear error in time,
-# and the request is withdrawn: the worker skips it once it runs again
+# a worker that does not answer a request (a put sent to it: direct_writes
+# off): the caller gets a clear error in time, and the request is
+# withdrawn: the worker skips it once it runs again
 key=$(sql_value c "SELECT 'stop-' || g FROM generate_series(1, 100) g WHERE numa_state_worker('stop-' || g) = 0 LIMIT 1")
 pid=$(sql_value c "SELECT pid FROM numa_workers() WHERE worker = 0")
 kill -STOP "$pid"
 out=$(cluster_env c; "$PG_BIN/psql" -X -At -d postgres -c "SET numa_pg.request_timeout = '500ms'" \
-	-c "SELECT numa_state_put('$key', '\\x01')" 2>&1)
+	-c "SET numa_pg.direct_writes = off" -c "SELECT numa_state_put('$key', '\\x01')" 2>&1)
 kill -CONT "$pid"
 case $out in
 *"ERROR:  numa_pg worker 0 did not answer within 500 ms"*"The worker (PID $pid) is running but busy. The request was withdrawn"*) ok 0 "a stopped worker gives a timeout error naming it" ;;
