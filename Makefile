@@ -28,6 +28,7 @@ OBJS = \
 	src/shmem_report.o \
 	src/spsc.o \
 	src/state_access.o \
+	src/state_api.o \
 	src/state_sql.o \
 	src/state_store.o \
 	src/topology.o \

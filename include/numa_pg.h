@@ -2,7 +2,9 @@
  *
  * numa_pg.h
  *		numa_pg's C API for other extensions: allocate shared memory on a
- *		chosen NUMA node, on the caller's node, or interleaved over nodes.
+ *		chosen NUMA node, on the caller's node, or interleaved over nodes;
+ *		and get, put and delete keys in the workers' NUMA-local state
+ *		stores (see "State stores" below).
  *
  * Installed as $(pg_config --includedir-server)/extension/numa_pg/numa_pg.h.
  *
@@ -55,8 +57,8 @@
 
 #include <stddef.h>
 
-/* The version of this API; grows when functions are added. */
-#define NUMAPG_API_VERSION 1
+/* The version of this API; grows when functions are added (2: state). */
+#define NUMAPG_API_VERSION 2
 
 /*
  * Exported from numa_pg.so even when it is built with -fvisibility=hidden,
@@ -88,5 +90,62 @@ NUMAPG_API size_t numapg_alloc_size(const void *ptr);
 /* The node whose pool a block came from; -1 for the interleaved pool or
  * a pointer that is not numa_pg's. */
 NUMAPG_API int	numapg_pool_node_of(const void *ptr);
+
+/*
+ * State stores.  numa_pg's workers (numa_pg.workers) each own a key/value
+ * store on their NUMA node; a key belongs to one worker, by its hash.
+ * These functions are what numa_state_get(), numa_state_put() and
+ * numa_state_delete() do in SQL, without the SQL: a get reads the owner's
+ * store directly, without a lock (validated against the store's change
+ * counter, and read again under the store's lock if writers kept changing
+ * it); a put or delete changes the store under its lock and stages the
+ * change for WAL in the owner's buffer, which the owner writes to WAL in
+ * batches (logical messages with prefix "numa_pg").  A change is seen by
+ * every later get, in any process, once the call returns.  Changes are not
+ * transactional: a rollback does not undo them.
+ *
+ * Call them from a backend or background worker (not the postmaster, not a
+ * signal handler); puts and deletes write WAL, so not during recovery.
+ * They raise no error, except for PostgreSQL's own (out of memory while
+ * writing WAL): the status says what happened.  A put or delete may wait
+ * for WAL to reach disk when its record did not fit the staging buffer.
+ */
+typedef enum NumaPgStateStatus
+{
+	NUMAPG_STATE_OK = 0,		/* done (a get: the key was found) */
+	NUMAPG_STATE_NOT_FOUND,		/* get, delete: the key is absent */
+	NUMAPG_STATE_FULL,			/* put: the owner's store has no room for
+								 * a new key; nothing changed */
+	NUMAPG_STATE_TOO_LARGE,		/* key empty or longer than
+								 * NUMAPG_STATE_KEY_MAX, or key + value
+								 * longer than NUMAPG_STATE_ENTRY_MAX */
+	NUMAPG_STATE_UNAVAILABLE	/* numa_pg is not preloaded, has no
+								 * workers, the server is in recovery, or
+								 * the owner worker cannot run (its last
+								 * starts failed to reach numa_pg.database):
+								 * nothing changed */
+} NumaPgStateStatus;
+
+/* Longest key, and most key + value bytes of one entry. */
+#define NUMAPG_STATE_KEY_MAX	255
+#define NUMAPG_STATE_ENTRY_MAX	492
+
+/*
+ * Copy key's value into value, at most valsize bytes, and its whole length
+ * into *vallen (a value longer than valsize is cut; compare *vallen).
+ * NUMAPG_STATE_OK, or NOT_FOUND, TOO_LARGE (the key), UNAVAILABLE.
+ */
+NUMAPG_API NumaPgStateStatus numapg_state_get(const void *key, size_t keylen,
+											  void *value, size_t valsize,
+											  size_t *vallen);
+
+/* Store value under key, adding the key or replacing its value. */
+NUMAPG_API NumaPgStateStatus numapg_state_put(const void *key, size_t keylen,
+											  const void *value,
+											  size_t vallen);
+
+/* Remove key: NUMAPG_STATE_OK if it was there, NOT_FOUND if not. */
+NUMAPG_API NumaPgStateStatus numapg_state_delete(const void *key,
+												 size_t keylen);
 
 #endif							/* NUMA_PG_H */

@@ -12,8 +12,11 @@
  * scratch mapping bound to the node under test, with NUM_BUFFER_PARTITIONS
  * LWLocks of our own tranche in the same mapping.
  * Each dynahash operation takes its partition's lock (shared to look up,
- * exclusive to update), as the real callers must.  The state store, which
- * its worker owns alone, takes none: that is its design.
+ * exclusive to update), as the real callers must.  The state store is
+ * used as the server uses it (state_access.c): a lookup is
+ * numapg_store_read(), which takes no lock and validates what it copied
+ * against the store's seq counter; an update takes the store's own lock
+ * (one more LWLock in the mapping), exclusive.
  *
  * Both tables hold the same keys (8 bytes) with the same values
  * (NUMAPG_BENCH_STATE_VALUE bytes), and both are looked up and updated in
@@ -101,6 +104,8 @@ run_ops(const StateWork *w, NumaPgStateStore *store, HTAB *htab,
 {
 	char		buf[NUMAPG_BENCH_STATE_VALUE];
 	char		val[NUMAPG_BENCH_STATE_VALUE];
+	char		copy[NUMAPG_STATE_MAX_DATA];
+	LWLock	   *store_lock = &locks[NUM_BUFFER_PARTITIONS].lock;
 	uint64		sink = 0;
 	int64		misses = 0;
 
@@ -129,23 +134,23 @@ run_ops(const StateWork *w, NumaPgStateStore *store, HTAB *htab,
 					bool		replaced;
 
 					val[0] = (char) i;
+					LWLockAcquire(store_lock, LW_EXCLUSIVE);
 					if (numapg_store_put(store, &key, sizeof(key), val,
 										 sizeof(val), &replaced) != NUMAPG_STORE_OK ||
 						!replaced)
 						misses++;
+					LWLockRelease(store_lock);
 				}
 				else
 				{
 					uint32		len;
-					const void *v = numapg_store_lookup(store, &key, sizeof(key), &len);
 
-					if (v == NULL || len != sizeof(buf))
+					if (numapg_store_read(store, &key, sizeof(key), copy, &len,
+										  NUMAPG_STORE_READ_TRIES) != NUMAPG_STORE_OK ||
+						len != sizeof(buf))
 						misses++;
 					else
-					{
-						memcpy(buf, v, sizeof(buf));
-						sink += (unsigned char) buf[0];
-					}
+						sink += (unsigned char) copy[0];
 				}
 			}
 			t1 = numapg_bench_now_ns();
@@ -214,7 +219,7 @@ measure_placement(const StateWork *w, int node, StatePlacement *p)
 	NumaPgStateStore *store;
 	HASHCTL		info;
 	int			flags = HASH_ELEM | HASH_BLOBS | HASH_PARTITION;
-	Size		locks_size = CACHELINEALIGN(sizeof(LWLockPadded) * NUM_BUFFER_PARTITIONS);
+	Size		locks_size = CACHELINEALIGN(sizeof(LWLockPadded) * (NUM_BUFFER_PARTITIONS + 1));
 	LWLockPadded *locks;
 	char		val[NUMAPG_BENCH_STATE_VALUE];
 	int			tranche = numapg_bench_lwlock_tranche();
@@ -234,7 +239,7 @@ measure_placement(const StateWork *w, int node, StatePlacement *p)
 					 locks_size + numapg_shared_hash_size(w->entries, &info, flags),
 					 node);
 	locks = (LWLockPadded *) p->hash_mem.base;
-	for (int i = 0; i < NUM_BUFFER_PARTITIONS; i++)
+	for (int i = 0; i <= NUM_BUFFER_PARTITIONS; i++)
 		LWLockInitialize(&locks[i].lock, tranche);
 	p->hash_region.next = p->hash_mem.base + locks_size;
 	p->hash_region.end = p->hash_mem.base + p->hash_mem.size;

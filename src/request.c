@@ -52,6 +52,7 @@
 #include "request.h"
 #include "shmem.h"
 #include "spsc.h"
+#include "state_access.h"
 #include "worker.h"
 
 static NumaPgReply *replies = NULL;
@@ -162,17 +163,16 @@ numapg_require_database(void)
  * Before a change made directly, without a request: refuse it if worker,
  * which writes the change's WAL record, cannot run (its last starts failed
  * before it reached numa_pg.database), as a request to it would time out;
- * 3D000 if the database is gone.  Read without the lock: a hint, one
- * shared cache line that changes only when the worker starts or stops.
+ * 3D000 if the database is gone.
  */
 void
 numapg_require_owner_can_run(int worker)
 {
-	volatile NumaPgWorkerSlot *slot = &numapg_shared->workers[worker];
-	int			failed_starts = slot->failed_starts;
+	int			failed_starts;
 
-	if (likely(failed_starts == 0 || slot->connected))
+	if (numapg_owner_can_run(worker))
 		return;
+	failed_starts = numapg_shared->workers[worker].failed_starts;
 	check_database("Nothing was changed.");
 	ereport(ERROR,
 			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),

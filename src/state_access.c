@@ -85,6 +85,20 @@ numapg_staging_of(int worker)
 		numapg_shared->regions[numapg_shared->workers[worker].wal_region].base;
 }
 
+/*
+ * Can worker, which writes the WAL of the changes to its store, run?  Not
+ * when its last starts failed before it reached numa_pg.database.  Read
+ * without the lock: a hint, one shared cache line that changes only when
+ * the worker starts or stops.
+ */
+bool
+numapg_owner_can_run(int worker)
+{
+	volatile NumaPgWorkerSlot *slot = &numapg_shared->workers[worker];
+
+	return likely(slot->failed_starts == 0 || slot->connected);
+}
+
 /* The lock that writers of a worker's store (and its staging) hold. */
 static inline LWLock *
 store_lock(int worker)

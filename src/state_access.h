@@ -35,6 +35,7 @@ extern int	numapg_worker_for_key(const char *key, int keylen);
 extern int	numapg_worker_for_hash(uint64 hash);
 extern NumaPgStateStore *numapg_store_of(int worker);
 extern NumaPgWalStaging *numapg_staging_of(int worker);
+extern bool numapg_owner_can_run(int worker);
 
 extern NumaPgStoreResult numapg_access_read(int worker, const char *key,
 											int keylen, char *value,

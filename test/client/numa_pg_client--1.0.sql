@@ -34,3 +34,26 @@ CREATE FUNCTION numa_pg_client_resident(first_buffer integer, buffers integer,
 RETURNS record
 AS 'MODULE_PATHNAME', 'numa_pg_client_resident'
 LANGUAGE C STRICT;
+
+-- numa_pg's state stores through its C API (numa_pg.h)
+CREATE FUNCTION numa_pg_client_state_put(key bytea, value bytea)
+RETURNS text
+AS 'MODULE_PATHNAME', 'numa_pg_client_state_put'
+LANGUAGE C STRICT;
+
+CREATE FUNCTION numa_pg_client_state_get(key bytea, valsize integer,
+	OUT status text, OUT value bytea, OUT vallen integer)
+RETURNS record
+AS 'MODULE_PATHNAME', 'numa_pg_client_state_get'
+LANGUAGE C STRICT;
+
+CREATE FUNCTION numa_pg_client_state_delete(key bytea)
+RETURNS text
+AS 'MODULE_PATHNAME', 'numa_pg_client_state_delete'
+LANGUAGE C STRICT;
+
+CREATE FUNCTION numa_pg_client_state_bench(entries integer, gets integer,
+	OUT get_ns float8, OUT put_ns float8)
+RETURNS record
+AS 'MODULE_PATHNAME', 'numa_pg_client_state_bench'
+LANGUAGE C STRICT;

@@ -3,7 +3,8 @@
  * numa_pg_client.c
  *		A test extension that uses numa_pg's C API (numa_pg.h) the way
  *		another extension would: allocate on a node, locally and
- *		interleaved, ask the kernel where the blocks are, free them.  Also
+ *		interleaved, ask the kernel where the blocks are, free them; get,
+ *		put and delete keys of the state stores, and time a get.  Also
  *		numa_pg_client_resident(), a check of numa_pg's reports that does
  *		not use numa_pg's code.
  *
@@ -20,8 +21,11 @@
 #include <unistd.h>
 
 #include "access/htup_details.h"
+#include "common/pg_prng.h"
 #include "fmgr.h"
 #include "funcapi.h"
+#include "miscadmin.h"
+#include "portability/instr_time.h"
 #include "storage/bufmgr.h"
 #include "utils/builtins.h"
 #include "utils/tuplestore.h"
@@ -45,6 +49,10 @@ PG_FUNCTION_INFO_V1(numa_pg_client_free_foreign);
 PG_FUNCTION_INFO_V1(numa_pg_client_double_free);
 PG_FUNCTION_INFO_V1(numa_pg_client_libnuma_warning);
 PG_FUNCTION_INFO_V1(numa_pg_client_resident);
+PG_FUNCTION_INFO_V1(numa_pg_client_state_put);
+PG_FUNCTION_INFO_V1(numa_pg_client_state_get);
+PG_FUNCTION_INFO_V1(numa_pg_client_state_delete);
+PG_FUNCTION_INFO_V1(numa_pg_client_state_bench);
 
 /* The node the kernel has the page of ptr on (-1 if it cannot say). */
 static int
@@ -204,5 +212,168 @@ numa_pg_client_resident(PG_FUNCTION_ARGS)
 		elog(ERROR, "return type must be a row type");
 	values[0] = Int64GetDatum((int64) npages);
 	values[1] = Int64GetDatum(resident);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+
+/* ---- the state stores ---- */
+
+/* The name of a status, as the tests compare it. */
+static const char *
+status_name(NumaPgStateStatus status)
+{
+	switch (status)
+	{
+		case NUMAPG_STATE_OK:
+			return "ok";
+		case NUMAPG_STATE_NOT_FOUND:
+			return "not_found";
+		case NUMAPG_STATE_FULL:
+			return "full";
+		case NUMAPG_STATE_TOO_LARGE:
+			return "too_large";
+		case NUMAPG_STATE_UNAVAILABLE:
+			return "unavailable";
+	}
+	return "unknown";
+}
+
+/* numa_pg_client_state_put(key bytea, value bytea) returns text: the status. */
+Datum
+numa_pg_client_state_put(PG_FUNCTION_ARGS)
+{
+	bytea	   *key = PG_GETARG_BYTEA_PP(0);
+	bytea	   *value = PG_GETARG_BYTEA_PP(1);
+
+	PG_RETURN_TEXT_P(cstring_to_text(status_name(
+												 numapg_state_put(VARDATA_ANY(key), VARSIZE_ANY_EXHDR(key),
+																  VARDATA_ANY(value), VARSIZE_ANY_EXHDR(value)))));
+}
+
+/*
+ * numa_pg_client_state_get(key bytea, valsize integer, OUT status text,
+ * OUT value bytea, OUT vallen integer): a get into a buffer of valsize
+ * bytes; value is what the buffer holds, vallen the length reported.
+ */
+Datum
+numa_pg_client_state_get(PG_FUNCTION_ARGS)
+{
+	bytea	   *key = PG_GETARG_BYTEA_PP(0);
+	int32		valsize = PG_GETARG_INT32(1);
+	TupleDesc	tupdesc;
+	Datum		values[3];
+	bool		nulls[3] = {false, true, true};
+	bytea	   *buf;
+	size_t		vallen = 0;
+	NumaPgStateStatus status;
+
+	if (valsize < 0 || valsize > 1024)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("valsize must be between 0 and 1024")));
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	buf = palloc(VARHDRSZ + valsize);
+	status = numapg_state_get(VARDATA_ANY(key), VARSIZE_ANY_EXHDR(key),
+							  VARDATA(buf), valsize, &vallen);
+	values[0] = PointerGetDatum(cstring_to_text(status_name(status)));
+	if (status == NUMAPG_STATE_OK)
+	{
+		SET_VARSIZE(buf, VARHDRSZ + Min(vallen, (size_t) valsize));
+		values[1] = PointerGetDatum(buf);
+		values[2] = Int32GetDatum((int32) vallen);
+		nulls[1] = nulls[2] = false;
+	}
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+/* numa_pg_client_state_delete(key bytea) returns text: the status. */
+Datum
+numa_pg_client_state_delete(PG_FUNCTION_ARGS)
+{
+	bytea	   *key = PG_GETARG_BYTEA_PP(0);
+
+	PG_RETURN_TEXT_P(cstring_to_text(status_name(
+												 numapg_state_delete(VARDATA_ANY(key), VARSIZE_ANY_EXHDR(key)))));
+}
+
+/*
+ * numa_pg_client_state_bench(entries integer, gets integer, OUT get_ns
+ * float8, OUT put_ns float8): put entries keys through the C API (8-byte
+ * keys, 64-byte values, as numa_bench_state's), time gets of them in a
+ * random order and puts that replace their values, then delete them.
+ * Nanoseconds per call, as a backend sees them: routing, hashing, the
+ * store and, for puts, the lock and the WAL record staged.
+ */
+Datum
+numa_pg_client_state_bench(PG_FUNCTION_ARGS)
+{
+	int32		entries = PG_GETARG_INT32(0);
+	int32		gets = PG_GETARG_INT32(1);
+	TupleDesc	tupdesc;
+	Datum		values[2];
+	bool		nulls[2] = {false, false};
+	uint64	   *keys;
+	uint32	   *order;
+	char		value[64];
+	char		out[64];
+	pg_prng_state rng;
+	instr_time	t0,
+				t1;
+	uint64		misses = 0;
+
+	if (entries < 1 || entries > 100000 || gets < 1 || gets > 100000000)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("entries must be 1 to 100000 and gets 1 to 100000000")));
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	keys = palloc(sizeof(uint64) * entries);
+	order = palloc(sizeof(uint32) * 65536);
+	pg_prng_seed(&rng, 42);
+	for (int i = 0; i < entries; i++)
+		keys[i] = pg_prng_uint64(&rng);
+	for (int i = 0; i < 65536; i++)
+		order[i] = (uint32) pg_prng_uint64_range(&rng, 0, entries - 1);
+	memset(value, 'c', sizeof(value));
+	for (int i = 0; i < entries; i++)
+		if (numapg_state_put(&keys[i], sizeof(uint64), value, sizeof(value)) != NUMAPG_STATE_OK)
+			ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("numapg_state_put() refused key %d of %d", i + 1, entries),
+					 errhint("Raise numa_pg.state_store_size, or use fewer entries.")));
+
+	INSTR_TIME_SET_CURRENT(t0);
+	for (int i = 0; i < gets; i++)
+	{
+		size_t		len;
+
+		if (numapg_state_get(&keys[order[i & 65535]], sizeof(uint64), out,
+							 sizeof(out), &len) != NUMAPG_STATE_OK || len != sizeof(out))
+			misses++;
+		if ((i & 65535) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	INSTR_TIME_SET_CURRENT(t1);
+	INSTR_TIME_SUBTRACT(t1, t0);
+	values[0] = Float8GetDatum(INSTR_TIME_GET_DOUBLE(t1) * 1e9 / gets);
+
+	INSTR_TIME_SET_CURRENT(t0);
+	for (int i = 0; i < entries; i++)
+	{
+		value[0] = (char) i;
+		if (numapg_state_put(&keys[order[i & 65535]], sizeof(uint64), value,
+							 sizeof(value)) != NUMAPG_STATE_OK)
+			misses++;
+	}
+	INSTR_TIME_SET_CURRENT(t1);
+	INSTR_TIME_SUBTRACT(t1, t0);
+	values[1] = Float8GetDatum(INSTR_TIME_GET_DOUBLE(t1) * 1e9 / entries);
+
+	for (int i = 0; i < entries; i++)
+		(void) numapg_state_delete(&keys[i], sizeof(uint64));
+	if (misses > 0)
+		elog(ERROR, "numa_pg_client_state_bench: %llu calls missed their key",
+			 (unsigned long long) misses);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }

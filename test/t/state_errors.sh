@@ -76,6 +76,9 @@ has "$out" "ERROR:  53200: numa_pg worker 0's state store is full*HINT:  Delete 
 	"a put into a full store fails with 53200 and a hint"
 is "$(sql_value e "SELECT state_entries || ' ' || state_capacity FROM numa_workers()")" "115 128" \
 	"  with 115 of 128 slots used: the puts before the error stay, though the DO block rolled back"
+sql_value e "CREATE EXTENSION numa_pg_client" >/dev/null
+is "$(sql_value e "SELECT numa_pg_client_state_put('capi-new', '\\x01') || ' ' || numa_pg_client_state_put('f1', '\\x02')")" "full ok" \
+	"  through the C API a new key is refused with NUMAPG_STATE_FULL, an update of a present key is not"
 is "$(sql_value e "SELECT numa_state_delete('w1')::text || numa_state_delete('w2')::text")" truetrue \
 	"deleting keys makes room"
 is "$(sql_out "SELECT numa_state_put('after-full', '\\x02')" "SELECT numa_state_get('after-full')")" '
@@ -218,6 +221,8 @@ has "$out" '*ERROR:  55000: numa_pg worker 0 is not running*DETAIL:  Its last [0
 	"a direct put is refused with 55000: the worker, which writes its WAL, cannot connect to that database"
 out=$(sql_out "SELECT numa_state_put_many(ARRAY['k'], ARRAY['\\x01'::bytea])" "SELECT numa_state_delete('k')")
 has "$out" '*ERROR:  55000: numa_pg worker 0 is not running*ERROR:  55000: numa_pg worker 0 is not running*' "  so are a batch put and a delete"
+is "$(sql_value e "SELECT numa_pg_client_state_put('k', '\\x01') || ' ' || numa_pg_client_state_delete('f1')")" "unavailable unavailable" \
+	"  and through the C API, NUMAPG_STATE_UNAVAILABLE"
 out=$(sql_out "SET numa_pg.direct_writes = off" "SET numa_pg.request_timeout = '2s'" "SELECT numa_state_put('k', '\\x01')")
 has "$out" '*ERROR:  57014: numa_pg worker 0 did not answer within 2000 ms*DETAIL:  The worker is not running: its last [0-9]* start(s) failed before it could connect to database "closed" (numa_pg.database); the server log says why.*HINT:  Make database "closed" accept connections, or set numa_pg.database to a database that does and restart the server.*' \
 	"a state call times out with 57014, saying the worker cannot connect to that database"
