@@ -40,11 +40,20 @@ key_ok(size_t keylen)
 	return keylen >= 1 && keylen <= NUMAPG_STATE_KEY_MAX;
 }
 
-/* May this process change a store now, its owner being worker? */
-static inline bool
-may_write(int worker)
+/*
+ * The worker whose store key goes to, in *worker, if this process may
+ * change it now: NUMAPG_STATE_OK, or UNAVAILABLE (no pool, recovery, or
+ * an owner that cannot run to write the change's WAL).
+ */
+static NumaPgStateStatus
+owner_for_write(const void *key, size_t keylen, int *worker)
 {
-	return !RecoveryInProgress() && numapg_owner_can_run(worker);
+	if (!pool_available() || RecoveryInProgress())
+		return NUMAPG_STATE_UNAVAILABLE;
+	*worker = numapg_worker_for_key(key, keylen);
+	if (!numapg_owner_can_run(*worker))
+		return NUMAPG_STATE_UNAVAILABLE;
+	return NUMAPG_STATE_OK;
 }
 
 /* The C API's status for a store's result. */
@@ -96,14 +105,12 @@ numapg_state_put(const void *key, size_t keylen, const void *value,
 				 size_t vallen)
 {
 	int			worker;
+	NumaPgStateStatus status;
 
 	if (!key_ok(keylen) || vallen > numapg_state_max_value(keylen))
 		return NUMAPG_STATE_TOO_LARGE;
-	if (!pool_available())
-		return NUMAPG_STATE_UNAVAILABLE;
-	worker = numapg_worker_for_key(key, keylen);
-	if (!may_write(worker))
-		return NUMAPG_STATE_UNAVAILABLE;
+	if ((status = owner_for_write(key, keylen, &worker)) != NUMAPG_STATE_OK)
+		return status;
 	return status_of(numapg_access_put(worker, key, keylen, value, vallen));
 }
 
@@ -112,13 +119,11 @@ NumaPgStateStatus
 numapg_state_delete(const void *key, size_t keylen)
 {
 	int			worker;
+	NumaPgStateStatus status;
 
 	if (!key_ok(keylen))
 		return NUMAPG_STATE_TOO_LARGE;
-	if (!pool_available())
-		return NUMAPG_STATE_UNAVAILABLE;
-	worker = numapg_worker_for_key(key, keylen);
-	if (!may_write(worker))
-		return NUMAPG_STATE_UNAVAILABLE;
+	if ((status = owner_for_write(key, keylen, &worker)) != NUMAPG_STATE_OK)
+		return status;
 	return status_of(numapg_access_delete(worker, key, keylen));
 }
