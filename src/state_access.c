@@ -107,23 +107,24 @@ store_lock(int worker)
 }
 
 /*
- * Read key's value from worker's store into value (room for
- * NUMAPG_STATE_MAX_DATA bytes): OK or NOT_FOUND.  Without a lock, unless
- * writers kept changing the store: then under its lock, shared.
+ * Read key's value (hash is its numapg_state_hash(), which routed it to
+ * worker) from worker's store into value (room for NUMAPG_STATE_MAX_DATA
+ * bytes): OK or NOT_FOUND.  Without a lock, unless writers kept changing
+ * the store: then under its lock, shared.
  */
 NumaPgStoreResult
-numapg_access_read(int worker, const char *key, int keylen, char *value,
-				   uint32 *vallen)
+numapg_access_read(int worker, uint64 hash, const char *key, int keylen,
+				   char *value, uint32 *vallen)
 {
 	const NumaPgStateStore *store = numapg_store_of(worker);
 	NumaPgStoreResult result;
 
-	result = numapg_store_read(store, key, keylen, value, vallen,
-							   NUMAPG_STORE_READ_TRIES);
+	result = numapg_store_read_hashed(store, hash, key, keylen, value, vallen,
+									  NUMAPG_STORE_READ_TRIES);
 	if (result != NUMAPG_STORE_RETRY)
 		return result;
 	LWLockAcquire(store_lock(worker), LW_SHARED);
-	result = numapg_store_read(store, key, keylen, value, vallen, 1);
+	result = numapg_store_read_hashed(store, hash, key, keylen, value, vallen, 1);
 	LWLockRelease(store_lock(worker));
 	if (result == NUMAPG_STORE_RETRY)
 		elog(ERROR, "numa_pg: worker %d's state store changed under its lock", worker);
@@ -261,113 +262,128 @@ numapg_access_delete(int worker, const char *key, int keylen)
 }
 
 /*
- * Order of a batch's items: by store, then by key (hash, length, bytes),
- * then as given, so that the puts of one key stay in the caller's order
- * and the last one wins.
+ * Order of keys, for counting a batch's distinct new keys: by hash,
+ * length, bytes.
  */
 static int
-item_order(const void *a, const void *b, void *arg)
+key_order(const void *a, const void *b, void *arg)
 {
 	const NumaPgPutItem *items = arg;
 	const NumaPgPutItem *x = &items[*(const int *) a];
 	const NumaPgPutItem *y = &items[*(const int *) b];
-	int			c;
 
-	if (x->worker != y->worker)
-		return x->worker < y->worker ? -1 : 1;
 	if (x->hash != y->hash)
 		return x->hash < y->hash ? -1 : 1;
 	if (x->keylen != y->keylen)
 		return x->keylen < y->keylen ? -1 : 1;
-	c = memcmp(x->key, y->key, x->keylen);
-	if (c != 0)
-		return c;
-	return *(const int *) a < *(const int *) b ? -1 : 1;
+	return memcmp(x->key, y->key, x->keylen);
 }
 
-/* Do two items have the same key? */
-static inline bool
-same_key(const NumaPgPutItem *x, const NumaPgPutItem *y)
+/* Keys this far ahead are prefetched while a batch walks its items. */
+#define BATCH_PREFETCH		8
+
+/*
+ * Has store room for the keys of items idx[0..n) (the batch's keys for
+ * it) that are new to it, a key given twice counted once?  Quick when it
+ * has room for them counted with their repeats; only near the fill limit
+ * are the new keys sorted to count them exactly.
+ */
+static bool
+has_room(NumaPgStateStore *store, NumaPgPutItem *items, const int *idx, int n)
 {
-	return x->hash == y->hash && x->keylen == y->keylen &&
-		memcmp(x->key, y->key, x->keylen) == 0;
+	NumaPgStateStats stats;
+	int		   *fresh = palloc(sizeof(int) * Max(n, 1));
+	int			nfresh = 0;
+	int			distinct;
+
+	for (int i = 0; i < n; i++)
+	{
+		const NumaPgPutItem *it = &items[idx[i]];
+
+		if (i + BATCH_PREFETCH < n)
+			numapg_store_prefetch(store, items[idx[i + BATCH_PREFETCH]].hash);
+		if (!numapg_store_contains(store, it->key, it->keylen))
+			fresh[nfresh++] = idx[i];
+	}
+	numapg_state_stats(store, &stats);
+	if (stats.entries + nfresh <= stats.max_entries)
+	{
+		pfree(fresh);
+		return true;
+	}
+	qsort_arg(fresh, nfresh, sizeof(int), key_order, items);
+	distinct = nfresh > 0 ? 1 : 0;
+	for (int i = 1; i < nfresh; i++)
+		if (key_order(&fresh[i - 1], &fresh[i], items) != 0)
+			distinct++;
+	pfree(fresh);
+	return stats.entries + distinct <= stats.max_entries;
 }
 
 /*
- * Apply the items order[first..last) (in store order) in one go: lock
- * their stores, in ascending order (so that two batches cannot deadlock;
- * a single put holds one lock only); check that every store has room for
- * the keys new to it, refusing the whole part with FULL (*full_worker
- * says which store) if one has not; then put and stage each, and unlock.
+ * Apply the items of the stores first_store..last_store - 1 in one go
+ * (idx[start[w]..start[w + 1]) are store w's, in the caller's order): lock
+ * the stores, in ascending order (so that two batches cannot deadlock; a
+ * single put holds one lock only); check that each has room for the keys
+ * new to it, refusing the whole part with FULL (*full_worker says which
+ * store) if one has not; then put and stage each, in order, and unlock.
  */
 static NumaPgStoreResult
-put_part(NumaPgPutItem *items, const int *order, int first, int last,
-		 int *full_worker)
+put_part(NumaPgPutItem *items, const int *idx, const int *start,
+		 int first_store, int last_store, int *full_worker)
 {
-	int			locked[BATCH_MAX_LOCKS];
 	StagingOutcome outcome[BATCH_MAX_LOCKS];
 	int			nlocked = 0;
-	int			i = first;
 
-	/* lock each store and count the distinct keys new to it */
-	while (i < last)
+	for (int w = first_store; w < last_store; w++)
 	{
-		int			worker = items[order[i]].worker;
-		NumaPgStateStore *store = numapg_store_of(worker);
-		NumaPgStateStats stats;
-		uint64		fresh = 0;
-
-		LWLockAcquire(store_lock(worker), LW_EXCLUSIVE);
-		locked[nlocked] = worker;
-		outcome[nlocked].wake = false;
-		outcome[nlocked].written = InvalidXLogRecPtr;
+		if (start[w] == start[w + 1])
+			continue;
+		LWLockAcquire(store_lock(w), LW_EXCLUSIVE);
 		nlocked++;
-		for (; i < last && items[order[i]].worker == worker; i++)
-		{
-			const NumaPgPutItem *it = &items[order[i]];
-
-			if (i > first && items[order[i - 1]].worker == worker &&
-				same_key(&items[order[i - 1]], it))
-				continue;
-			if (!numapg_store_contains(store, it->key, it->keylen))
-				fresh++;
-		}
-		numapg_state_stats(store, &stats);
-		if (stats.entries + fresh > stats.max_entries)
+		if (!has_room(numapg_store_of(w), items, idx + start[w],
+					  start[w + 1] - start[w]))
 		{
 			/* refuse the whole part: nothing is changed yet */
-			numapg_store_count_refusal(store);
-			for (int l = nlocked - 1; l >= 0; l--)
-				LWLockRelease(store_lock(locked[l]));
-			*full_worker = worker;
+			numapg_store_count_refusal(numapg_store_of(w));
+			for (int l = w; l >= first_store; l--)
+				if (start[l] != start[l + 1])
+					LWLockRelease(store_lock(l));
+			*full_worker = w;
 			return NUMAPG_STORE_FULL;
 		}
 	}
 
 	/* every store has room: nothing below is refused */
-	for (int l = 0, k = first; l < nlocked; l++)
+	for (int w = first_store; w < last_store; w++)
 	{
-		int			worker = locked[l];
-		NumaPgStateStore *store = numapg_store_of(worker);
-		NumaPgWalStaging *ws = numapg_staging_of(worker);
+		NumaPgStateStore *store = numapg_store_of(w);
+		NumaPgWalStaging *ws = numapg_staging_of(w);
+		StagingOutcome *out = &outcome[w - first_store];
 
-		for (; k < last && items[order[k]].worker == worker; k++)
+		out->wake = false;
+		out->written = InvalidXLogRecPtr;
+		for (int i = start[w]; i < start[w + 1]; i++)
 		{
-			const NumaPgPutItem *it = &items[order[k]];
+			const NumaPgPutItem *it = &items[idx[i]];
 			bool		replaced;
 
-			make_room(ws, it->keylen, it->vallen, &outcome[l]);
+			if (i + BATCH_PREFETCH < start[w + 1])
+				numapg_store_prefetch(store, items[idx[i + BATCH_PREFETCH]].hash);
+			make_room(ws, it->keylen, it->vallen, out);
 			if (numapg_store_put(store, it->key, it->keylen, it->value,
 								 it->vallen, &replaced) != NUMAPG_STORE_OK)
 				elog(PANIC, "numa_pg: a put checked to fit was refused");
 			stage(ws, NUMAPG_WAL_PUT, it->key, it->keylen, it->value,
-				  it->vallen, &outcome[l]);
+				  it->vallen, out);
 		}
 	}
-	for (int l = nlocked - 1; l >= 0; l--)
-		LWLockRelease(store_lock(locked[l]));
-	for (int l = 0; l < nlocked; l++)
-		finish(locked[l], &outcome[l]);
+	for (int w = last_store - 1; w >= first_store; w--)
+		if (start[w] != start[w + 1])
+			LWLockRelease(store_lock(w));
+	for (int w = first_store; w < last_store; w++)
+		if (start[w] != start[w + 1])
+			finish(w, &outcome[w - first_store]);
 	return NUMAPG_STORE_OK;
 }
 
@@ -377,44 +393,47 @@ put_part(NumaPgPutItem *items, const int *order, int first, int last,
  * size).  All or nothing: if a store has no room for the keys new to it,
  * FULL, *full_worker says which, and nothing is changed.  A key given
  * twice takes the value given last.  The stores are locked together for
- * the whole batch, so others' writes to them wait for it; a batch over
- * more than BATCH_MAX_LOCKS stores is applied in parts of that many
- * stores, each all or nothing (a later part refused leaves the earlier
- * ones applied).
+ * the whole batch, so others' writes to them wait for it; a pool of more
+ * than BATCH_MAX_LOCKS workers has its stores written in parts of that
+ * many, each all or nothing (a later part refused leaves the earlier ones
+ * applied).
  */
 NumaPgStoreResult
 numapg_access_put_many(NumaPgPutItem *items, int n, int *full_worker)
 {
-	int		   *order;
-	int			first = 0;
+	int			nworkers = numapg_shared->nworkers;
+	int		   *start = palloc0(sizeof(int) * (nworkers + 1));
+	int		   *idx = palloc(sizeof(int) * Max(n, 1));
 	NumaPgStoreResult result = NUMAPG_STORE_OK;
 
-	if (n == 0)
-		return NUMAPG_STORE_OK;
-	order = palloc(sizeof(int) * n);
+	/* the items grouped by store, each group in the caller's order */
 	for (int i = 0; i < n; i++)
-		order[i] = i;
-	qsort_arg(order, n, sizeof(int), item_order, items);
-
-	while (first < n && result == NUMAPG_STORE_OK)
+		start[items[i].worker + 1]++;
+	for (int w = 0; w < nworkers; w++)
+		start[w + 1] += start[w];
 	{
-		int			last = first;
-		int			stores = 0;
+		int		   *next = palloc(sizeof(int) * nworkers);
 
-		for (; last < n; last++)
-		{
-			if (last == first || items[order[last]].worker != items[order[last - 1]].worker)
-			{
-				if (stores == BATCH_MAX_LOCKS)
-					break;
-				stores++;
-			}
-		}
-		result = put_part(items, order, first, last, full_worker);
-		first = last;
+		memcpy(next, start, sizeof(int) * nworkers);
+		for (int i = 0; i < n; i++)
+			idx[next[items[i].worker]++] = i;
+		pfree(next);
 	}
-	pfree(order);
+
+	for (int first = 0; first < nworkers && result == NUMAPG_STORE_OK;
+		 first += BATCH_MAX_LOCKS)
+		result = put_part(items, idx, start, first,
+						  Min(first + BATCH_MAX_LOCKS, nworkers), full_worker);
+	pfree(start);
+	pfree(idx);
 	return result;
+}
+
+/* Prefetch where a key of this hash starts its probe in worker's store. */
+void
+numapg_access_prefetch(int worker, uint64 hash)
+{
+	numapg_store_prefetch(numapg_store_of(worker), hash);
 }
 
 /*

@@ -37,9 +37,10 @@ extern NumaPgStateStore *numapg_store_of(int worker);
 extern NumaPgWalStaging *numapg_staging_of(int worker);
 extern bool numapg_owner_can_run(int worker);
 
-extern NumaPgStoreResult numapg_access_read(int worker, const char *key,
-											int keylen, char *value,
-											uint32 *vallen);
+extern NumaPgStoreResult numapg_access_read(int worker, uint64 hash,
+											const char *key, int keylen,
+											char *value, uint32 *vallen);
+extern void numapg_access_prefetch(int worker, uint64 hash);
 extern NumaPgStoreResult numapg_access_lookup(int worker, const char *key,
 											  int keylen, char *value,
 											  uint32 *vallen);

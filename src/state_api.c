@@ -84,17 +84,23 @@ numapg_state_get(const void *key, size_t keylen, void *value, size_t valsize,
 {
 	char		copy[NUMAPG_STATE_MAX_DATA];
 	uint32		len;
+	uint64		hash;
+	bool		fits;
 	NumaPgStoreResult result;
 
 	if (!key_ok(keylen))
 		return NUMAPG_STATE_TOO_LARGE;
 	if (!pool_available())
 		return NUMAPG_STATE_UNAVAILABLE;
-	result = numapg_access_read(numapg_worker_for_key(key, keylen), key, keylen,
-								copy, &len);
+	hash = numapg_state_hash(key, keylen);
+	/* read straight into the caller's buffer when any value fits it */
+	fits = valsize >= numapg_state_max_value(keylen);
+	result = numapg_access_read(numapg_worker_for_hash(hash), hash, key, keylen,
+								fits ? value : copy, &len);
 	if (result != NUMAPG_STORE_OK)
 		return status_of(result);
-	memcpy(value, copy, Min(len, valsize));
+	if (!fits)
+		memcpy(value, copy, Min(len, valsize));
 	*vallen = len;
 	return NUMAPG_STATE_OK;
 }

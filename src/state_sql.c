@@ -48,6 +48,9 @@ PG_FUNCTION_INFO_V1(numapg_sql_state_worker);
 PG_FUNCTION_INFO_V1(numapg_sql_state_get_many);
 PG_FUNCTION_INFO_V1(numapg_sql_state_put_many);
 
+/* A batch get prefetches the slots of the keys this far ahead. */
+#define GET_MANY_PREFETCH	8
+
 /* Check that the pool runs; raise an error with a hint if not. */
 static void
 require_pool(void)
@@ -190,20 +193,27 @@ numapg_sql_state_get(PG_FUNCTION_ARGS)
 {
 	text	   *key = key_arg(fcinfo);
 	int			keylen = VARSIZE_ANY_EXHDR(key);
+	uint64		hash;
 	int			worker;
 	NumaPgAnswer answer;
 
 	require_pool();
-	worker = numapg_worker_for_key(VARDATA_ANY(key), keylen);
+	hash = numapg_state_hash(VARDATA_ANY(key), keylen);
+	worker = numapg_worker_for_hash(hash);
 	if (numapg_direct_reads)
 	{
-		char		value[NUMAPG_STATE_MAX_DATA];
+		/* read straight into the result: one copy */
+		bytea	   *result = palloc(VARHDRSZ + NUMAPG_STATE_MAX_DATA);
 		uint32		vallen;
 
-		if (numapg_access_read(worker, VARDATA_ANY(key), keylen, value,
-							   &vallen) == NUMAPG_STORE_NOT_FOUND)
+		if (numapg_access_read(worker, hash, VARDATA_ANY(key), keylen,
+							   VARDATA(result), &vallen) == NUMAPG_STORE_NOT_FOUND)
+		{
+			pfree(result);
 			PG_RETURN_NULL();
-		PG_RETURN_BYTEA_P(make_bytea(value, vallen));
+		}
+		SET_VARSIZE(result, VARHDRSZ + vallen);
+		PG_RETURN_BYTEA_P(result);
 	}
 	numapg_request(worker, NUMAPG_OP_GET, VARDATA_ANY(key), keylen, NULL, 0, &answer);
 	check_answer(&answer, keylen, 0);
@@ -320,29 +330,54 @@ numapg_sql_state_get_many(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	Datum	   *keys;
 	int			n = array_arg(fcinfo, 0, TEXTOID, "keys", &keys);
+	uint64	   *hashes;
+	int		   *workers;
+	bytea	   *value;
 
 	for (int i = 0; i < n; i++)
 		check_array_key(i + 1, VARSIZE_ANY_EXHDR(DatumGetPointer(keys[i])));
 	require_pool();
 	InitMaterializedSRF(fcinfo, 0);
+
+	/*
+	 * Hash and route every key first, then read them in order, each a few
+	 * keys after its slot was prefetched, so that the cache misses of
+	 * several keys overlap.  One buffer holds each value in turn: the
+	 * tuplestore copies it.
+	 */
+	hashes = palloc(sizeof(uint64) * Max(n, 1));
+	workers = palloc(sizeof(int) * Max(n, 1));
 	for (int i = 0; i < n; i++)
 	{
 		text	   *key = (text *) DatumGetPointer(keys[i]);
-		int			keylen = VARSIZE_ANY_EXHDR(key);
-		char		value[NUMAPG_STATE_MAX_DATA];
+
+		hashes[i] = numapg_state_hash(VARDATA_ANY(key), VARSIZE_ANY_EXHDR(key));
+		workers[i] = numapg_worker_for_hash(hashes[i]);
+		if (i < GET_MANY_PREFETCH)
+			numapg_access_prefetch(workers[i], hashes[i]);
+	}
+	value = palloc(VARHDRSZ + NUMAPG_STATE_MAX_DATA);
+	for (int i = 0; i < n; i++)
+	{
+		text	   *key = (text *) DatumGetPointer(keys[i]);
 		uint32		vallen;
 		Datum		values[2];
 		bool		nulls[2] = {false, false};
 
+		if (i + GET_MANY_PREFETCH < n)
+			numapg_access_prefetch(workers[i + GET_MANY_PREFETCH],
+								   hashes[i + GET_MANY_PREFETCH]);
 		values[0] = keys[i];
-		if (numapg_access_read(numapg_worker_for_key(VARDATA_ANY(key), keylen),
-							   VARDATA_ANY(key), keylen, value, &vallen) == NUMAPG_STORE_OK)
-			values[1] = PointerGetDatum(make_bytea(value, vallen));
+		if (numapg_access_read(workers[i], hashes[i], VARDATA_ANY(key),
+							   VARSIZE_ANY_EXHDR(key), VARDATA(value),
+							   &vallen) == NUMAPG_STORE_OK)
+		{
+			SET_VARSIZE(value, VARHDRSZ + vallen);
+			values[1] = PointerGetDatum(value);
+		}
 		else
 			nulls[1] = true;
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-		if (!nulls[1])
-			pfree(DatumGetPointer(values[1]));
 	}
 	return (Datum) 0;
 }

@@ -654,6 +654,17 @@ numapg_store_contains(const NumaPgStateStore *s, const void *key,
 }
 
 /*
+ * Ask the CPU to fetch the slot where a key of this hash starts its probe,
+ * ahead of a read or a write of it: a caller with many keys (a batch)
+ * prefetches a few keys ahead, so that their cache misses overlap.
+ */
+void
+numapg_store_prefetch(const NumaPgStateStore *s, uint64_t hash)
+{
+	__builtin_prefetch(slot_at(s, (uint32_t) hash & s->mask));
+}
+
+/*
  * Count a put refused as FULL that the store itself did not see: a batch
  * whose new keys would not all fit, refused by its caller.
  */
@@ -737,11 +748,21 @@ NumaPgStoreResult
 numapg_store_read(const NumaPgStateStore *s, const void *key, uint32_t keylen,
 				  void *value, uint32_t *vallen, int tries)
 {
-	uint64_t	hash;
+	return numapg_store_read_hashed(s, numapg_state_hash(key, keylen), key,
+									keylen, value, vallen, tries);
+}
 
+/*
+ * numapg_store_read() of a key whose numapg_state_hash() the caller has
+ * (it routed the key with it): the same, without hashing the key again.
+ */
+NumaPgStoreResult
+numapg_store_read_hashed(const NumaPgStateStore *s, uint64_t hash,
+						 const void *key, uint32_t keylen, void *value,
+						 uint32_t *vallen, int tries)
+{
 	if (keylen > NUMAPG_STATE_MAX_KEY)
 		return NUMAPG_STORE_NOT_FOUND;
-	hash = numapg_state_hash(key, keylen);
 	for (int t = 0; t < tries || t == 0; t++)
 	{
 		uint64_t	seq0;

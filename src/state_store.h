@@ -178,6 +178,14 @@ extern NumaPgStoreResult numapg_store_read(const NumaPgStateStore *s,
 										   const void *key, uint32_t keylen,
 										   void *value, uint32_t *vallen,
 										   int tries);
+extern NumaPgStoreResult numapg_store_read_hashed(const NumaPgStateStore *s,
+												  uint64_t hash,
+												  const void *key,
+												  uint32_t keylen,
+												  void *value,
+												  uint32_t *vallen,
+												  int tries);
+extern void numapg_store_prefetch(const NumaPgStateStore *s, uint64_t hash);
 extern NumaPgStoreResult numapg_store_delete(NumaPgStateStore *s,
 											 const void *key,
 											 uint32_t keylen);
