@@ -445,7 +445,8 @@ bench_statesql_round() {
 	# batches of STATESQL_BATCH keys, from an array made before the clock
 	# starts (as a client's parameter would be): one call, against the same
 	# keys through single calls in one statement (unnest), and in single
-	# statements, one a transaction (pgbench -t, 1 client)
+	# statements, one a transaction (pgbench -t, 1 client); 16-byte values
+	statesql_fill 16 || return 1
 	ms=$(batch_ms "SELECT count(value) INTO n FROM numa_state_get_many(keys)")
 	record statesql "w=$w, batch of $STATESQL_BATCH gets: numa_state_get_many(keys)" ms "$ms" "$r"; MS[bget]=$ms
 	ms=$(batch_ms "SELECT count(numa_state_get(k)) INTO n FROM unnest(keys) k")
