@@ -21,7 +21,10 @@
 #     PostgreSQL's prefaulted segment (t/shmem_policy.sh); and, started
 #     under numactl --membind, --interleave, --preferred and --cpunodebind,
 #     that numa_pg honours and reports the policy it inherits
-#     (t/inherited_policy.sh);
+#     (t/inherited_policy.sh); and, with one worker per CPU and a backend
+#     pinned on each node, that puts, gets and deletes from every node to
+#     stores on every node read back exactly, leave every store and WAL
+#     staging buffer on its worker's node and reach WAL (t/state_nodes.sh);
 #  4. runs the C unit tests (test/unit/bin/test_*, built on the host, but
 #     not the thread stress tests) with prove.
 #
@@ -163,6 +166,7 @@ main() {
 	suite strict prove --failures --comments -e bash test/numa-vm/t/strict.sh
 	suite shmempolicy prove --failures --comments -e bash test/numa-vm/t/shmem_policy.sh
 	suite inheritedpolicy prove --failures --comments -e bash test/numa-vm/t/inherited_policy.sh
+	suite statenodes prove --failures --comments -e bash test/numa-vm/t/state_nodes.sh
 	suite unit run_unit
 	say "guest done in $(elapsed "$t0") s; failed: ${FAILED[*]:-none}"
 	[ ${#FAILED[@]} -eq 0 ]
