@@ -447,24 +447,12 @@ bench_statesql_round() {
 	# keys through single calls in one statement (unnest), and in single
 	# statements, one a transaction (pgbench -t, 1 client); 16-byte values
 	statesql_fill 16 || return 1
-	ms=$(batch_ms "SELECT count(value) INTO n FROM numa_state_get_many(keys)")
-	record statesql "w=$w, batch of $STATESQL_BATCH gets: numa_state_get_many(keys)" ms "$ms" "$r"; MS[bget]=$ms
-	ms=$(batch_ms "SELECT count(numa_state_get(k)) INTO n FROM unnest(keys) k")
-	record statesql "w=$w, batch of $STATESQL_BATCH gets: single calls in one statement" ms "$ms" "$r"; MS[sget]=$ms
-	tps=$(statesql_tps "get, numa_pg" 1 -t $STATESQL_BATCH)
-	ms=$(awk -v t="$tps" -v n=$STATESQL_BATCH 'BEGIN { printf "%.3f", n / t * 1000 }')
-	record statesql "w=$w, batch of $STATESQL_BATCH gets: single statements (pgbench -t, 1 client)" ms "$ms" "$r"; MS[tget]=$ms
-	ms=$(batch_ms "PERFORM numa_state_put_many(keys, vals)")
-	record statesql "w=$w, batch of $STATESQL_BATCH puts: numa_state_put_many(keys, values)" ms "$ms" "$r"; MS[bput]=$ms
-	ms=$(batch_ms "SELECT count(numa_state_put(k, v)) INTO n FROM unnest(keys, vals) u(k, v)")
-	record statesql "w=$w, batch of $STATESQL_BATCH puts: single calls in one statement" ms "$ms" "$r"; MS[sput]=$ms
-	tps=$(statesql_tps "put, numa_pg" 1 -t $STATESQL_BATCH)
-	ms=$(awk -v t="$tps" -v n=$STATESQL_BATCH 'BEGIN { printf "%.3f", n / t * 1000 }')
-	record statesql "w=$w, batch of $STATESQL_BATCH puts: single statements (pgbench -t, 1 client)" ms "$ms" "$r"; MS[tput]=$ms
-	ratio "statesql w=$w: batch get, single calls in one statement ms / numa_state_get_many ms" "${MS[sget]}" "${MS[bget]}"
-	ratio "statesql w=$w: batch get, single statements ms / numa_state_get_many ms" "${MS[tget]}" "${MS[bget]}"
-	ratio "statesql w=$w: batch put, single calls in one statement ms / numa_state_put_many ms" "${MS[sput]}" "${MS[bput]}"
-	ratio "statesql w=$w: batch put, single statements ms / numa_state_put_many ms" "${MS[tput]}" "${MS[bput]}"
+	statesql_batch "$w" "$r" get numa_state_get_many "numa_state_get_many(keys)" \
+		"SELECT count(value) INTO n FROM numa_state_get_many(keys)" \
+		"SELECT count(numa_state_get(k)) INTO n FROM unnest(keys) k" || return 1
+	statesql_batch "$w" "$r" put numa_state_put_many "numa_state_put_many(keys, values)" \
+		"PERFORM numa_state_put_many(keys, vals)" \
+		"SELECT count(numa_state_put(k, v)) INTO n FROM unnest(keys, vals) u(k, v)" || return 1
 
 	# pgbench -M prepared, 16-byte values
 	statesql_fill 16 || return 1
@@ -493,6 +481,29 @@ bench_statesql_round() {
 	done
 	load "$r"
 	echo "workers $w, round $r done: 20,000 gets in one statement ${MS[get,numa_pg]} ms (table ${MS[get,unlogged table]}), puts ${MS[put,numa_pg]} ms (table ${MS[put,unlogged table]})"
+}
+
+# statesql_batch W ROUND OP FUNCTION CALL BATCH SINGLES: one batch of
+# STATESQL_BATCH OPs through FUNCTION (the statement BATCH, recorded as
+# CALL), the same keys through single calls in one statement (SINGLES), and
+# in single statements (pgbench -t, 1 client, the OP script); and the
+# ratios of the last two to the first
+statesql_batch() {
+	local w=$1 r=$2 op=$3 fn=$4 call=$5 batch_stmt=$6 singles_stmt=$7
+	local batch singles statements tps
+
+	batch=$(batch_ms "$batch_stmt")
+	[ -n "$batch" ] || { echo "no time for: $batch_stmt"; return 1; }
+	record statesql "w=$w, batch of $STATESQL_BATCH ${op}s: $call" ms "$batch" "$r"
+	singles=$(batch_ms "$singles_stmt")
+	[ -n "$singles" ] || { echo "no time for: $singles_stmt"; return 1; }
+	record statesql "w=$w, batch of $STATESQL_BATCH ${op}s: single calls in one statement" ms "$singles" "$r"
+	tps=$(statesql_tps "$op, numa_pg" 1 -t "$STATESQL_BATCH")
+	[ -n "$tps" ] || { echo "pgbench $op, numa_pg, -t $STATESQL_BATCH gave no tps"; return 1; }
+	statements=$(awk -v t="$tps" -v n="$STATESQL_BATCH" 'BEGIN { printf "%.3f", n / t * 1000 }')
+	record statesql "w=$w, batch of $STATESQL_BATCH ${op}s: single statements (pgbench -t, 1 client)" ms "$statements" "$r"
+	ratio "statesql w=$w: batch $op, single calls in one statement ms / $fn ms" "$singles" "$batch"
+	ratio "statesql w=$w: batch $op, single statements ms / $fn ms" "$statements" "$batch"
 }
 
 # batch_ms STATEMENT: milliseconds of a PL/pgSQL STATEMENT over the arrays

@@ -157,7 +157,8 @@ handle(int worker, const NumaPgRequest *req, uint32 len)
 	switch (req->op)
 	{
 		case NUMAPG_OP_PUT:
-			result = numapg_access_put(worker, key, req->keylen, value, req->vallen);
+			result = numapg_access_put(worker, numapg_state_hash(key, req->keylen),
+									   key, req->keylen, value, req->vallen);
 			numapg_reply(req, worker,
 						 result == NUMAPG_STORE_OK ? NUMAPG_REPLY_OK :
 						 result == NUMAPG_STORE_FULL ? NUMAPG_REPLY_FULL :
@@ -171,7 +172,8 @@ handle(int worker, const NumaPgRequest *req, uint32 len)
 			break;
 		case NUMAPG_OP_DELETE:
 			numapg_reply(req, worker,
-						 numapg_access_delete(worker, key, req->keylen) == NUMAPG_STORE_OK ?
+						 numapg_access_delete(worker, numapg_state_hash(key, req->keylen),
+											  key, req->keylen) == NUMAPG_STORE_OK ?
 						 NUMAPG_REPLY_OK : NUMAPG_REPLY_NOT_FOUND, NULL, 0, 0);
 			break;
 		case NUMAPG_OP_FLUSH:

@@ -213,13 +213,14 @@ finish(int worker, const StagingOutcome *outcome)
 }
 
 /*
- * Set key to value in worker's store, and stage the change's WAL record:
- * OK, FULL (a new key and the store holds its most entries) or TOO_LARGE;
- * a refused put changes nothing.
+ * Set key to value in worker's store (hash is the key's
+ * numapg_state_hash(), which routed it there), and stage the change's WAL
+ * record: OK, FULL (a new key and the store holds its most entries) or
+ * TOO_LARGE; a refused put changes nothing.
  */
 NumaPgStoreResult
-numapg_access_put(int worker, const char *key, int keylen, const char *value,
-				  int vallen)
+numapg_access_put(int worker, uint64 hash, const char *key, int keylen,
+				  const char *value, int vallen)
 {
 	NumaPgStateStore *store = numapg_store_of(worker);
 	NumaPgWalStaging *ws = numapg_staging_of(worker);
@@ -231,7 +232,8 @@ numapg_access_put(int worker, const char *key, int keylen, const char *value,
 		return NUMAPG_STORE_TOO_LARGE;
 	LWLockAcquire(store_lock(worker), LW_EXCLUSIVE);
 	make_room(ws, keylen, vallen, &outcome);
-	result = numapg_store_put(store, key, keylen, value, vallen, &replaced);
+	result = numapg_store_put_hashed(store, hash, key, keylen, value, vallen,
+									 &replaced);
 	if (result == NUMAPG_STORE_OK)
 		stage(ws, NUMAPG_WAL_PUT, key, keylen, value, vallen, &outcome);
 	LWLockRelease(store_lock(worker));
@@ -240,11 +242,12 @@ numapg_access_put(int worker, const char *key, int keylen, const char *value,
 }
 
 /*
- * Remove key from worker's store, and stage the deletion's WAL record:
- * OK, or NOT_FOUND (nothing changed, nothing staged).
+ * Remove key (of this numapg_state_hash()) from worker's store, and stage
+ * the deletion's WAL record: OK, or NOT_FOUND (nothing changed, nothing
+ * staged).
  */
 NumaPgStoreResult
-numapg_access_delete(int worker, const char *key, int keylen)
+numapg_access_delete(int worker, uint64 hash, const char *key, int keylen)
 {
 	NumaPgStateStore *store = numapg_store_of(worker);
 	NumaPgWalStaging *ws = numapg_staging_of(worker);
@@ -253,7 +256,7 @@ numapg_access_delete(int worker, const char *key, int keylen)
 
 	LWLockAcquire(store_lock(worker), LW_EXCLUSIVE);
 	make_room(ws, keylen, 0, &outcome);
-	result = numapg_store_delete(store, key, keylen);
+	result = numapg_store_delete_hashed(store, hash, key, keylen);
 	if (result == NUMAPG_STORE_OK)
 		stage(ws, NUMAPG_WAL_DELETE, key, keylen, NULL, 0, &outcome);
 	LWLockRelease(store_lock(worker));
@@ -302,7 +305,7 @@ has_room(NumaPgStateStore *store, NumaPgPutItem *items, const int *idx, int n)
 
 		if (i + BATCH_PREFETCH < n)
 			numapg_store_prefetch(store, items[idx[i + BATCH_PREFETCH]].hash);
-		if (!numapg_store_contains(store, it->key, it->keylen))
+		if (!numapg_store_contains_hashed(store, it->hash, it->key, it->keylen))
 			fresh[nfresh++] = idx[i];
 	}
 	numapg_state_stats(store, &stats);
@@ -371,8 +374,9 @@ put_part(NumaPgPutItem *items, const int *idx, const int *start,
 			if (i + BATCH_PREFETCH < start[w + 1])
 				numapg_store_prefetch(store, items[idx[i + BATCH_PREFETCH]].hash);
 			make_room(ws, it->keylen, it->vallen, out);
-			if (numapg_store_put(store, it->key, it->keylen, it->value,
-								 it->vallen, &replaced) != NUMAPG_STORE_OK)
+			if (numapg_store_put_hashed(store, it->hash, it->key, it->keylen,
+										it->value, it->vallen,
+										&replaced) != NUMAPG_STORE_OK)
 				elog(PANIC, "numa_pg: a put checked to fit was refused");
 			stage(ws, NUMAPG_WAL_PUT, it->key, it->keylen, it->value,
 				  it->vallen, out);

@@ -44,10 +44,12 @@ extern void numapg_access_prefetch(int worker, uint64 hash);
 extern NumaPgStoreResult numapg_access_lookup(int worker, const char *key,
 											  int keylen, char *value,
 											  uint32 *vallen);
-extern NumaPgStoreResult numapg_access_put(int worker, const char *key,
+extern NumaPgStoreResult numapg_access_put(int worker, uint64 hash,
+										   const char *key,
 										   int keylen, const char *value,
 										   int vallen);
-extern NumaPgStoreResult numapg_access_delete(int worker, const char *key,
+extern NumaPgStoreResult numapg_access_delete(int worker, uint64 hash,
+											  const char *key,
 											  int keylen);
 extern NumaPgStoreResult numapg_access_put_many(NumaPgPutItem *items, int n,
 												int *full_worker);

@@ -41,16 +41,18 @@ key_ok(size_t keylen)
 }
 
 /*
- * The worker whose store key goes to, in *worker, if this process may
- * change it now: NUMAPG_STATE_OK, or UNAVAILABLE (no pool, recovery, or
- * an owner that cannot run to write the change's WAL).
+ * The key's numapg_state_hash() in *hash, and the worker whose store it
+ * goes to in *worker, if this process may change it now: NUMAPG_STATE_OK,
+ * or UNAVAILABLE (no pool, recovery, or an owner that cannot run to write
+ * the change's WAL).
  */
 static NumaPgStateStatus
-owner_for_write(const void *key, size_t keylen, int *worker)
+owner_for_write(const void *key, size_t keylen, uint64 *hash, int *worker)
 {
 	if (!pool_available() || RecoveryInProgress())
 		return NUMAPG_STATE_UNAVAILABLE;
-	*worker = numapg_worker_for_key(key, keylen);
+	*hash = numapg_state_hash(key, keylen);
+	*worker = numapg_worker_for_hash(*hash);
 	if (!numapg_owner_can_run(*worker))
 		return NUMAPG_STATE_UNAVAILABLE;
 	return NUMAPG_STATE_OK;
@@ -110,26 +112,28 @@ NumaPgStateStatus
 numapg_state_put(const void *key, size_t keylen, const void *value,
 				 size_t vallen)
 {
+	uint64		hash;
 	int			worker;
 	NumaPgStateStatus status;
 
 	if (!key_ok(keylen) || vallen > numapg_state_max_value(keylen))
 		return NUMAPG_STATE_TOO_LARGE;
-	if ((status = owner_for_write(key, keylen, &worker)) != NUMAPG_STATE_OK)
+	if ((status = owner_for_write(key, keylen, &hash, &worker)) != NUMAPG_STATE_OK)
 		return status;
-	return status_of(numapg_access_put(worker, key, keylen, value, vallen));
+	return status_of(numapg_access_put(worker, hash, key, keylen, value, vallen));
 }
 
 /* See numa_pg.h. */
 NumaPgStateStatus
 numapg_state_delete(const void *key, size_t keylen)
 {
+	uint64		hash;
 	int			worker;
 	NumaPgStateStatus status;
 
 	if (!key_ok(keylen))
 		return NUMAPG_STATE_TOO_LARGE;
-	if ((status = owner_for_write(key, keylen, &worker)) != NUMAPG_STATE_OK)
+	if ((status = owner_for_write(key, keylen, &hash, &worker)) != NUMAPG_STATE_OK)
 		return status;
-	return status_of(numapg_access_delete(worker, key, keylen));
+	return status_of(numapg_access_delete(worker, hash, key, keylen));
 }

@@ -157,6 +157,7 @@ numapg_sql_state_put(PG_FUNCTION_ARGS)
 	bytea	   *value;
 	int			keylen = VARSIZE_ANY_EXHDR(key);
 	int			vallen;
+	uint64		hash;
 	int			worker;
 	NumaPgAnswer answer;
 
@@ -171,11 +172,12 @@ numapg_sql_state_put(PG_FUNCTION_ARGS)
 	if ((uint32) vallen > numapg_state_max_value(keylen))
 		too_large(keylen, vallen);
 
-	worker = numapg_worker_for_key(VARDATA_ANY(key), keylen);
+	hash = numapg_state_hash(VARDATA_ANY(key), keylen);
+	worker = numapg_worker_for_hash(hash);
 	if (numapg_direct_writes)
 	{
 		numapg_require_owner_can_run(worker);
-		if (numapg_access_put(worker, VARDATA_ANY(key), keylen,
+		if (numapg_access_put(worker, hash, VARDATA_ANY(key), keylen,
 							  VARDATA_ANY(value), vallen) == NUMAPG_STORE_FULL)
 			store_full(worker);
 		PG_RETURN_VOID();
@@ -203,18 +205,14 @@ numapg_sql_state_get(PG_FUNCTION_ARGS)
 	worker = numapg_worker_for_hash(hash);
 	if (numapg_direct_reads)
 	{
-		/* read straight into the result: one copy */
-		bytea	   *result = palloc(VARHDRSZ + NUMAPG_STATE_MAX_DATA);
+		/* a miss allocates nothing; a hit, a result of the value's size */
+		char		value[NUMAPG_STATE_MAX_DATA];
 		uint32		vallen;
 
 		if (numapg_access_read(worker, hash, VARDATA_ANY(key), keylen,
-							   VARDATA(result), &vallen) == NUMAPG_STORE_NOT_FOUND)
-		{
-			pfree(result);
+							   value, &vallen) == NUMAPG_STORE_NOT_FOUND)
 			PG_RETURN_NULL();
-		}
-		SET_VARSIZE(result, VARHDRSZ + vallen);
-		PG_RETURN_BYTEA_P(result);
+		PG_RETURN_BYTEA_P(make_bytea(value, vallen));
 	}
 	numapg_request(worker, NUMAPG_OP_GET, VARDATA_ANY(key), keylen, NULL, 0, &answer);
 	check_answer(&answer, keylen, 0);
@@ -231,16 +229,18 @@ numapg_sql_state_delete(PG_FUNCTION_ARGS)
 {
 	text	   *key = key_arg(fcinfo);
 	int			keylen = VARSIZE_ANY_EXHDR(key);
+	uint64		hash;
 	int			worker;
 	NumaPgAnswer answer;
 
 	require_pool();
-	worker = numapg_worker_for_key(VARDATA_ANY(key), keylen);
+	hash = numapg_state_hash(VARDATA_ANY(key), keylen);
+	worker = numapg_worker_for_hash(hash);
 	if (numapg_direct_writes)
 	{
 		numapg_require_owner_can_run(worker);
-		PG_RETURN_BOOL(numapg_access_delete(worker, VARDATA_ANY(key), keylen) ==
-					   NUMAPG_STORE_OK);
+		PG_RETURN_BOOL(numapg_access_delete(worker, hash, VARDATA_ANY(key),
+											keylen) == NUMAPG_STORE_OK);
 	}
 	numapg_request(worker, NUMAPG_OP_DELETE, VARDATA_ANY(key), keylen, NULL, 0, &answer);
 	check_answer(&answer, keylen, 0);
@@ -426,10 +426,22 @@ numapg_sql_state_put_many(PG_FUNCTION_ARGS)
 		items[i].hash = numapg_state_hash(items[i].key, keylen);
 	}
 	require_pool();
-	for (int i = 0; i < n; i++)
 	{
-		items[i].worker = numapg_worker_for_hash(items[i].hash);
-		numapg_require_owner_can_run(items[i].worker);
+		/* each store's owner checked once, as the batch reaches it */
+		bool	   *checked = palloc0(sizeof(bool) * numapg_shared->nworkers);
+
+		for (int i = 0; i < n; i++)
+		{
+			int			worker = numapg_worker_for_hash(items[i].hash);
+
+			items[i].worker = worker;
+			if (!checked[worker])
+			{
+				numapg_require_owner_can_run(worker);
+				checked[worker] = true;
+			}
+		}
+		pfree(checked);
 	}
 	if (numapg_access_put_many(items, n, &full_worker) == NUMAPG_STORE_FULL)
 		ereport(ERROR,

@@ -540,6 +540,17 @@ numapg_state_max_value(uint32_t keylen)
 /* ---- operations ---- */
 
 /*
+ * The hash of a key the *_hashed operations will look at: 0 for a key too
+ * long to be stored, which they refuse before they use the hash (and
+ * whose length must not be trusted to read).
+ */
+static inline uint64_t
+hash_if_valid(const void *key, uint32_t keylen)
+{
+	return keylen <= NUMAPG_STATE_MAX_KEY ? numapg_state_hash(key, keylen) : 0;
+}
+
+/*
  * Set key to value, adding the key or replacing its value (*replaced, if
  * not NULL, says which).  TOO_LARGE if the key or key + value is too long;
  * FULL, counted, if the key is new and the store holds max_fill entries;
@@ -550,7 +561,19 @@ NumaPgStoreResult
 numapg_store_put(NumaPgStateStore *s, const void *key, uint32_t keylen,
 				 const void *value, uint32_t vallen, bool *replaced)
 {
-	uint64_t	hash;
+	return numapg_store_put_hashed(s, hash_if_valid(key, keylen), key, keylen,
+								   value, vallen, replaced);
+}
+
+/*
+ * numapg_store_put() of a key whose numapg_state_hash() the caller has
+ * computed already (to route it to this store).
+ */
+NumaPgStoreResult
+numapg_store_put_hashed(NumaPgStateStore *s, uint64_t hash, const void *key,
+						uint32_t keylen, const void *value, uint32_t vallen,
+						bool *replaced)
+{
 	uint32_t	idx;
 	bool		found;
 	StateSlot  *slot;
@@ -561,7 +584,6 @@ numapg_store_put(NumaPgStateStore *s, const void *key, uint32_t keylen,
 		vallen > NUMAPG_STATE_MAX_DATA - keylen)
 		return NUMAPG_STORE_TOO_LARGE;
 
-	hash = numapg_state_hash(key, keylen);
 	idx = find_slot(s, hash, key, keylen, &found);
 	slot = slot_at(s, idx);
 
@@ -645,11 +667,20 @@ bool
 numapg_store_contains(const NumaPgStateStore *s, const void *key,
 					  uint32_t keylen)
 {
+	return numapg_store_contains_hashed(s, hash_if_valid(key, keylen), key,
+										keylen);
+}
+
+/* numapg_store_contains() of a key whose numapg_state_hash() is known. */
+bool
+numapg_store_contains_hashed(const NumaPgStateStore *s, uint64_t hash,
+							 const void *key, uint32_t keylen)
+{
 	bool		found;
 
 	if (keylen > NUMAPG_STATE_MAX_KEY)
 		return false;
-	(void) find_slot(s, numapg_state_hash(key, keylen), key, keylen, &found);
+	(void) find_slot(s, hash, key, keylen, &found);
 	return found;
 }
 
@@ -748,7 +779,7 @@ NumaPgStoreResult
 numapg_store_read(const NumaPgStateStore *s, const void *key, uint32_t keylen,
 				  void *value, uint32_t *vallen, int tries)
 {
-	return numapg_store_read_hashed(s, numapg_state_hash(key, keylen), key,
+	return numapg_store_read_hashed(s, hash_if_valid(key, keylen), key,
 									keylen, value, vallen, tries);
 }
 
@@ -792,7 +823,15 @@ numapg_store_read_hashed(const NumaPgStateStore *s, uint64_t hash,
 NumaPgStoreResult
 numapg_store_delete(NumaPgStateStore *s, const void *key, uint32_t keylen)
 {
-	uint64_t	hash;
+	return numapg_store_delete_hashed(s, hash_if_valid(key, keylen), key,
+									  keylen);
+}
+
+/* numapg_store_delete() of a key whose numapg_state_hash() is known. */
+NumaPgStoreResult
+numapg_store_delete_hashed(NumaPgStateStore *s, uint64_t hash,
+						   const void *key, uint32_t keylen)
+{
 	uint32_t	mask = s->mask;
 	uint32_t	hole;
 	uint32_t	j;
@@ -801,7 +840,6 @@ numapg_store_delete(NumaPgStateStore *s, const void *key, uint32_t keylen)
 
 	if (keylen > NUMAPG_STATE_MAX_KEY)
 		return NUMAPG_STORE_NOT_FOUND;
-	hash = numapg_state_hash(key, keylen);
 	hole = find_slot(s, hash, key, keylen, &found);
 	if (!found)
 		return NUMAPG_STORE_NOT_FOUND;

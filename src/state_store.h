@@ -169,11 +169,21 @@ extern NumaPgStoreResult numapg_store_put(NumaPgStateStore *s,
 										  const void *key, uint32_t keylen,
 										  const void *value, uint32_t vallen,
 										  bool *replaced);
+extern NumaPgStoreResult numapg_store_put_hashed(NumaPgStateStore *s,
+												 uint64_t hash,
+												 const void *key,
+												 uint32_t keylen,
+												 const void *value,
+												 uint32_t vallen,
+												 bool *replaced);
 extern const void *numapg_store_lookup(NumaPgStateStore *s, const void *key,
 									   uint32_t keylen, uint32_t *vallen);
 extern void numapg_store_count_refusal(NumaPgStateStore *s);
 extern bool numapg_store_contains(const NumaPgStateStore *s, const void *key,
 								  uint32_t keylen);
+extern bool numapg_store_contains_hashed(const NumaPgStateStore *s,
+										 uint64_t hash, const void *key,
+										 uint32_t keylen);
 extern NumaPgStoreResult numapg_store_read(const NumaPgStateStore *s,
 										   const void *key, uint32_t keylen,
 										   void *value, uint32_t *vallen,
@@ -189,6 +199,10 @@ extern void numapg_store_prefetch(const NumaPgStateStore *s, uint64_t hash);
 extern NumaPgStoreResult numapg_store_delete(NumaPgStateStore *s,
 											 const void *key,
 											 uint32_t keylen);
+extern NumaPgStoreResult numapg_store_delete_hashed(NumaPgStateStore *s,
+													uint64_t hash,
+													const void *key,
+													uint32_t keylen);
 
 extern void numapg_state_stats(const NumaPgStateStore *s,
 							   NumaPgStateStats *out);
