@@ -32,7 +32,9 @@
 #
 # Each suite's output goes to SHARE/NAME.log and then to the console (prove
 # shows failed tests and their diagnostics); its prove result lines go to
-# SHARE/summary.  Exits non-zero if anything failed.
+# SHARE/summary; the log of the server the pgTAP suite ran on goes to
+# SHARE/server-main.log (and its end to the console if the suite failed).
+# Exits non-zero if anything failed.
 
 GUEST_SHARE=${1:?usage: guest-test.sh SHARE}
 NUMAPG_VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -174,10 +176,15 @@ main() {
 	suite install install_numa_pg || exit 1
 	make_workdir
 	if suite cluster start_cluster; then
-		suite pgtap run_pgtap
+		suite pgtap run_pgtap || {
+			echo "# pgtap failed: the end of the server's log"
+			tail -n 40 "$(cluster_log main)" | sed 's/^/# /'
+		}
 		NUMAPG_VM_SERVER_LOG=$(cluster_log main) NUMAPG_VM_EXPECTED=$GUEST_SHARE/expected.env \
 			suite startlog prove --failures --comments -e bash test/numa-vm/t/start_log.sh
 		cluster_stop main >/dev/null
+		# kept beside the suites' logs: a crash is explained only there
+		cp "$(cluster_log main)" "$GUEST_SHARE/server-main.log"
 	fi
 	suite strict prove --failures --comments -e bash test/numa-vm/t/strict.sh
 	suite shmempolicy prove --failures --comments -e bash test/numa-vm/t/shmem_policy.sh
