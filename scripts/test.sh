@@ -25,7 +25,9 @@
 #              guests with emulated NUMA nodes (test/numa-vm/README.md);
 #              if QEMU cannot run, these fail and say so
 #
-# Versions: unit and the guests run on Debian's PostgreSQL $PG_MAJOR; the
+# Versions: unit runs on Debian's PostgreSQL $PG_MAJOR; the guests on it
+# and on 18 (GUEST_VERSIONS; the release build of ../shared/postgresql,
+# skipped, and the summary says so, where it is not found); the
 # steps from regress to server run on it and then on every other version:
 # each build found in ../shared/postgresql (extracted once into a cache,
 # see shared_builds in lib.sh) and each installation named in
@@ -218,6 +220,8 @@ version_selected() {
 # tools the degraded suites use (test/tools/bin), which every version shares.
 SKIPPED_VERSIONS=()
 VERSION_TIMES=()
+# the directory numa_pg was built in for each version, for the guests
+declare -A VERSION_BUILD=()
 pg_select "$PG_MAJOR" "$PG_SYSTEM_CONFIG"
 BUILD_DIR=$NUMAPG_SRC
 build_and_install || die "build failed"
@@ -240,23 +244,43 @@ for label in "${VERSIONS[@]}"; do
 	else
 		BUILD_DIR=$NUMAPG_SRC
 	fi
+	VERSION_BUILD[$label]=$BUILD_DIR
 	server_steps
 	VERSION_TIMES+=("$label: $((SECONDS - t0)) s")
 done
 
 # the same tests inside QEMU guests with emulated NUMA nodes, on Debian's
-# PostgreSQL (the guests boot this machine's /usr)
-pg_select "$PG_MAJOR" "$PG_SYSTEM_CONFIG"
-BUILD_DIR=$NUMAPG_SRC
-step numa-2node test/numa-vm/run.sh 2node
-step numa-4node test/numa-vm/run.sh 4node
-step numa-memoryless test/numa-vm/run.sh memoryless
+# PostgreSQL and on 18 (the guests boot this machine's / under an overlay,
+# and install there the build made above for the version: run.sh passes
+# PG_CONFIG and NUMAPG_VM_BUILD on to them)
+GUEST_VERSIONS="$PG_MAJOR 18"
+GUEST_STEPS="numa-2node numa-4node numa-memoryless"
+GUEST_SKIPPED=()
+GUEST_TIMES=()
+for label in $GUEST_VERSIONS; do
+	if [ -z "${VERSION_CONFIG[$label]:-}" ]; then
+		for name in $GUEST_STEPS; do GUEST_SKIPPED+=("$name@$label"); done
+		continue
+	fi
+	# not selected (NUMAPG_VERSIONS: listed as skipped already), or its
+	# build failed (build@LABEL: FAILED)
+	[ -n "${VERSION_BUILD[$label]:-}" ] || continue
+	t0=$SECONDS
+	pg_select "$label" "${VERSION_CONFIG[$label]}"
+	BUILD_DIR=${VERSION_BUILD[$label]}
+	export NUMAPG_VM_BUILD=$BUILD_DIR
+	for name in $GUEST_STEPS; do
+		step "$name" test/numa-vm/run.sh "${name#numa-}"
+	done
+	GUEST_TIMES+=("$label: $((SECONDS - t0)) s")
+done
 
 say "summary"
 printf '%s\n' "${RESULTS[@]}"
 echo "failed: ${FAILED[*]:-none}"
 [ ${#SKIPPED[@]} -gt 0 ] && echo "skipped (NUMAPG_STEPS): ${SKIPPED[*]}"
 [ ${#SKIPPED_VERSIONS[@]} -gt 0 ] && echo "skipped (NUMAPG_VERSIONS): ${SKIPPED_VERSIONS[*]}"
+[ ${#GUEST_SKIPPED[@]} -gt 0 ] && echo "skipped (PostgreSQL not found): ${GUEST_SKIPPED[*]}"
 missing=()
 for label in $KNOWN_VERSIONS; do
 	[ -n "${VERSION_CONFIG[$label]:-}" ] || missing+=("$label")
@@ -268,5 +292,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 times=$(printf '%s, ' "${VERSION_TIMES[@]}")
 echo "time per version (build and server steps): ${times%, }; whole run: $((SECONDS - RUN_START)) s"
+times=$(printf '%s, ' "${GUEST_TIMES[@]}")
+[ ${#GUEST_TIMES[@]} -gt 0 ] && echo "time of the guests per version: ${times%, }"
 echo "${#PASSED[@]} passed, ${#FAILED[@]} failed"
 [ ${#FAILED[@]} -eq 0 ]

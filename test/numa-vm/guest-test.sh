@@ -5,8 +5,10 @@
 #
 #  1. checks the guest: NUMA balancing off, numactl --hardware shown;
 #  2. installs the numa_pg the host built (numa_pg.so, the control and SQL
-#     files) into the overlay's PostgreSQL directories (pg_config paths): no
-#     compiler, and nothing written to the read-only source tree;
+#     files, from NUMAPG_BUILD) into the overlay's directories of the
+#     PostgreSQL that PG_CONFIG names (both from SHARE/pg.env, written by
+#     run.sh; default Debian's 15 and this tree): no compiler, and nothing
+#     written to the read-only source tree;
 #  3. starts a throwaway cluster with numa_pg preloaded (scripts/lib.sh), one
 #     worker per guest CPU, allocator pools and an interleaved shared memory
 #     policy, and runs with pg_prove: the project's pgTAP suite test/*.sql,
@@ -26,18 +28,31 @@
 #     stores on every node read back exactly, leave every store and WAL
 #     staging buffer on its worker's node and reach WAL (t/state_nodes.sh);
 #  4. runs the C unit tests (test/unit/bin/test_*, built on the host, but
-#     not the thread stress tests) with prove.
+#     not the thread stress tests) with prove, on Debian's PostgreSQL only.
 #
 # Each suite's output goes to SHARE/NAME.log and then to the console (prove
 # shows failed tests and their diagnostics); its prove result lines go to
-# SHARE/summary.  Exits non-zero if anything failed.
+# SHARE/summary; the log of the server the pgTAP suite ran on goes to
+# SHARE/server-main.log (and its end to the console if the suite failed).
+# Exits non-zero if anything failed.
 
 GUEST_SHARE=${1:?usage: guest-test.sh SHARE}
 NUMAPG_VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# The PostgreSQL to test (PG_CONFIG, PG_BIN, PG_LABEL, and LD_LIBRARY_PATH
+# for a build of ../shared/postgresql) and the directory numa_pg was built
+# in for it (NUMAPG_BUILD), written by run.sh; exported before lib.sh, which
+# keeps them.  Without the file: Debian's PostgreSQL and this tree.
+if [ -f "$GUEST_SHARE/pg.env" ]; then
+	set -a
+	# shellcheck source=/dev/null # written by run.sh
+	. "$GUEST_SHARE/pg.env"
+	set +a
+fi
 # shellcheck source=../../scripts/lib.sh
 . "$NUMAPG_VM_DIR/../../scripts/lib.sh"
 # shellcheck source=/dev/null # written by run.sh
 . "$GUEST_SHARE/expected.env"
+NUMAPG_BUILD=${NUMAPG_BUILD:-$NUMAPG_SRC}
 
 FAILED=()
 
@@ -77,22 +92,25 @@ check_guest() {
 	esac
 }
 
-# Install the host's build into the overlay (the guest's writes stay in RAM).
+# Install the host's build into the overlay (the guest's writes stay in RAM):
+# the overlay covers the whole root, so a build of ../shared/postgresql
+# under /var/cache is written to in guest RAM as Debian's /usr/lib is.
 install_numa_pg() {
 	local lib share f
 	lib=$("$PG_CONFIG" --pkglibdir) share=$("$PG_CONFIG" --sharedir)/extension
-	[ -f "$NUMAPG_SRC/numa_pg.so" ] || { echo "numa_pg.so is not built"; return 1; }
-	install -m 755 "$NUMAPG_SRC/numa_pg.so" "$lib/" || return 1
-	for f in "$NUMAPG_SRC"/numa_pg.control "$NUMAPG_SRC"/numa_pg--*.sql; do
+	[ -f "$NUMAPG_BUILD/numa_pg.so" ] || { echo "numa_pg.so is not built"; return 1; }
+	install -m 755 "$NUMAPG_BUILD/numa_pg.so" "$lib/" || return 1
+	for f in "$NUMAPG_BUILD"/numa_pg.control "$NUMAPG_BUILD"/numa_pg--*.sql; do
 		install -m 644 "$f" "$share/" || return 1
 	done
 	# the client of the C API (test/client), built on the host
-	[ -f "$NUMAPG_SRC/test/client/numa_pg_client.so" ] || { echo "test/client is not built"; return 1; }
-	install -m 755 "$NUMAPG_SRC/test/client/numa_pg_client.so" "$lib/" || return 1
-	for f in "$NUMAPG_SRC"/test/client/numa_pg_client.control "$NUMAPG_SRC"/test/client/numa_pg_client--*.sql; do
+	[ -f "$NUMAPG_BUILD/test/client/numa_pg_client.so" ] || { echo "test/client is not built"; return 1; }
+	install -m 755 "$NUMAPG_BUILD/test/client/numa_pg_client.so" "$lib/" || return 1
+	for f in "$NUMAPG_BUILD"/test/client/numa_pg_client.control "$NUMAPG_BUILD"/test/client/numa_pg_client--*.sql; do
 		install -m 644 "$f" "$share/" || return 1
 	done
-	echo "installed $NUMAPG_SRC/numa_pg.so and numa_pg_client.so into $lib, control and SQL files into $share"
+	echo "PostgreSQL $PG_LABEL: $("$PG_CONFIG" --version) ($PG_CONFIG)"
+	echo "installed $NUMAPG_BUILD/numa_pg.so and numa_pg_client.so into $lib, control and SQL files into $share"
 }
 
 # One worker per CPU of the guest, so every node has workers (and the
@@ -150,7 +168,7 @@ main() {
 	local t0
 	t0=$(now)
 	cd "$NUMAPG_SRC" || exit 1
-	echo "numa-vm guest: topology $EXPECT_TOPOLOGY, expecting $EXPECT_NODE_COUNT nodes," \
+	echo "numa-vm guest: PostgreSQL $PG_LABEL, topology $EXPECT_TOPOLOGY, expecting $EXPECT_NODE_COUNT nodes," \
 		"CPUs $EXPECT_CPUS, distances $EXPECT_DISTANCES, memory MB $EXPECT_MEMORY_MB," \
 		"memoryless $EXPECT_MEMORYLESS"
 	echo "boot: the guest was up after $(cut -d' ' -f1 /proc/uptime) s" >"$GUEST_SHARE/summary"
@@ -158,16 +176,27 @@ main() {
 	suite install install_numa_pg || exit 1
 	make_workdir
 	if suite cluster start_cluster; then
-		suite pgtap run_pgtap
+		suite pgtap run_pgtap || {
+			echo "# pgtap failed: the end of the server's log"
+			tail -n 40 "$(cluster_log main)" | sed 's/^/# /'
+		}
 		NUMAPG_VM_SERVER_LOG=$(cluster_log main) NUMAPG_VM_EXPECTED=$GUEST_SHARE/expected.env \
 			suite startlog prove --failures --comments -e bash test/numa-vm/t/start_log.sh
 		cluster_stop main >/dev/null
+		# kept beside the suites' logs: a crash is explained only there
+		cp "$(cluster_log main)" "$GUEST_SHARE/server-main.log"
 	fi
 	suite strict prove --failures --comments -e bash test/numa-vm/t/strict.sh
 	suite shmempolicy prove --failures --comments -e bash test/numa-vm/t/shmem_policy.sh
 	suite inheritedpolicy prove --failures --comments -e bash test/numa-vm/t/inherited_policy.sh
 	suite statenodes prove --failures --comments -e bash test/numa-vm/t/state_nodes.sh
-	suite unit run_unit
+	# the C unit tests do not use the server: once, in the guests of
+	# Debian's PostgreSQL
+	if [ "$PG_LABEL" = "$PG_MAJOR" ]; then
+		suite unit run_unit
+	else
+		echo "unit: not run on PostgreSQL $PG_LABEL (they do not use the server; run on $PG_MAJOR)" >>"$GUEST_SHARE/summary"
+	fi
 	say "guest done in $(elapsed "$t0") s; failed: ${FAILED[*]:-none}"
 	[ ${#FAILED[@]} -eq 0 ]
 }

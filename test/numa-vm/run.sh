@@ -21,6 +21,14 @@
 # Build first (make && make unit): the guest does not compile.  setup.sh is
 # run first (idempotent; installs QEMU and caches the kernel).
 #
+# The PostgreSQL tested is the one PG_CONFIG names (Debian's 15 by default;
+# PG_LABEL, as scripts/lib.sh's pg_select sets it, names it), and the
+# numa_pg installed into it in the guest is the build in NUMAPG_VM_BUILD
+# (default: this tree).  They reach the guest as SHARE/pg.env.
+#
+#   NUMAPG_VM_BUILD       directory numa_pg (and test/client) was built in
+#                         for that PostgreSQL (scripts/test.sh's build
+#                         directory of a version), default this tree
 #   NUMAPG_VM_TIMEOUT     seconds a guest may take before it is killed (1200)
 #   NUMAPG_VM_ACCEL       tcg (the default) or kvm.  TCG is the default even
 #                         where /dev/kvm exists: under a nested hypervisor,
@@ -44,6 +52,9 @@ tcg | kvm) ;;
 *) echo "NUMAPG_VM_ACCEL must be tcg or kvm, not '$ACCEL'" >&2 && exit 2 ;;
 esac
 JOB=${NUMAPG_VM_JOB:-$NUMAPG_VM_DIR/guest-test.sh}
+BUILD=${NUMAPG_VM_BUILD:-$NUMAPG_SRC}
+PG_MAJOR=${PG_MAJOR:-15}
+PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/$PG_MAJOR/bin/pg_config}
 SHELL_MODE=0
 SUMMARY=()
 FAILED=0
@@ -116,6 +127,26 @@ write_expectations() {
 	} >"$1"
 }
 
+# write_pg_env FILE: the PostgreSQL to test and the numa_pg build to install
+# in the guest (which the host's environment does not reach), as shell
+# assignments; its programs load their own libpq, as pg_select has them
+write_pg_env() {
+	local libdir
+	libdir=$("$PG_CONFIG" --libdir)
+	{
+		assign PG_CONFIG "$PG_CONFIG"
+		assign PG_BIN "$("$PG_CONFIG" --bindir)"
+		assign PG_LABEL "$PG_LABEL"
+		assign NUMAPG_BUILD "$BUILD"
+		if [ "$PG_CONFIG" != "/usr/lib/postgresql/$PG_MAJOR/bin/pg_config" ]; then
+			assign LD_LIBRARY_PATH "$libdir"
+		fi
+	} >"$1"
+}
+
+# pg_label: the major version of PG_CONFIG (what the summary calls it)
+pg_label() { "$PG_CONFIG" --version | sed -E 's/^PostgreSQL ([0-9]+).*/\1/'; }
+
 # run_qemu SHARE: boot the guest; its console goes to stdout and
 # SHARE/console.log.  Returns QEMU's (or timeout's) exit status.
 run_qemu() {
@@ -184,19 +215,20 @@ run_topology() {
 	SHARE=$(mktemp -d /tmp/numa_pg-vm.XXXXXX) || die "mktemp failed"
 	chmod 755 "$SHARE"
 	write_expectations "$SHARE/expected.env"
-	say "numa-vm $TOPOLOGY: $TOTAL_CPUS CPUs, $TOTAL_MEM MB, timeout $TIMEOUT s"
+	write_pg_env "$SHARE/pg.env"
+	say "numa-vm $TOPOLOGY: $TOTAL_CPUS CPUs, $TOTAL_MEM MB, timeout $TIMEOUT s, PostgreSQL $PG_LABEL ($PG_CONFIG), numa_pg built in $BUILD"
 	describe_topology
 	t0=$(now)
 	run_qemu "$SHARE"
 	qrc=$?
 	if [ -f "$SHARE/rc" ]; then
 		rc=$(cat "$SHARE/rc")
-		SUMMARY+=("$TOPOLOGY: $([ "$rc" = 0 ] && echo PASS || echo "FAIL (status $rc)") in $(elapsed "$t0") s")
+		SUMMARY+=("$TOPOLOGY@$PG_LABEL: $([ "$rc" = 0 ] && echo PASS || echo "FAIL (status $rc)") in $(elapsed "$t0") s")
 		[ -f "$SHARE/summary" ] && mapfile -t -O ${#SUMMARY[@]} SUMMARY < <(sed 's/^/    /' "$SHARE/summary")
 	else
 		rc=125
 		qemu_failed "$qrc" "$SHARE"
-		SUMMARY+=("$TOPOLOGY: FAIL: QEMU did not run the guest to its end (exit status $qrc)")
+		SUMMARY+=("$TOPOLOGY@$PG_LABEL: FAIL: QEMU did not run the guest to its end (exit status $qrc)")
 	fi
 	remove_share
 	return "$rc"
@@ -231,8 +263,12 @@ check_host() {
 	if [ ! -f "$VM_KERNEL" ] || [ ! -f "$VM_INITRD" ]; then
 		die "no guest kernel or initramfs in $NUMAPG_VM_CACHE: run $NUMAPG_VM_DIR/setup.sh"
 	fi
-	[ -f "$NUMAPG_SRC/numa_pg.so" ] ||
-		die "numa_pg is not built: run make && make unit in $NUMAPG_SRC first (the guest does not compile)"
+	[ -x "$PG_CONFIG" ] || die "PG_CONFIG: $PG_CONFIG is not an executable pg_config"
+	PG_LABEL=${PG_LABEL:-$(pg_label)}
+	[ -f "$BUILD/numa_pg.so" ] ||
+		die "numa_pg is not built in $BUILD: run make && make unit in $NUMAPG_SRC first (the guest does not compile)"
+	[ -f "$BUILD/test/client/numa_pg_client.so" ] ||
+		die "test/client is not built in $BUILD: make -C $BUILD/test/client (the guest does not compile)"
 	case "$NUMAPG_SRC$NUMAPG_VM_CACHE$JOB" in
 	*[[:space:]]*) die "paths with blanks cannot go on the guest's kernel command line" ;;
 	esac
@@ -241,7 +277,7 @@ check_host() {
 print_summary() {
 	say "numa-vm summary"
 	printf '%s\n' "${SUMMARY[@]}"
-	echo "numa-vm: $1 topologies passed, $FAILED failed"
+	echo "numa-vm: $1 topologies passed, $FAILED failed (PostgreSQL $PG_LABEL)"
 }
 
 main() {

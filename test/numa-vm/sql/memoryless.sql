@@ -10,6 +10,18 @@ SELECT plan(14);
 CREATE TEMP TABLE topo AS SELECT * FROM numa_topology();
 CREATE TEMP TABLE st AS SELECT * FROM numa_status();
 CREATE TEMP TABLE memoryless AS SELECT unnest(:'expected_memoryless'::int[]) AS node;
+-- each node's nearest node with memory, by distance (then by number).
+-- Written as a join of the distance rows with the nodes' positions, not as
+-- a correlated subquery that subscripts distances: that form crashed
+-- PostgreSQL 18beta1 itself (a segmentation fault in array_get_element,
+-- without numa_pg loaded), while 17 and 19beta1 run it.
+CREATE TEMP TABLE nearest AS
+SELECT DISTINCT ON (m.node) m.node, t.node AS memory_node
+FROM topo m
+     CROSS JOIN LATERAL unnest(m.distances) WITH ORDINALITY AS d(distance, idx)
+     JOIN (SELECT node, has_memory, row_number() OVER (ORDER BY node) AS idx FROM topo) t USING (idx)
+WHERE t.has_memory
+ORDER BY m.node, d.distance, t.node;
 CREATE TEMP TABLE want AS
 SELECT m.node,
        ARRAY(SELECT c::int
@@ -44,11 +56,7 @@ SELECT results_eq('SELECT node, memory_allowed FROM topo JOIN memoryless USING (
 -- placement falls back to the nearest node with memory, and says where
 CREATE TEMP TABLE w AS SELECT * FROM numa_workers() WHERE node IN (SELECT node FROM memoryless);
 SELECT ok((SELECT count(*) > 0 FROM w), 'a worker runs on a CPU of the memoryless node');
-SELECT ok((SELECT bool_and(w.memory_node = (SELECT t.node FROM topo t, topo m
-                                            WHERE m.node = w.node AND t.has_memory
-                                            ORDER BY m.distances[(SELECT count(*) FROM topo x WHERE x.node <= t.node)], t.node
-                                            LIMIT 1))
-           FROM w),
+SELECT ok((SELECT bool_and(w.memory_node = n.memory_node) FROM w JOIN nearest n USING (node)),
           'its memory node is the nearest node with memory, by distance');
 SELECT ok((SELECT bool_and(r.target_node = w.memory_node AND r.pages_on_target = r.pages)
            FROM numa_regions() r JOIN w USING (worker) WHERE r.kind IN ('state_store', 'wal_staging')),
@@ -64,12 +72,8 @@ SELECT results_eq('SELECT DISTINCT cpu_node FROM mat WHERE cpu_node IN (SELECT n
 SELECT is((SELECT count(*)::int FROM mat WHERE memory_node IN (SELECT node FROM memoryless)), 0,
           'but never on its memory: it is no memory node');
 SELECT ok((SELECT bool_and(latency_ratio = 1 AND bandwidth_ratio = 1)
-           FROM mat x
-           WHERE cpu_node IN (SELECT node FROM memoryless)
-             AND memory_node = (SELECT t.node FROM topo t, topo m
-                                WHERE m.node = x.cpu_node AND t.has_memory
-                                ORDER BY m.distances[(SELECT count(*) FROM topo y WHERE y.node <= t.node)], t.node
-                                LIMIT 1)),
+           FROM mat x JOIN nearest n ON n.node = x.cpu_node AND n.memory_node = x.memory_node
+           WHERE x.cpu_node IN (SELECT node FROM memoryless)),
           'its ratios are 1 for the nearest node with memory (its local memory)');
 
 SELECT * FROM finish();
