@@ -13,14 +13,19 @@ OBJS = \
 	src/compat.o \
 	src/compat_bgworker.o \
 	src/compat_hash.o \
+	src/crash_keep.o \
 	src/errbuf.o \
 	src/guc.o \
+	src/layout.o \
+	src/live_topology.o \
 	src/membench.o \
 	src/membench_sql.o \
 	src/nodemask.o \
 	src/numa_support.o \
 	src/placement.o \
 	src/policy_spec.o \
+	src/pool_plan.o \
+	src/registry.o \
 	src/report_sql.o \
 	src/request.o \
 	src/serve.o \
@@ -177,7 +182,7 @@ test/unit/bin/bench_state_store: test/unit/bench_state_store.c src/state_store.c
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -O2 -o $@ test/unit/bench_state_store.c src/state_store.c
 
-.PHONY: unit test demo test-numa bench
+.PHONY: unit test demo test-numa bench print-objs check-cycles
 unit: $(UNIT_TESTS) test/tools/bin/numa_syscalls_fail
 
 # The README's two commands.
@@ -196,3 +201,11 @@ bench:
 test-numa: all unit
 	$(MAKE) -C test/client
 	test/numa-vm/run.sh all
+
+# The objects of numa_pg.so (scripts/check_cycles.sh reads them here).
+print-objs:
+	@echo $(OBJS)
+
+# Fails if numa_pg.so's modules depend on each other in a cycle.
+check-cycles: all
+	scripts/check_cycles.sh

@@ -21,7 +21,9 @@
 #include "miscadmin.h"
 
 #include "guc.h"
+#include "live_topology.h"
 #include "numa_support.h"
+#include "pool_plan.h"
 #include "shmem.h"
 #include "worker.h"
 

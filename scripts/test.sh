@@ -5,6 +5,8 @@
 # warnings as errors, installs it, and runs, each against a real server
 # started here as an unprivileged user:
 #
+#   cycles     no dependency cycle between numa_pg.so's modules
+#              (scripts/check_cycles.sh, from nm of the objects)
 #   unit       C unit tests of the pure modules (prove)
 #   regress    pg_regress, sql/ + expected/, numa_pg preloaded
 #   pgtap      pgTAP, test/*.sql, numa_pg preloaded with a worker pool,
@@ -225,6 +227,7 @@ declare -A VERSION_BUILD=()
 pg_select "$PG_MAJOR" "$PG_SYSTEM_CONFIG"
 BUILD_DIR=$NUMAPG_SRC
 build_and_install || die "build failed"
+step cycles scripts/check_cycles.sh
 step unit prove test/unit/bin/test_*
 
 for label in "${VERSIONS[@]}"; do

@@ -23,8 +23,8 @@
 #include "allocator.h"
 #include "arena.h"
 #include "numa_pg.h"
-#include "shmem.h"
-#include "worker.h"
+#include "pool_plan.h"
+#include "registry.h"
 
 /* The pool whose region holds ptr, or NULL. */
 static NumaPgPool *

@@ -17,8 +17,4 @@
 extern void numapg_allocator_init(void);
 extern void numapg_allocator_stats(int i, NumaPgArenaStats *stats);
 
-/* GUC variables (src/guc.c) */
-extern int	numapg_pool_size_kb;
-extern int	numapg_interleaved_pool_size_kb;
-
 #endif							/* NUMAPG_ALLOCATOR_H */

@@ -28,7 +28,8 @@
 #include "replication/message.h"
 
 #include "bench_common.h"
-#include "shmem.h"
+#include "guc.h"
+#include "registry.h"
 #include "state_store.h"
 #include "wal_batch.h"
 #include "wal_staging.h"

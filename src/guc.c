@@ -31,7 +31,7 @@
 #include "compat.h"
 #include "errbuf.h"
 #include "guc.h"
-#include "numa_support.h"
+#include "live_topology.h"
 #include "policy_spec.h"
 #include "shmem.h"
 #include "topology.h"

@@ -13,9 +13,19 @@
 
 #include "nodemask.h"
 
-/* GUC variables */
+/* GUC variables, each defined in guc.c */
 extern bool numapg_enabled;
 extern char *numapg_worker_cpus;
+extern int	numapg_workers;
+extern int	numapg_state_store_size_kb;
+extern int	numapg_wal_staging_size_kb;
+extern int	numapg_queue_size_kb;
+extern bool numapg_strict;
+extern char *numapg_database;
+extern int	numapg_pool_size_kb;
+extern int	numapg_interleaved_pool_size_kb;
+extern char *numapg_shared_memory_policy;
+extern bool numapg_prefault_segment;
 extern int	numapg_request_timeout_ms;
 extern bool numapg_direct_reads;
 extern bool numapg_direct_writes;

@@ -36,9 +36,6 @@ extern const char *numapg_mode_name(NumaPgMode mode);
 extern void numapg_probe_support(const NumaPgTopology *topo,
 								 NumaPgSupport *support);
 extern NumaPgTopology *numapg_read_topology(void);
-extern bool numapg_topology_read_live(NumaPgTopology *topo, char *errbuf,
-									  size_t errlen);
-extern const NumaPgTaskPolicy *numapg_inherited_policy(void);
 extern void numapg_log_topology(void);
 
 #endif							/* NUMAPG_NUMA_SUPPORT_H */

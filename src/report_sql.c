@@ -25,7 +25,7 @@
 
 #include "allocator.h"
 #include "placement.h"
-#include "shmem.h"
+#include "registry.h"
 #include "spsc.h"
 #include "state_store.h"
 #include "wal_staging.h"

@@ -49,11 +49,11 @@
 
 #include "compat.h"
 #include "guc.h"
+#include "pool_plan.h"
+#include "registry.h"
 #include "request.h"
-#include "shmem.h"
 #include "spsc.h"
 #include "state_access.h"
-#include "worker.h"
 
 static NumaPgReply *replies = NULL;
 static uint32 request_counter = 0;

@@ -17,7 +17,5 @@
 extern void numapg_serve_init_regions(int worker);
 extern long numapg_serve(int worker);
 extern void numapg_serve_flush(int worker);
-extern void numapg_serve_save_for_restart(void);
-extern void numapg_serve_restore_after_restart(void);
 
 #endif							/* NUMAPG_SERVE_H */

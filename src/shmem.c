@@ -1,15 +1,13 @@
 /*-------------------------------------------------------------------------
  *
  * shmem.c
- *		Reserve numa_pg's regions in PostgreSQL's shared memory, place them
- *		on their nodes before anything touches them, and keep a registry.
+ *		numa_pg's shared memory at server start: reserve it, then make
+ *		the registry and the slabs, place them on their nodes before
+ *		anything touches them, and fill them in.
  *
- * Layout.  Every region is page-aligned and a whole number of pages.  The
- * regions bound for one node are grouped into one slab per node, and the
- * interleaved regions into one more slab: with huge pages (2 MB), a region
- * smaller than a huge page could not be placed on its own, but a slab can,
- * because slabs are aligned and sized to the huge page size whenever
- * huge_pages is not off.  Each slab is one ShmemInitStruct allocation.
+ * What the regions and slabs are, and their sizes, is the layout's
+ * (layout.c), planned in the shmem request hook; what every process reads
+ * of them afterwards is the registry (registry.h).
  *
  * Placement.  In the postmaster, in shmem_startup_hook, before any other
  * process exists: each slab is bound with mbind(2) (PREFERRED, or BIND
@@ -45,208 +43,20 @@
 #include "utils/memutils.h"
 
 #include "allocator.h"
+#include "compat.h"
+#include "crash_keep.h"
+#include "guc.h"
+#include "layout.h"
 #include "numa_support.h"
 #include "policy_spec.h"
+#include "pool_plan.h"
 #include "request.h"
 #include "serve.h"
 #include "shmem.h"
 #include "state_store.h"
-#include "worker.h"
-
-NumaPgShared *numapg_shared = NULL;
 
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
-
-/* The layout, computed once in the postmaster; children inherit it. */
-typedef struct SlabLayout
-{
-	int			node;			/* -1 for the interleaved slab */
-	Size		size;			/* whole slab, a multiple of the alignment */
-} SlabLayout;
-
-static NumaPgRegion *planned_regions = NULL;
-static int	planned_nregions = 0;
-static SlabLayout planned_slabs[NUMAPG_TOPO_MAX_NODES + 1];
-static int	planned_nslabs = 0;
-static Size slab_alignment = 0;
-static int	producer_nodes[NUMAPG_TOPO_MAX_NODES];
-static int	nproducer_nodes = 0;
-static NumaPgPool planned_pools[NUMAPG_TOPO_MAX_NODES + 1];
-static int	planned_npools = 0;
-
-#define REGION_ALIGN	((Size) 4096)
-
-/*
- * The size of the huge pages PostgreSQL will ask for: its huge_page_size
- * setting, or else the kernel's default from /proc/meminfo (2 MB if that
- * cannot be read).
- */
-static Size
-huge_page_size_in_use(void)
-{
-	char		meminfo[8192];
-	int64		bytes = -1;
-
-	if (huge_page_size > 0)
-		return (Size) huge_page_size * 1024;
-	if (numapg_read_small_file("/", "proc/meminfo", meminfo, sizeof(meminfo)))
-		bytes = numapg_meminfo_bytes(meminfo, "Hugepagesize");
-	return bytes > 0 ? (Size) bytes : (Size) 2048 * 1024;
-}
-
-/* Add a region to the plan; returns its index. */
-static int
-plan_region(const char *name, NumaPgRegionKind kind, int worker,
-			int producer_node, int target_node, Size size)
-{
-	NumaPgRegion *r = &planned_regions[planned_nregions];
-
-	memset(r, 0, sizeof(*r));
-	strlcpy(r->name, name, sizeof(r->name));
-	r->kind = kind;
-	r->worker = worker;
-	r->producer_node = producer_node;
-	r->target_node = target_node;
-	r->size = TYPEALIGN(REGION_ALIGN, size);
-	return planned_nregions++;
-}
-
-/*
- * Work out every region and slab from the worker plan and the size GUCs.
- * Postmaster only, from the shmem request hook.
- */
-static void
-plan_layout(void)
-{
-	const NumaPgTopology *topo = numapg_pool_topology();
-	const NumaPgWorkerPlace *places = numapg_pool_places();
-	int			nworkers = numapg_pool_nworkers();
-	int			max_regions;
-
-	planned_nregions = 0;
-	planned_nslabs = 0;
-	planned_npools = 0;
-	nproducer_nodes = 0;
-	slab_alignment = REGION_ALIGN;
-	if (topo == NULL)
-		return;					/* disabled: no topology was read */
-
-	/* producers: backends may run on any node with CPUs we may use */
-	for (int i = 0; i < topo->node_count; i++)
-	{
-		NumaPgMask	mine;
-
-		numapg_mask_and(&mine, &topo->nodes[i].cpus, &topo->cpus_allowed);
-		if (numapg_mask_count(&mine) > 0)
-			producer_nodes[nproducer_nodes++] = topo->nodes[i].id;
-	}
-
-	/*
-	 * A store has a power of two of slots: a size that is not one is
-	 * rounded down, so that numa_pg never takes more memory than it was
-	 * given (rounding up could double it, past what a node has).  Say so.
-	 */
-	if (nworkers > 0)
-	{
-		uint32		slots = numapg_state_store_capacity_for((Size) numapg_state_store_size_kb * 1024 +
-															sizeof(NumaPgStateStore));
-
-		if ((uint64) slots * NUMAPG_STATE_SLOT_SIZE != (uint64) numapg_state_store_size_kb * 1024)
-			ereport(LOG,
-					(errmsg("numa_pg: numa_pg.state_store_size of %d kB holds %u slots of %d bytes (%llu kB) per worker",
-							numapg_state_store_size_kb, slots, NUMAPG_STATE_SLOT_SIZE,
-							(unsigned long long) slots * NUMAPG_STATE_SLOT_SIZE / 1024),
-					 errdetail("A state store has a power of two of slots; the rest of the size is not used."),
-					 errhint("Set numa_pg.state_store_size to a power of two, such as %llu kB, to use all of it.",
-							 (unsigned long long) slots * 2 * NUMAPG_STATE_SLOT_SIZE / 1024)));
-	}
-
-	max_regions = nworkers * (2 + nproducer_nodes) + topo->node_count + 1;
-	planned_regions = MemoryContextAllocZero(TopMemoryContext,
-											 sizeof(NumaPgRegion) * max_regions);
-
-	for (int w = 0; w < nworkers; w++)
-	{
-		char		name[NUMAPG_REGION_NAME_LEN];
-
-		snprintf(name, sizeof(name), "worker %d state store", w);
-		/*
-		 * numa_pg.state_store_size is the room for entries, rounded down
-		 * to a power of two of slots (logged above); add the header
-		 */
-		plan_region(name, NUMAPG_REGION_STATE_STORE, w, -1,
-					places[w].memory_node,
-					numapg_state_store_size(numapg_state_store_capacity_for((Size) numapg_state_store_size_kb * 1024 +
-																			sizeof(NumaPgStateStore))));
-		snprintf(name, sizeof(name), "worker %d WAL staging", w);
-		plan_region(name, NUMAPG_REGION_WAL_STAGING, w, -1,
-					places[w].memory_node,
-					(Size) numapg_wal_staging_size_kb * 1024);
-		for (int p = 0; p < nproducer_nodes; p++)
-		{
-			snprintf(name, sizeof(name), "worker %d inbox from node %d",
-					 w, producer_nodes[p]);
-			plan_region(name, NUMAPG_REGION_QUEUE, w, producer_nodes[p],
-						numapg_nearest_memory_node(topo, producer_nodes[p]),
-						(Size) numapg_queue_size_kb * 1024);
-		}
-	}
-
-	/* the allocator's pools: one per node with usable memory, one interleaved */
-	for (int i = 0; i < topo->node_count && numapg_pool_size_kb > 0; i++)
-	{
-		char		name[NUMAPG_REGION_NAME_LEN];
-
-		if (!topo->nodes[i].has_memory ||
-			!numapg_mask_test(&topo->mems_allowed, topo->nodes[i].id))
-			continue;
-		snprintf(name, sizeof(name), "pool node %d", topo->nodes[i].id);
-		planned_pools[planned_npools].node = topo->nodes[i].id;
-		planned_pools[planned_npools++].region =
-			plan_region(name, NUMAPG_REGION_POOL, -1, -1, topo->nodes[i].id,
-						(Size) numapg_pool_size_kb * 1024);
-	}
-	if (numapg_interleaved_pool_size_kb > 0)
-	{
-		planned_pools[planned_npools].node = -1;
-		planned_pools[planned_npools++].region =
-			plan_region("interleaved pool", NUMAPG_REGION_SHARED, -1, -1, -1,
-						(Size) numapg_interleaved_pool_size_kb * 1024);
-	}
-
-	/* one slab per target node, in node order, then the interleaved one */
-	if (strcmp(GetConfigOption("huge_pages", false, false), "off") != 0)
-		slab_alignment = Max(slab_alignment, huge_page_size_in_use());
-	for (int i = 0; i < topo->node_count; i++)
-	{
-		Size		size = 0;
-
-		for (int r = 0; r < planned_nregions; r++)
-			if (planned_regions[r].target_node == topo->nodes[i].id)
-				size += planned_regions[r].size;
-		if (size == 0)
-			continue;
-		planned_slabs[planned_nslabs].node = topo->nodes[i].id;
-		planned_slabs[planned_nslabs].size = TYPEALIGN(slab_alignment, size);
-		planned_nslabs++;
-	}
-	if (numapg_interleaved_pool_size_kb > 0)
-	{
-		planned_slabs[planned_nslabs].node = -1;
-		planned_slabs[planned_nslabs].size =
-			TYPEALIGN(slab_alignment, (Size) numapg_interleaved_pool_size_kb * 1024);
-		planned_nslabs++;
-	}
-}
-
-/* Bytes of the registry struct. */
-static Size
-shared_struct_size(void)
-{
-	return add_size(offsetof(NumaPgShared, regions),
-					mul_size(sizeof(NumaPgRegion), Max(planned_nregions, 1)));
-}
 
 /* "12 kB", "345 MB" or "16 GB": a size for a message, rounded. */
 static char *
@@ -284,7 +94,7 @@ mappable_bytes(const char **basis)
 
 	if (huge_pages == HUGE_PAGES_ON)
 	{
-		Size		page = huge_page_size_in_use();
+		Size		page = numapg_huge_page_size_in_use();
 		char		path[MAXPGPATH];
 		int64		free_pages;
 		int64		reserved;
@@ -353,6 +163,7 @@ static const char *const kind_parameter[] = {
 static void
 report_and_check_size(Size size)
 {
+	NumaPgLayout *layout = numapg_layout();
 	Size		by_kind[lengthof(kind_parameter)] = {0};
 	int			count[lengthof(kind_parameter)] = {0};
 	Size		regions = 0;
@@ -365,11 +176,11 @@ report_and_check_size(Size size)
 	const char *basis = NULL;
 	int64		limit;
 
-	for (int r = 0; r < planned_nregions; r++)
+	for (int r = 0; r < layout->nregions; r++)
 	{
-		by_kind[planned_regions[r].kind] += planned_regions[r].size;
-		count[planned_regions[r].kind]++;
-		regions += planned_regions[r].size;
+		by_kind[layout->regions[r].kind] += layout->regions[r].size;
+		count[layout->regions[r].kind]++;
+		regions += layout->regions[r].size;
 	}
 	initStringInfo(&detail);
 	for (int k = 0; k < (int) lengthof(kind_parameter); k++)
@@ -426,20 +237,21 @@ report_and_check_size(Size size)
 static void
 numapg_shmem_request(void)
 {
+	NumaPgLayout *layout;
 	Size		size;
 
 	if (prev_shmem_request_hook)
 		prev_shmem_request_hook();
 
-	plan_layout();
-	size = MAXALIGN(shared_struct_size());
-	for (int s = 0; s < planned_nslabs; s++)
-		size = add_size(size, add_size(planned_slabs[s].size, slab_alignment));
+	layout = numapg_plan_layout();
+	size = MAXALIGN(numapg_layout_registry_size());
+	for (int s = 0; s < layout->nslabs; s++)
+		size = add_size(size, add_size(layout->slabs[s].size, layout->slab_alignment));
 	size = add_size(size, numapg_replies_size());
 	report_and_check_size(size);
 	RequestAddinShmemSpace(size);
-	RequestNamedLWLockTranche("numa_pg", 1 + numapg_pool_nworkers() * nproducer_nodes +
-							  planned_npools + numapg_pool_nworkers());
+	RequestNamedLWLockTranche("numa_pg", 1 + numapg_pool_nworkers() * layout->nproducer_nodes +
+							  layout->npools + numapg_pool_nworkers());
 }
 
 /*
@@ -470,7 +282,7 @@ node_available_bytes(const NumaPgTopology *topo, int node, size_t page_size)
  * pages went and warn if some are not on target.  Postmaster only.
  */
 static void
-place_slab(char *base, const SlabLayout *slab, bool can_bind,
+place_slab(char *base, const NumaPgSlab *slab, bool can_bind,
 		   const NumaPgTopology *live)
 {
 	NumaPgMask	nodes;
@@ -557,7 +369,7 @@ place_slab(char *base, const SlabLayout *slab, bool can_bind,
 		region->policy = err ? NUMAPG_POLICY_DEFAULT : policy;
 		region->bind_errno = err;
 		if (region->kind != NUMAPG_REGION_POOL)
-			numapg_prefault(region->base, region->size, REGION_ALIGN);
+			numapg_prefault(region->base, region->size, NUMAPG_REGION_ALIGN);
 	}
 
 	if (can_bind && err == 0 && slab->node >= 0)
@@ -593,14 +405,15 @@ static void
 check_segment_fits(const NumaPgTopology *live, NumaPgPolicy policy,
 				   const NumaPgMask *nodes)
 {
+	NumaPgLayout *layout = numapg_layout();
 	size_t		page_size = numapg_page_size_of(numapg_shared->segment_base);
 	bool		huge = page_size > (size_t) sysconf(_SC_PAGESIZE);
 	int64		needed = (int64) numapg_shared->segment_size;
 	int64		available = 0;
 	char		list[256];
 
-	for (int s = 0; s < planned_nslabs; s++)
-		needed -= (int64) (planned_slabs[s].size + slab_alignment);
+	for (int s = 0; s < layout->nslabs; s++)
+		needed -= (int64) (layout->slabs[s].size + layout->slab_alignment);
 	for (int node = numapg_mask_next(nodes, -1); node >= 0;
 		 node = numapg_mask_next(nodes, node))
 		available += node_available_bytes(live, node, page_size);
@@ -827,23 +640,17 @@ prefault_segment(const NumaPgTopology *live, bool can_bind)
 }
 
 /*
- * Postmaster only: where worker's region of the given kind is, from the
- * postmaster's own copy of the plan, never from shared memory, which a
- * crashing process may have written over.  False if there is none.
+ * Initialise the contents of every worker's regions.  Postmaster, once
+ * the regions are placed and prefaulted, before any worker starts.
  */
-bool
-numapg_planned_worker_region(int worker, NumaPgRegionKind kind,
-							 char **base, Size *size)
+static void
+init_worker_regions(void)
 {
-	for (int r = 0; r < planned_nregions; r++)
-		if (planned_regions[r].worker == worker && planned_regions[r].kind == kind &&
-			planned_regions[r].base != NULL)
-		{
-			*base = planned_regions[r].base;
-			*size = planned_regions[r].size;
-			return true;
-		}
-	return false;
+	for (int w = 0; w < numapg_pool_nworkers(); w++)
+		numapg_serve_init_regions(w);
+	numapg_crash_keep_restore();
+	/* after a crash, 18 would never start them again (compat.h) */
+	numapg_forget_stale_worker_pids("numa_pg", "numapg_worker_main");
 }
 
 /*
@@ -855,7 +662,7 @@ static void
 numapg_shmem_exit(int code, Datum arg)
 {
 	if (code != 0)
-		numapg_serve_save_for_restart();
+		numapg_crash_keep_save();
 }
 
 /*
@@ -865,6 +672,7 @@ numapg_shmem_exit(int code, Datum arg)
 static void
 numapg_shmem_startup(void)
 {
+	NumaPgLayout *layout = numapg_layout();
 	bool		found;
 	char	   *slab_base[NUMAPG_TOPO_MAX_NODES + 1];
 
@@ -875,17 +683,17 @@ numapg_shmem_startup(void)
 	numapg_shared = NULL;
 
 	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
-	numapg_shared = ShmemInitStruct("numa_pg", shared_struct_size(), &found);
-	for (int s = 0; s < planned_nslabs; s++)
+	numapg_shared = ShmemInitStruct("numa_pg", numapg_layout_registry_size(), &found);
+	for (int s = 0; s < layout->nslabs; s++)
 	{
 		char		name[64];
 		bool		slab_found;
 		char	   *raw;
 
-		snprintf(name, sizeof(name), "numa_pg slab node %d", planned_slabs[s].node);
-		raw = ShmemInitStruct(name, planned_slabs[s].size + slab_alignment,
+		snprintf(name, sizeof(name), "numa_pg slab node %d", layout->slabs[s].node);
+		raw = ShmemInitStruct(name, layout->slabs[s].size + layout->slab_alignment,
 							  &slab_found);
-		slab_base[s] = (char *) TYPEALIGN(slab_alignment, raw);
+		slab_base[s] = (char *) TYPEALIGN(layout->slab_alignment, raw);
 	}
 
 	numapg_replies_attach(!found);
@@ -899,41 +707,41 @@ numapg_shmem_startup(void)
 
 		numapg_probe_support(live, &support);
 
-		memset(numapg_shared, 0, shared_struct_size());
+		memset(numapg_shared, 0, numapg_layout_registry_size());
 		numapg_shared->lock = &(GetNamedLWLockTranche("numa_pg"))->lock;
 		numapg_shared->ring_locks = GetNamedLWLockTranche("numa_pg") + 1;
-		numapg_shared->npools = planned_npools;
-		for (int i = 0; i < planned_npools; i++)
+		numapg_shared->npools = layout->npools;
+		for (int i = 0; i < layout->npools; i++)
 		{
-			numapg_shared->pools[i] = planned_pools[i];
+			numapg_shared->pools[i] = layout->pools[i];
 			numapg_shared->pools[i].lock =
-				&numapg_shared->ring_locks[numapg_pool_nworkers() * nproducer_nodes + i].lock;
+				&numapg_shared->ring_locks[numapg_pool_nworkers() * layout->nproducer_nodes + i].lock;
 		}
 		numapg_shared->store_locks = numapg_shared->ring_locks +
-			numapg_pool_nworkers() * nproducer_nodes + planned_npools;
+			numapg_pool_nworkers() * layout->nproducer_nodes + layout->npools;
 		numapg_shared->nworkers = numapg_pool_nworkers();
-		numapg_shared->nproducer_nodes = nproducer_nodes;
-		memcpy(numapg_shared->producer_nodes, producer_nodes,
-			   sizeof(int) * nproducer_nodes);
-		numapg_shared->slab_alignment = slab_alignment;
-		numapg_shared->nregions = planned_nregions;
-		if (planned_nregions > 0)
-			memcpy(numapg_shared->regions, planned_regions,
-				   sizeof(NumaPgRegion) * planned_nregions);
+		numapg_shared->nproducer_nodes = layout->nproducer_nodes;
+		memcpy(numapg_shared->producer_nodes, layout->producer_nodes,
+			   sizeof(int) * layout->nproducer_nodes);
+		numapg_shared->slab_alignment = layout->slab_alignment;
+		numapg_shared->nregions = layout->nregions;
+		if (layout->nregions > 0)
+			memcpy(numapg_shared->regions, layout->regions,
+				   sizeof(NumaPgRegion) * layout->nregions);
 
 		/* give each region its address inside its node's slab */
-		for (int s = 0; s < planned_nslabs; s++)
+		for (int s = 0; s < layout->nslabs; s++)
 		{
 			Size		offset = 0;
 
-			for (int r = 0; r < planned_nregions; r++)
+			for (int r = 0; r < layout->nregions; r++)
 			{
 				NumaPgRegion *region = &numapg_shared->regions[r];
 
-				if (region->target_node != planned_slabs[s].node)
+				if (region->target_node != layout->slabs[s].node)
 					continue;
 				region->base = slab_base[s] + offset;
-				planned_regions[r].base = region->base; /* the postmaster's copy */
+				layout->regions[r].base = region->base; /* the postmaster's copy */
 				offset += region->size;
 			}
 		}
@@ -945,23 +753,23 @@ numapg_shmem_startup(void)
 			slot->cpu = places[w].cpu;
 			slot->node = places[w].node;
 			slot->memory_node = places[w].memory_node;
-			slot->state_region = w * (2 + nproducer_nodes);
-			slot->wal_region = slot->state_region + 1;
-			slot->first_queue_region = slot->state_region + 2;
+			slot->state_region = layout->workers[w].state_region;
+			slot->wal_region = layout->workers[w].wal_region;
+			slot->first_queue_region = layout->workers[w].first_queue_region;
 		}
 
 		/*
 		 * numa_pg.enabled = off: nothing is placed or prefaulted (there are
-		 * no slabs either: plan_layout read no topology).
+		 * no slabs either: numapg_plan_layout() read no topology).
 		 */
 		enabled = support.mode != NUMAPG_MODE_DISABLED;
 		apply_shared_memory_policy(live, support.libnuma_usable, enabled);
-		for (int s = 0; s < planned_nslabs; s++)
-			place_slab(slab_base[s], &planned_slabs[s],
+		for (int s = 0; s < layout->nslabs; s++)
+			place_slab(slab_base[s], &layout->slabs[s],
 					   support.libnuma_usable, live);
 		if (enabled)
 			prefault_segment(live, support.libnuma_usable);
-		numapg_init_worker_regions();
+		init_worker_regions();
 		numapg_allocator_init();
 		pfree(live);
 	}
@@ -979,18 +787,4 @@ numapg_install_shmem_hooks(void)
 	shmem_request_hook = numapg_shmem_request;
 	prev_shmem_startup_hook = shmem_startup_hook;
 	shmem_startup_hook = numapg_shmem_startup;
-}
-
-/*
- * Raise an error unless numa_pg's shared memory exists: for the functions
- * that need the library preloaded.
- */
-void
-numapg_require_shared(void)
-{
-	if (numapg_shared == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("numa_pg must be loaded via \"shared_preload_libraries\""),
-				 errhint("Add numa_pg to \"shared_preload_libraries\" in postgresql.conf and restart the server.")));
 }

@@ -34,7 +34,7 @@
 
 #include "numa_support.h"
 #include "placement.h"
-#include "shmem.h"
+#include "registry.h"
 #include "worker.h"
 
 PG_FUNCTION_INFO_V1(numapg_sql_shmem_allocations);

@@ -48,7 +48,7 @@
 #include "storage/latch.h"
 #include "storage/lwlock.h"
 
-#include "shmem.h"
+#include "registry.h"
 #include "state_access.h"
 #include "wal_batch.h"
 

@@ -18,7 +18,7 @@
 #include "access/xlog.h"
 
 #include "numa_pg.h"
-#include "shmem.h"
+#include "registry.h"
 #include "state_access.h"
 
 StaticAssertDecl(NUMAPG_STATE_KEY_MAX == NUMAPG_STATE_MAX_KEY,

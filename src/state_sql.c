@@ -37,7 +37,7 @@
 
 #include "guc.h"
 #include "request.h"
-#include "shmem.h"
+#include "registry.h"
 #include "state_access.h"
 #include "state_store.h"
 
