@@ -32,6 +32,7 @@ OBJS = \
 	src/shmem.o \
 	src/shmem_report.o \
 	src/spsc.o \
+	src/sql_util.o \
 	src/state_access.o \
 	src/state_api.o \
 	src/state_sql.o \

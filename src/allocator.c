@@ -34,7 +34,7 @@ pool_of(const void *ptr)
 		return NULL;
 	for (int i = 0; i < numapg_shared->npools; i++)
 	{
-		NumaPgRegion *region = &numapg_shared->regions[numapg_shared->pools[i].region];
+		NumaPgRegion *region = numapg_pool_region_of(&numapg_shared->pools[i]);
 
 		if ((const char *) ptr >= region->base &&
 			(const char *) ptr < region->base + region->size)
@@ -58,7 +58,7 @@ pool_for_node(int node)
 static NumaPgArena *
 arena_of(const NumaPgPool *pool)
 {
-	return (NumaPgArena *) numapg_shared->regions[pool->region].base;
+	return (NumaPgArena *) numapg_pool_region_of(pool)->base;
 }
 
 /* Allocate from a pool under its lock. */
@@ -85,7 +85,7 @@ numapg_allocator_init(void)
 	for (int i = 0; i < numapg_shared->npools; i++)
 	{
 		NumaPgPool *pool = &numapg_shared->pools[i];
-		NumaPgRegion *region = &numapg_shared->regions[pool->region];
+		NumaPgRegion *region = numapg_pool_region_of(pool);
 
 		if (!numapg_arena_init(region->base, region->size, 4096))
 			ereport(FATAL,

@@ -108,14 +108,6 @@ numapg_bench_current_cpu(const NumaPgTopology *topo)
 	return cpu;
 }
 
-/* Is node index i one this server may allocate memory on? */
-static bool
-memory_usable(const NumaPgTopology *topo, int i)
-{
-	return topo->nodes[i].has_memory &&
-		numapg_mask_test(&topo->mems_allowed, topo->nodes[i].id);
-}
-
 /*
  * The node whose memory is local to a CPU: its own, or the nearest with
  * memory for a CPU of a memoryless node (as the workers' plan does).
@@ -140,7 +132,7 @@ numapg_bench_remote_memory_node(const NumaPgTopology *topo, int local_node)
 		return -1;
 	for (int i = 0; i < topo->node_count; i++)
 	{
-		if (i == from || !memory_usable(topo, i))
+		if (i == from || !numapg_topology_memory_usable(topo, i))
 			continue;
 		if (best < 0 ||
 			topo->nodes[from].distances[i] > topo->nodes[from].distances[best])
@@ -157,11 +149,11 @@ numapg_bench_check_memory_node(const NumaPgTopology *topo, int32 node,
 	int			i = numapg_topology_index_of_node(topo, node);
 	StringInfoData have;
 
-	if (i >= 0 && memory_usable(topo, i))
+	if (i >= 0 && numapg_topology_memory_usable(topo, i))
 		return;
 	initStringInfo(&have);
 	for (int j = 0; j < topo->node_count; j++)
-		if (memory_usable(topo, j))
+		if (numapg_topology_memory_usable(topo, j))
 			appendStringInfo(&have, "%s%d", have.len ? ", " : "", topo->nodes[j].id);
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -175,8 +175,7 @@ numapg_plan_layout(void)
 	{
 		char		name[NUMAPG_REGION_NAME_LEN];
 
-		if (!topo->nodes[i].has_memory ||
-			!numapg_mask_test(&topo->mems_allowed, topo->nodes[i].id))
+		if (!numapg_topology_memory_usable(topo, i))
 			continue;
 		snprintf(name, sizeof(name), "pool node %d", topo->nodes[i].id);
 		layout.pools[layout.npools].node = topo->nodes[i].id;

@@ -190,8 +190,7 @@ numapg_membench_plan(const NumaPgTopology *topo, int size_mb, int duration_ms,
 	for (int i = 0; i < topo->node_count; i++)
 	{
 		const NumaPgNode *n = &topo->nodes[i];
-		bool		usable = n->has_memory &&
-			numapg_mask_test(&topo->mems_allowed, n->id);
+		bool		usable = numapg_topology_memory_usable(topo, i);
 
 		if (memory_node_filter && !numapg_mask_test(memory_node_filter, n->id))
 			continue;

@@ -71,8 +71,7 @@ usable_memory_nodes(const NumaPgTopology *topo)
 	int			n = 0;
 
 	for (int i = 0; i < topo->node_count; i++)
-		if (topo->nodes[i].has_memory &&
-			numapg_mask_test(&topo->mems_allowed, topo->nodes[i].id))
+		if (numapg_topology_memory_usable(topo, i))
 			n++;
 	return n;
 }

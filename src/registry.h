@@ -78,6 +78,7 @@ typedef struct NumaPgShared
 {
 	LWLock	   *lock;			/* protects the worker slots */
 	LWLockPadded *ring_locks;	/* one per inbox ring: [worker][producer] */
+	LWLockPadded *pool_locks;	/* one per allocator pool */
 	LWLockPadded *store_locks;	/* one per worker: its store's writers */
 	int			nworkers;
 	int			nproducer_nodes;
@@ -101,5 +102,45 @@ typedef struct NumaPgShared
 extern NumaPgShared *numapg_shared;
 
 extern void numapg_require_shared(void);
+
+/*
+ * Where things are, for a process that has numapg_shared.  The indexes
+ * are set at shmem startup and never change while the segment lives.
+ */
+
+/* Worker's state store region. */
+static inline NumaPgRegion *
+numapg_state_region_of(int worker)
+{
+	return &numapg_shared->regions[numapg_shared->workers[worker].state_region];
+}
+
+/* Worker's WAL staging region. */
+static inline NumaPgRegion *
+numapg_wal_region_of(int worker)
+{
+	return &numapg_shared->regions[numapg_shared->workers[worker].wal_region];
+}
+
+/* Worker's inbox from the producer-th producer node (producer_nodes[]). */
+static inline NumaPgRegion *
+numapg_inbox_region_of(int worker, int producer)
+{
+	return &numapg_shared->regions[numapg_shared->workers[worker].first_queue_region + producer];
+}
+
+/* The lock of that inbox, which its producers hold to push. */
+static inline LWLock *
+numapg_inbox_lock_of(int worker, int producer)
+{
+	return &numapg_shared->ring_locks[worker * numapg_shared->nproducer_nodes + producer].lock;
+}
+
+/* An allocator pool's region. */
+static inline NumaPgRegion *
+numapg_pool_region_of(const NumaPgPool *pool)
+{
+	return &numapg_shared->regions[pool->region];
+}
 
 #endif							/* NUMAPG_REGISTRY_H */

@@ -287,11 +287,11 @@ numapg_sql_workers(PG_FUNCTION_ARGS)
 
 		/* written by the worker alone; 8-byte reads are whole on 64 bits */
 		numapg_state_stats((const NumaPgStateStore *)
-						   numapg_shared->regions[slot.state_region].base, &stats);
+						   numapg_state_region_of(w)->base, &stats);
 		values[10] = Int64GetDatum((int64) stats.entries);
 		values[11] = Int64GetDatum((int64) stats.bytes_used);
 		values[12] = Int64GetDatum((int64) stats.capacity);
-		ws = (const NumaPgWalStaging *) numapg_shared->regions[slot.wal_region].base;
+		ws = (const NumaPgWalStaging *) numapg_wal_region_of(w)->base;
 		values[13] = Int64GetDatum((int64) ws->used);
 		values[14] = Int64GetDatum((int64) ws->flushed_records);
 		values[15] = Int64GetDatum((int64) ws->flushed_bytes);
@@ -301,7 +301,7 @@ numapg_sql_workers(PG_FUNCTION_ARGS)
 		depths = palloc(sizeof(Datum) * numapg_shared->nproducer_nodes);
 		for (int p = 0; p < numapg_shared->nproducer_nodes; p++)
 			depths[p] = Int32GetDatum((int32) numapg_spsc_depth((const NumaPgSpscRing *)
-																numapg_shared->regions[slot.first_queue_region + p].base));
+																numapg_inbox_region_of(w, p)->base));
 		values[18] = PointerGetDatum(construct_array(depths, numapg_shared->nproducer_nodes,
 													 INT4OID, sizeof(int32), true,
 													 TYPALIGN_INT));
@@ -331,7 +331,7 @@ numapg_sql_pools(PG_FUNCTION_ARGS)
 		numapg_allocator_stats(i, &stats);
 		values[0] = int_or_null(pool->node, &nulls[0]);
 		values[1] = CStringGetTextDatum(pool->node >= 0 ? "node" : "interleaved");
-		values[2] = CStringGetTextDatum(numapg_shared->regions[pool->region].name);
+		values[2] = CStringGetTextDatum(numapg_pool_region_of(pool)->name);
 		values[3] = Int64GetDatum((int64) stats.usable_bytes);
 		values[4] = Int64GetDatum((int64) stats.used_bytes);
 		values[5] = Int64GetDatum((int64) stats.free_bytes);

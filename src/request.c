@@ -265,9 +265,8 @@ numapg_request(int worker, uint8 op, const char *key, int keylen,
 	NumaPgWorkerSlot *slot = &numapg_shared->workers[worker];
 	NumaPgReply *reply = &replies[NumaPgMyProcNumber()];
 	int			p = producer_index();
-	NumaPgSpscRing *ring = (NumaPgSpscRing *)
-		numapg_shared->regions[slot->first_queue_region + p].base;
-	LWLock	   *ring_lock = &numapg_shared->ring_locks[worker * numapg_shared->nproducer_nodes + p].lock;
+	NumaPgSpscRing *ring = (NumaPgSpscRing *) numapg_inbox_region_of(worker, p)->base;
+	LWLock	   *ring_lock = numapg_inbox_lock_of(worker, p);
 	TimestampTz deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
 													   numapg_request_timeout_ms);
 	uint64		id;

@@ -50,8 +50,7 @@ static TimestampTz first_staged_at = 0;
 static NumaPgSpscRing *
 inbox_of(int worker, int producer)
 {
-	return (NumaPgSpscRing *)
-		numapg_shared->regions[numapg_shared->workers[worker].first_queue_region + producer].base;
+	return (NumaPgSpscRing *) numapg_inbox_region_of(worker, producer)->base;
 }
 
 /*
@@ -61,9 +60,8 @@ inbox_of(int worker, int producer)
 void
 numapg_serve_init_regions(int worker)
 {
-	NumaPgWorkerSlot *slot = &numapg_shared->workers[worker];
-	NumaPgRegion *state = &numapg_shared->regions[slot->state_region];
-	NumaPgRegion *wal = &numapg_shared->regions[slot->wal_region];
+	NumaPgRegion *state = numapg_state_region_of(worker);
+	NumaPgRegion *wal = numapg_wal_region_of(worker);
 
 	if (!numapg_state_store_init((NumaPgStateStore *) state->base, state->size))
 		elog(FATAL, "numa_pg: region \"%s\" is too small for a state store", state->name);
@@ -71,7 +69,7 @@ numapg_serve_init_regions(int worker)
 		elog(FATAL, "numa_pg: region \"%s\" is too small for WAL staging", wal->name);
 	for (int p = 0; p < numapg_shared->nproducer_nodes; p++)
 	{
-		NumaPgRegion *q = &numapg_shared->regions[slot->first_queue_region + p];
+		NumaPgRegion *q = numapg_inbox_region_of(worker, p);
 		uint32		capacity = 2;
 
 		while (capacity < (UINT32_C(1) << 30) &&

@@ -311,8 +311,7 @@ place_slab(char *base, const NumaPgSlab *slab, bool can_bind,
 		/* interleave over every node with memory this server may use */
 		policy = NUMAPG_POLICY_INTERLEAVE;
 		for (int i = 0; i < live->node_count; i++)
-			if (live->nodes[i].has_memory &&
-				numapg_mask_test(&live->mems_allowed, live->nodes[i].id))
+			if (numapg_topology_memory_usable(live, i))
 				numapg_mask_set(&nodes, live->nodes[i].id);
 	}
 
@@ -487,8 +486,7 @@ apply_shared_memory_policy(const NumaPgTopology *live, bool can_bind,
 	{
 		numapg_mask_clear(&nodes);
 		for (int i = 0; i < live->node_count; i++)
-			if (live->nodes[i].has_memory &&
-				numapg_mask_test(&live->mems_allowed, live->nodes[i].id))
+			if (numapg_topology_memory_usable(live, i))
 				numapg_mask_set(&nodes, live->nodes[i].id);
 	}
 	policy = spec.kind == NUMAPG_SPEC_INTERLEAVE ? NUMAPG_POLICY_INTERLEAVE
@@ -564,8 +562,7 @@ prefault_segment(const NumaPgTopology *live, bool can_bind)
 		return;
 	page_size = numapg_page_size_of(numapg_shared->segment_base);
 	for (int i = 0; i < live->node_count && can_bind; i++)
-		if (live->nodes[i].has_memory &&
-			numapg_mask_test(&live->mems_allowed, live->nodes[i].id))
+		if (numapg_topology_memory_usable(live, i))
 			nodes[nprocs++] = i;
 	if (nprocs == 0)
 	{
@@ -704,21 +701,24 @@ numapg_shmem_startup(void)
 		NumaPgSupport support;
 		bool		enabled;
 		const NumaPgWorkerPlace *places = numapg_pool_places();
+		LWLockPadded *locks;
 
 		numapg_probe_support(live, &support);
 
 		memset(numapg_shared, 0, numapg_layout_registry_size());
-		numapg_shared->lock = &(GetNamedLWLockTranche("numa_pg"))->lock;
-		numapg_shared->ring_locks = GetNamedLWLockTranche("numa_pg") + 1;
+		/* the tranche: the registry's lock, then the rings', pools', stores' */
+		locks = GetNamedLWLockTranche("numa_pg");
+		numapg_shared->lock = &locks[0].lock;
+		numapg_shared->ring_locks = locks + 1;
+		numapg_shared->pool_locks = numapg_shared->ring_locks +
+			numapg_pool_nworkers() * layout->nproducer_nodes;
+		numapg_shared->store_locks = numapg_shared->pool_locks + layout->npools;
 		numapg_shared->npools = layout->npools;
 		for (int i = 0; i < layout->npools; i++)
 		{
 			numapg_shared->pools[i] = layout->pools[i];
-			numapg_shared->pools[i].lock =
-				&numapg_shared->ring_locks[numapg_pool_nworkers() * layout->nproducer_nodes + i].lock;
+			numapg_shared->pools[i].lock = &numapg_shared->pool_locks[i].lock;
 		}
-		numapg_shared->store_locks = numapg_shared->ring_locks +
-			numapg_pool_nworkers() * layout->nproducer_nodes + layout->npools;
 		numapg_shared->nworkers = numapg_pool_nworkers();
 		numapg_shared->nproducer_nodes = layout->nproducer_nodes;
 		memcpy(numapg_shared->producer_nodes, layout->producer_nodes,

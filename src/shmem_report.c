@@ -35,6 +35,7 @@
 #include "numa_support.h"
 #include "placement.h"
 #include "registry.h"
+#include "sql_util.h"
 #include "worker.h"
 
 PG_FUNCTION_INFO_V1(numapg_sql_shmem_allocations);
@@ -322,19 +323,6 @@ numapg_sql_buffer_nodes(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
-/* A mask as int[] */
-static Datum
-mask_array(const NumaPgMask *mask)
-{
-	int			n = numapg_mask_count(mask);
-	Datum	   *elems = palloc(sizeof(Datum) * Max(n, 1));
-	int			i = 0;
-
-	for (int id = numapg_mask_next(mask, -1); id >= 0; id = numapg_mask_next(mask, id))
-		elems[i++] = Int32GetDatum(id);
-	return PointerGetDatum(construct_array(elems, n, INT4OID, sizeof(int32), true, TYPALIGN_INT));
-}
-
 /*
  * numa_process(): the calling backend's CPU, node, what it may use, and
  * its memory policy.
@@ -355,12 +343,12 @@ numapg_sql_process(PG_FUNCTION_ARGS)
 	values[0] = Int32GetDatum(MyProcPid);
 	values[1] = Int32GetDatum(cpu);
 	values[2] = Int32GetDatum(numapg_topology_node_of_cpu(topo, cpu));
-	values[3] = mask_array(&topo->cpus_allowed);
-	values[4] = mask_array(&topo->mems_allowed);
+	values[3] = numapg_mask_to_int_array(&topo->cpus_allowed);
+	values[4] = numapg_mask_to_int_array(&topo->mems_allowed);
 	if (numapg_read_task_policy(&policy))
 	{
 		values[5] = CStringGetTextDatum(numapg_task_policy_name(policy.mode));
-		values[6] = mask_array(&policy.nodes);
+		values[6] = numapg_mask_to_int_array(&policy.nodes);
 	}
 	else
 		nulls[5] = nulls[6] = true;

@@ -73,16 +73,14 @@ numapg_worker_for_key(const char *key, int keylen)
 NumaPgStateStore *
 numapg_store_of(int worker)
 {
-	return (NumaPgStateStore *)
-		numapg_shared->regions[numapg_shared->workers[worker].state_region].base;
+	return (NumaPgStateStore *) numapg_state_region_of(worker)->base;
 }
 
 /* A worker's WAL staging buffer. */
 NumaPgWalStaging *
 numapg_staging_of(int worker)
 {
-	return (NumaPgWalStaging *)
-		numapg_shared->regions[numapg_shared->workers[worker].wal_region].base;
+	return (NumaPgWalStaging *) numapg_wal_region_of(worker)->base;
 }
 
 /*

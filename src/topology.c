@@ -514,6 +514,17 @@ numapg_topology_node_of_cpu(const NumaPgTopology *topo, int cpu)
 	return -1;
 }
 
+/*
+ * May this process place memory on nodes[i]: has the node memory, and is
+ * it in the server's Mems_allowed (cpuset, inherited bind)?
+ */
+bool
+numapg_topology_memory_usable(const NumaPgTopology *topo, int i)
+{
+	return topo->nodes[i].has_memory &&
+		numapg_mask_test(&topo->mems_allowed, topo->nodes[i].id);
+}
+
 /* Number of nodes that have memory. */
 int
 numapg_topology_memory_node_count(const NumaPgTopology *topo)

@@ -104,6 +104,7 @@ extern size_t numapg_describe_mems_restriction(const NumaPgTopology *topo,
 extern int	numapg_topology_index_of_node(const NumaPgTopology *topo,
 										  int node);
 extern int	numapg_topology_node_of_cpu(const NumaPgTopology *topo, int cpu);
+extern bool numapg_topology_memory_usable(const NumaPgTopology *topo, int i);
 extern int	numapg_topology_memory_node_count(const NumaPgTopology *topo);
 extern bool numapg_topology_imbalanced(const NumaPgTopology *topo, int *low_index,
 									   int *high_index);

@@ -23,6 +23,7 @@
 
 #include "guc.h"
 #include "numa_support.h"
+#include "sql_util.h"
 
 PG_FUNCTION_INFO_V1(numapg_sql_available);
 PG_FUNCTION_INFO_V1(numapg_sql_status);
@@ -39,21 +40,6 @@ int_arg_not_null(FunctionCallInfo fcinfo, int argno, const char *name)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("%s must not be null", name)));
 	return PG_GETARG_INT32(argno);
-}
-
-/* The members of a mask as an int[] */
-static Datum
-mask_to_array(const NumaPgMask *mask)
-{
-	int			n = numapg_mask_count(mask);
-	Datum	   *elems = palloc(sizeof(Datum) * Max(n, 1));
-	int			i = 0;
-
-	for (int id = numapg_mask_next(mask, -1); id >= 0;
-		 id = numapg_mask_next(mask, id))
-		elems[i++] = Int32GetDatum(id);
-	return PointerGetDatum(construct_array(elems, n, INT4OID, sizeof(int32),
-										   true, TYPALIGN_INT));
 }
 
 /* Index of a node in topo, or an ERROR naming the nodes that exist. */
@@ -132,7 +118,7 @@ numapg_sql_status(PG_FUNCTION_ARGS)
 	else
 	{
 		values[8] = CStringGetTextDatum(numapg_task_policy_name(topo->task_policy.mode));
-		values[9] = mask_to_array(&topo->task_policy.nodes);
+		values[9] = numapg_mask_to_int_array(&topo->task_policy.nodes);
 	}
 	if (tupdesc->natts < 8 || tupdesc->natts > (int) lengthof(values))
 		elog(ERROR, "numa_status() is declared with %d columns, not 8 to %d",
@@ -175,7 +161,7 @@ numapg_sql_topology(PG_FUNCTION_ARGS)
 		numapg_mask_and(&allowed, &node->cpus, &topo->cpus_allowed);
 
 		values[0] = Int32GetDatum(node->id);
-		values[1] = mask_to_array(&node->cpus);
+		values[1] = numapg_mask_to_int_array(&node->cpus);
 		values[2] = Int32GetDatum(numapg_mask_count(&node->cpus));
 		values[3] = BoolGetDatum(node->has_memory);
 		values[4] = Int64GetDatum(node->memory_total);
@@ -187,7 +173,7 @@ numapg_sql_topology(PG_FUNCTION_ARGS)
 		values[10] = PointerGetDatum(construct_array(dist, topo->node_count,
 													 INT4OID, sizeof(int32),
 													 true, TYPALIGN_INT));
-		values[11] = mask_to_array(&allowed);
+		values[11] = numapg_mask_to_int_array(&allowed);
 		values[12] = BoolGetDatum(numapg_mask_test(&topo->mems_allowed,
 												   node->id));
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);

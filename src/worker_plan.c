@@ -27,14 +27,6 @@
 
 #include "errbuf.h"
 
-/* May memory be placed on nodes[i]? */
-static bool
-memory_usable(const NumaPgTopology *topo, int i)
-{
-	return topo->nodes[i].has_memory &&
-		numapg_mask_test(&topo->mems_allowed, topo->nodes[i].id);
-}
-
 /*
  * The node with memory nearest to "node" (itself if it qualifies); ties go
  * to the lower node id.  -1 if no node qualifies.
@@ -47,11 +39,11 @@ numapg_nearest_memory_node(const NumaPgTopology *topo, int node)
 
 	if (from < 0)
 		return -1;
-	if (memory_usable(topo, from))
+	if (numapg_topology_memory_usable(topo, from))
 		return node;
 	for (int i = 0; i < topo->node_count; i++)
 	{
-		if (!memory_usable(topo, i))
+		if (!numapg_topology_memory_usable(topo, i))
 			continue;
 		if (best < 0 ||
 			topo->nodes[from].distances[i] < topo->nodes[from].distances[best])
