@@ -13,9 +13,11 @@ OBJS = \
 	src/compat.o \
 	src/compat_bgworker.o \
 	src/compat_hash.o \
+	src/crc32c.o \
 	src/crash_keep.o \
 	src/errbuf.o \
 	src/guc.o \
+	src/key_hash.o \
 	src/layout.o \
 	src/live_topology.o \
 	src/membench.o \
@@ -114,13 +116,13 @@ test/unit/bin/test_worker_plan: test/unit/test_worker_plan.c src/worker_plan.c s
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_worker_plan.c src/worker_plan.c src/topology.c src/nodemask.c src/errbuf.c
 
-test/unit/bin/test_state_store: test/unit/test_state_store.c src/state_store.c src/state_store.h test/unit/tap.h test/unit/test_rng.h
+test/unit/bin/test_state_store: test/unit/test_state_store.c src/state_store.c src/state_store.h src/crc32c.c src/key_hash.c test/unit/tap.h test/unit/test_rng.h
 	@mkdir -p $(@D)
-	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_state_store.c src/state_store.c
+	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_state_store.c src/state_store.c src/crc32c.c src/key_hash.c
 
-test/unit/bin/test_wal_staging: test/unit/test_wal_staging.c src/wal_staging.c src/wal_staging.h src/state_store.c test/unit/tap.h
+test/unit/bin/test_wal_staging: test/unit/test_wal_staging.c src/wal_staging.c src/wal_staging.h src/crc32c.c test/unit/tap.h
 	@mkdir -p $(@D)
-	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_wal_staging.c src/wal_staging.c src/state_store.c
+	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_wal_staging.c src/wal_staging.c src/crc32c.c
 
 test/unit/bin/test_spsc: test/unit/test_spsc.c src/spsc.c src/spsc.h test/unit/tap.h
 	@mkdir -p $(@D)
@@ -139,9 +141,9 @@ test/unit/bin/test_spsc_tsan: test/unit/stress_spsc.c src/spsc.c src/spsc.h
 		-o $@ test/unit/stress_spsc.c src/spsc.c
 
 # One writer process, two reader processes, 2 million checked changes.
-test/unit/bin/test_state_read_stress: test/unit/stress_state_read.c src/state_store.c src/state_store.h test/unit/tap.h
+test/unit/bin/test_state_read_stress: test/unit/stress_state_read.c src/state_store.c src/state_store.h src/crc32c.c src/key_hash.c test/unit/tap.h
 	@mkdir -p $(@D)
-	$(CC) $(UNIT_CFLAGS) -O2 -o $@ test/unit/stress_state_read.c src/state_store.c
+	$(CC) $(UNIT_CFLAGS) -O2 -o $@ test/unit/stress_state_read.c src/state_store.c src/crc32c.c src/key_hash.c
 
 test/unit/bin/test_arena: test/unit/test_arena.c src/arena.c src/arena.h src/errbuf.c test/unit/tap.h test/unit/test_rng.h
 	@mkdir -p $(@D)
@@ -179,9 +181,9 @@ uninstall-membench:
 	rm -f '$(DESTDIR)$(bindir)/numa_pg_membench'
 
 # Benchmarks of the pure modules (not run by the tests: they only print).
-test/unit/bin/bench_state_store: test/unit/bench_state_store.c src/state_store.c src/state_store.h
+test/unit/bin/bench_state_store: test/unit/bench_state_store.c src/state_store.c src/state_store.h src/crc32c.c src/key_hash.c
 	@mkdir -p $(@D)
-	$(CC) $(UNIT_CFLAGS) -O2 -o $@ test/unit/bench_state_store.c src/state_store.c
+	$(CC) $(UNIT_CFLAGS) -O2 -o $@ test/unit/bench_state_store.c src/state_store.c src/crc32c.c src/key_hash.c
 
 .PHONY: unit test demo test-numa bench print-objs check-cycles
 unit: $(UNIT_TESTS) test/tools/bin/numa_syscalls_fail

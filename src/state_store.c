@@ -33,10 +33,8 @@
  * and after its copies (acquire load, copies, acquire fence, load) saw no
  * store of any modification.
  *
- * The checksum is CRC-32C (Castagnoli) of the slot's hash, value length
- * and key length fields followed by the key and value bytes.  On x86-64 it
- * uses the SSE 4.2 instruction when the CPU has it, else a table-driven
- * (slicing-by-8) version; both compute the same function.
+ * The checksum is CRC-32C (Castagnoli, crc32c.c) of the slot's hash, value
+ * length and key length fields followed by the key and value bytes.
  *
  * IDENTIFICATION
  *	  src/state_store.c
@@ -47,10 +45,8 @@
 
 #include <string.h>
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(NUMAPG_STATE_SOFT_CRC)
-#define USE_SSE42_CRC 1
-#include <cpuid.h>
-#endif
+#include "crc32c.h"
+
 
 /* A slot's state byte. */
 #define SLOT_EMPTY		0
@@ -86,208 +82,6 @@ _Static_assert(NUMAPG_STATE_MAX_KEY <= UINT16_MAX,
 			   "key lengths fit the slot's 16-bit field");
 
 
-/* ---- hashing ---- */
-
-#define HASH_K1		UINT64_C(0x9e3779b97f4a7c15)	/* 2^64 / golden ratio */
-#define HASH_K2		UINT64_C(0xbf58476d1ce4e5b9)
-#define HASH_K3		UINT64_C(0x94d049bb133111eb)
-
-/* Rotate left by r bits (0 < r < 64). */
-static inline uint64_t
-rotl64(uint64_t x, int r)
-{
-	return (x << r) | (x >> (64 - r));
-}
-
-/*
- * murmur3's 64-bit finalizer: every input bit flips each output bit with
- * probability close to 1/2.
- */
-static inline uint64_t
-fmix64(uint64_t k)
-{
-	k ^= k >> 33;
-	k *= UINT64_C(0xff51afd7ed558ccd);
-	k ^= k >> 33;
-	k *= UINT64_C(0xc4ceb9fe1a85ec53);
-	k ^= k >> 33;
-	return k;
-}
-
-/* Unaligned native-order loads. */
-static inline uint64_t
-load64(const unsigned char *p)
-{
-	uint64_t	v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static inline uint32_t
-load32(const unsigned char *p)
-{
-	uint32_t	v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-/* Fold one 64-bit word of key into the running hash. */
-static inline uint64_t
-hash_round(uint64_t h, uint64_t w)
-{
-	h ^= rotl64(w * HASH_K2, 31) * HASH_K3;
-	return rotl64(h, 29) * HASH_K1 + HASH_K2;
-}
-
-/*
- * 64-bit hash of a key: 8 bytes per round, a last round for the 1-7 bytes
- * left (each byte read at least once), the length in the seed, then
- * fmix64 so that both the low bits (the table's) and the high bits (the
- * router's) are well mixed.  Each round is a bijection of the running
- * hash, and of the word for a given running hash.
- */
-uint64_t
-numapg_state_hash(const void *key, uint32_t keylen)
-{
-	const unsigned char *p = key;
-	uint32_t	n = keylen;
-	uint64_t	h = HASH_K1 ^ ((uint64_t) keylen * HASH_K3);
-
-	while (n >= 8)
-	{
-		h = hash_round(h, load64(p));
-		p += 8;
-		n -= 8;
-	}
-	if (n >= 4)
-		h = hash_round(h, load32(p) | ((uint64_t) load32(p + n - 4) << 32));
-	else if (n > 0)
-		h = hash_round(h, (uint64_t) p[0] | ((uint64_t) p[n / 2] << 8) |
-					   ((uint64_t) p[n - 1] << 16));
-	return fmix64(h);
-}
-
-
-/* ---- CRC-32C ---- */
-
-#define CRC32C_POLY		0x82f63b78	/* Castagnoli, bit-reflected */
-
-static uint32_t crc32c_table[8][256];
-static bool crc32c_table_ready = false;
-
-/* Fill the slicing-by-8 tables (once per process). */
-static void
-crc32c_make_table(void)
-{
-	for (uint32_t i = 0; i < 256; i++)
-	{
-		uint32_t	c = i;
-
-		for (int k = 0; k < 8; k++)
-			c = (c & 1) ? (c >> 1) ^ CRC32C_POLY : c >> 1;
-		crc32c_table[0][i] = c;
-	}
-	for (uint32_t i = 0; i < 256; i++)
-		for (int t = 1; t < 8; t++)
-			crc32c_table[t][i] = (crc32c_table[t - 1][i] >> 8) ^
-				crc32c_table[0][crc32c_table[t - 1][i] & 0xff];
-	crc32c_table_ready = true;
-}
-
-/* Table-driven CRC-32C update (crc is the running, inverted value). */
-static uint32_t
-crc32c_soft(uint32_t crc, const void *data, size_t len)
-{
-	const unsigned char *p = data;
-
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	while (len >= 8)
-	{
-		uint64_t	w = load64(p) ^ crc;
-
-		crc = crc32c_table[7][w & 0xff] ^
-			crc32c_table[6][(w >> 8) & 0xff] ^
-			crc32c_table[5][(w >> 16) & 0xff] ^
-			crc32c_table[4][(w >> 24) & 0xff] ^
-			crc32c_table[3][(w >> 32) & 0xff] ^
-			crc32c_table[2][(w >> 40) & 0xff] ^
-			crc32c_table[1][(w >> 48) & 0xff] ^
-			crc32c_table[0][w >> 56];
-		p += 8;
-		len -= 8;
-	}
-#endif
-	while (len > 0)
-	{
-		crc = crc32c_table[0][(crc ^ *p++) & 0xff] ^ (crc >> 8);
-		len--;
-	}
-	return crc;
-}
-
-#ifdef USE_SSE42_CRC
-/* CRC-32C update with the SSE 4.2 crc32 instruction. */
-__attribute__((target("sse4.2")))
-static uint32_t
-crc32c_sse42(uint32_t crc, const void *data, size_t len)
-{
-	const unsigned char *p = data;
-	uint64_t	c = crc;
-
-	while (len >= 8)
-	{
-		c = __builtin_ia32_crc32di(c, load64(p));
-		p += 8;
-		len -= 8;
-	}
-	crc = (uint32_t) c;
-	while (len > 0)
-	{
-		crc = __builtin_ia32_crc32qi(crc, *p++);
-		len--;
-	}
-	return crc;
-}
-#endif
-
-static uint32_t crc32c_choose(uint32_t crc, const void *data, size_t len);
-
-/* The implementation in use; chosen on the first call in each process. */
-static uint32_t (*crc32c_update) (uint32_t crc, const void *data,
-								  size_t len) = crc32c_choose;
-
-/* Pick the fastest CRC-32C this CPU runs, then use it for this call. */
-static uint32_t
-crc32c_choose(uint32_t crc, const void *data, size_t len)
-{
-#ifdef USE_SSE42_CRC
-	unsigned int eax,
-				ebx,
-				ecx,
-				edx;
-
-	if (__get_cpuid(1, &eax, &ebx, &ecx, &edx) && (ecx & bit_SSE4_2))
-		crc32c_update = crc32c_sse42;
-	else
-#endif
-	{
-		if (!crc32c_table_ready)
-			crc32c_make_table();
-		crc32c_update = crc32c_soft;
-	}
-	return crc32c_update(crc, data, len);
-}
-
-/* CRC-32C of a buffer (the iSCSI checksum: "123456789" gives e3069283). */
-uint32_t
-numapg_state_crc32c(const void *data, size_t len)
-{
-	return ~crc32c_update(~(uint32_t) 0, data, len);
-}
-
-
 /* ---- slots ---- */
 
 /* The slot at index idx (no bounds check: idx is always masked). */
@@ -304,8 +98,8 @@ slot_checksum(const StateSlot *slot)
 {
 	uint32_t	crc = ~(uint32_t) 0;
 
-	crc = crc32c_update(crc, slot, SLOT_SUMMED_HEADER);
-	crc = crc32c_update(crc, slot->data,
+	crc = numapg_crc32c_update(crc, slot, SLOT_SUMMED_HEADER);
+	crc = numapg_crc32c_update(crc, slot->data,
 						(size_t) slot->keylen + slot->vallen);
 	return ~crc;
 }

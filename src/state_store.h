@@ -72,6 +72,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "key_hash.h"
+
 /* Bytes per slot, and its log2 (the probe loop shifts, never divides). */
 #define NUMAPG_STATE_SLOT_SIZE		512
 #define NUMAPG_STATE_SLOT_SHIFT		9
@@ -155,8 +157,6 @@ typedef void (*NumaPgStateVisitor) (void *arg, const void *key,
 									uint32_t keylen, const void *value,
 									uint32_t vallen);
 
-extern uint64_t numapg_state_hash(const void *key, uint32_t keylen);
-extern uint32_t numapg_state_crc32c(const void *data, size_t len);
 
 extern size_t numapg_state_store_size(uint32_t capacity);
 extern uint32_t numapg_state_store_capacity_for(size_t region_bytes);

@@ -24,7 +24,7 @@
  */
 #include "wal_staging.h"
 
-#include "state_store.h"
+#include "crc32c.h"
 
 #include <string.h>
 
@@ -58,7 +58,7 @@ record_crc(const NumaPgWalRecord *rec)
 	size_t		len = sizeof(NumaPgWalRecord) - offsetof(NumaPgWalRecord, sequence)
 		+ rec->keylen + rec->vallen;
 
-	return numapg_state_crc32c(start, len);
+	return numapg_crc32c(start, len);
 }
 
 /*

@@ -49,6 +49,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "crc32c.h"
 #include "state_store.h"
 #include "tap.h"
 
@@ -137,7 +138,7 @@ make_value(uint32_t k, uint64_t seq, unsigned char *buf)
 	memcpy(buf + 4, &seq, 8);
 	for (uint32_t i = VALUE_HEADER; i < len - 4; i++)
 		buf[i] = (unsigned char) (seq + i * 31 + k);
-	crc = numapg_state_crc32c(buf, len - 4);
+	crc = numapg_crc32c(buf, len - 4);
 	memcpy(buf + len - 4, &crc, 4);
 	return len;
 }
@@ -155,7 +156,7 @@ value_intact(uint32_t k, const unsigned char *buf, uint32_t len, uint64_t *seq)
 	memcpy(seq, buf + 4, 8);
 	memcpy(&crc, buf + len - 4, 4);
 	return got_k == k && len == value_length(*seq) &&
-		crc == numapg_state_crc32c(buf, len - 4);
+		crc == numapg_crc32c(buf, len - 4);
 }
 
 /* The writer: hot updates, and filler inserts and deletes between them. */

@@ -14,6 +14,7 @@
  *
  *-------------------------------------------------------------------------
  */
+#include "crc32c.h"
 #include "state_store.h"
 #include "tap.h"
 #include "test_rng.h"
@@ -183,9 +184,9 @@ test_hash_and_crc(void)
 	const int	nkeys = 1 << 16;
 	bool		all_lengths_differ = true;
 
-	is_int(numapg_state_crc32c(check, 9), 0xe3069283,
+	is_int(numapg_crc32c(check, 9), 0xe3069283,
 		   "CRC-32C of \"123456789\" is the standard check value");
-	is_int(numapg_state_crc32c(NULL, 0), 0, "CRC-32C of nothing is 0");
+	is_int(numapg_crc32c(NULL, 0), 0, "CRC-32C of nothing is 0");
 	ok(numapg_state_hash("abc", 3) == numapg_state_hash("abc", 3),
 	   "the hash is deterministic");
 	ok(numapg_state_hash(NULL, 0) == numapg_state_hash("x", 0),
@@ -862,7 +863,7 @@ test_foreach_and_corruption(void)
 			/* checksum: header bytes 0-13, then key and value */
 			memcpy(summed, slot, 14);
 			memcpy(summed + 14, slot + NUMAPG_STATE_SLOT_HEADER, 6 + len);
-			crc = numapg_state_crc32c(summed, 14 + 6 + len);
+			crc = numapg_crc32c(summed, 14 + 6 + len);
 			memcpy(slot + SLOT_CRC_OFFSET, &crc, 4);
 			break;
 		}
