@@ -30,9 +30,12 @@ OBJS = \
 	src/registry.o \
 	src/report_sql.o \
 	src/request.o \
+	src/segment_policy.o \
 	src/serve.o \
 	src/shmem.o \
+	src/shmem_budget.o \
 	src/shmem_report.o \
+	src/slab_placement.o \
 	src/spsc.o \
 	src/sql_util.o \
 	src/state_access.o \

@@ -13,6 +13,11 @@
  * because slabs are aligned and sized to the huge page size whenever
  * huge_pages is not off.
  *
+ * Where each kind of region goes: a worker's state store and WAL staging buffer
+ * go to the worker's node; an inbox queue goes to the node of its
+ * producers (the backends that run there); allocator pools to their node;
+ * shared read-mostly data is interleaved over the nodes.
+ *
  * Computed once, in the postmaster, from the pool's plan and the size
  * GUCs (shmem request hook); shmem.c makes the slabs and records each
  * region's address here (shmem startup).  This copy is the postmaster's

@@ -578,3 +578,26 @@ numapg_topology_imbalanced(const NumaPgTopology *topo, int *low_index,
 	*high_index = high;
 	return low_free < 0.10 && high_free > 0.50;
 }
+
+/*
+ * Memory a node can give a slab now, in bytes (0 if unknown): when shared
+ * memory is on huge pages (page_size) of 2 MB or 1 GB, its free huge pages
+ * of that size; otherwise its
+ * free memory plus what the kernel can reclaim (page cache, reclaimable
+ * slab), since a warm server's MemFree alone is small.
+ */
+int64_t
+numapg_topology_available_bytes(const NumaPgTopology *topo, int node, size_t page_size)
+{
+	int			i = numapg_topology_index_of_node(topo, node);
+	const NumaPgNode *n;
+
+	if (i < 0)
+		return 0;
+	n = &topo->nodes[i];
+	if (page_size == ((size_t) 2 << 20) && n->hugepages_2mb_free >= 0)
+		return n->hugepages_2mb_free * ((int64_t) 2 << 20);
+	if (page_size == ((size_t) 1 << 30) && n->hugepages_1gb_free >= 0)
+		return n->hugepages_1gb_free * ((int64_t) 1 << 30);
+	return n->memory_free + n->memory_reclaimable;
+}
