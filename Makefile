@@ -58,6 +58,8 @@ PG_CPPFLAGS = -I$(srcdir)/src -I$(srcdir)/include
 # The C API for other extensions, installed under
 # $(includedir_server)/extension/numa_pg/.
 HEADERS = include/numa_pg.h
+# installed under $(docdir)/extension/
+DOCS = doc/architecture.md
 # Warnings are errors.  PostgreSQL's own headers have unused parameters in
 # inline functions, so that one -Wextra warning is off.  Override
 # NUMAPG_WARNINGS to build with a compiler that warns about more.
