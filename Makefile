@@ -190,7 +190,7 @@ test/unit/bin/bench_state_store: test/unit/bench_state_store.c src/state_store.c
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -O2 -o $@ test/unit/bench_state_store.c src/state_store.c src/crc32c.c src/key_hash.c
 
-.PHONY: unit test demo test-numa bench print-objs check-cycles
+.PHONY: unit check-unit test demo test-numa bench print-objs check-cycles
 unit: $(UNIT_TESTS) test/tools/bin/numa_syscalls_fail
 
 # The README's two commands.
@@ -209,6 +209,10 @@ bench:
 test-numa: all unit
 	$(MAKE) -C test/client
 	test/numa-vm/run.sh all
+
+# Build and run the C unit tests (test/README.md).
+check-unit: unit
+	prove test/unit/bin/test_*
 
 # The objects of numa_pg.so (scripts/check_cycles.sh reads them here).
 print-objs:

@@ -120,13 +120,8 @@ pgtap_suite() {
 	cluster_env "$name"
 	"$PG_BIN/psql" -X -q -d postgres -c 'CREATE EXTENSION pgtap' -c 'CREATE EXTENSION numa_pg' ||
 		return 1
-	pg_prove -d postgres --psql-bin "$PG_BIN/psql" \
-		--set numactl="$(numactl --hardware)" \
-		--set online_cpus="$(cat /sys/devices/system/cpu/online)" \
-		--set pg_os_user="$PG_OS_USER" \
-		--set workers="$POOL_WORKERS" \
-		--set explicit_cpu="$EXPLICIT_CPU" \
-		"$@"
+	# each file finds what it compares with itself (test/lib/setup.sql)
+	pg_prove -d postgres --psql-bin "$PG_BIN/psql" "$@"
 	local rc=$?
 	cluster_stop "$name" >/dev/null
 	assertion_failures "$name" && { echo "# the server failed an assertion"; rc=1; }

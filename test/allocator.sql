@@ -2,6 +2,7 @@
 -- by another extension (test/client, numa_pg_client), with placement
 -- checked from the kernel (move_pages on each block).
 \set ON_ERROR_STOP true
+\ir lib/setup.sql
 BEGIN;
 SELECT plan(21);
 

@@ -7,6 +7,7 @@
 -- asserted: they depend on the machine.  Not in a transaction: a logical
 -- slot cannot be created after writes.
 \set ON_ERROR_STOP true
+\ir lib/setup.sql
 SELECT 'slot' FROM pg_create_logical_replication_slot('numapg_bench_test', 'test_decoding');
 SELECT plan(57);
 

@@ -6,6 +6,7 @@
 -- Runs unchanged on one node and in the multi-node guests; small sizes and
 -- durations keep it short there.
 \set ON_ERROR_STOP true
+\ir lib/setup.sql
 BEGIN;
 SELECT plan(26);
 SET LOCAL client_min_messages = warning;

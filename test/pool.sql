@@ -3,6 +3,7 @@
 -- checked from the kernel (numa_regions() uses move_pages), not from our
 -- own bookkeeping.  Runs unchanged in the multi-node guests.
 \set ON_ERROR_STOP true
+\ir lib/setup.sql
 BEGIN;
 SELECT plan(18);
 

@@ -2,6 +2,7 @@
 -- the topology is for everyone; the state functions for no one but the
 -- roles they are granted to.
 \set ON_ERROR_STOP true
+\ir lib/setup.sql
 BEGIN;
 SELECT plan(28);
 

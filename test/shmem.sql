@@ -3,6 +3,7 @@
 -- allocation and per node of shared buffers, without faulting any in; and
 -- the calling backend's CPU and policy.
 \set ON_ERROR_STOP true
+\ir lib/setup.sql
 BEGIN;
 SELECT plan(22);
 

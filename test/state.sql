@@ -2,6 +2,7 @@
 -- hash to every worker, put/get/update/delete round trips, the counts the
 -- workers report, the batch calls, and every bad argument.
 \set ON_ERROR_STOP true
+\ir lib/setup.sql
 BEGIN;
 SELECT plan(40);
 

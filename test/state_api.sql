@@ -3,6 +3,7 @@
 -- what it puts SQL reads and the other way round, every status, a value
 -- cut to the caller's buffer, and a timed get that finds its keys.
 \set ON_ERROR_STOP true
+\ir lib/setup.sql
 BEGIN;
 SELECT plan(16);
 

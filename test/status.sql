@@ -1,6 +1,7 @@
 -- test/status.sql: numa_available() and numa_status() on a server that
 -- preloads numa_pg with NUMA working (this machine or a multi-node guest).
 \set ON_ERROR_STOP true
+\ir lib/setup.sql
 BEGIN;
 SELECT plan(12);
 

@@ -3,6 +3,7 @@
 -- (libnuma), passed in as :numactl, and the kernel's files read with
 -- pg_read_file().  Runs unchanged on one node and in the multi-node guests.
 \set ON_ERROR_STOP true
+\ir lib/setup.sql
 BEGIN;
 SELECT plan(27);
 

@@ -3,6 +3,7 @@
 -- (test_decoding), and the flushed WAL position is reported.  Not in a
 -- transaction: a logical slot cannot be created after writes.
 \set ON_ERROR_STOP true
+\ir lib/setup.sql
 SELECT 'slot' FROM pg_create_logical_replication_slot('numapg_wal_test', 'test_decoding');
 SELECT plan(9);
 

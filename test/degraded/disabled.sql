@@ -6,6 +6,7 @@
 -- extension numa_pg_client) on the upper half of shared buffers, which a
 -- prefault would have faulted in and nothing else uses.
 \set ON_ERROR_STOP true
+\ir ../lib/setup.sql
 BEGIN;
 SELECT plan(12);
 

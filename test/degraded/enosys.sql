@@ -2,6 +2,7 @@
 -- failing with ENOSYS, as on a kernel without them: numa_available() in
 -- libnuma is -1.  numa_pg loads, reports and says why it cannot place.
 \set ON_ERROR_STOP true
+\ir ../lib/setup.sql
 BEGIN;
 SELECT plan(10);
 

@@ -3,6 +3,7 @@
 -- seccomp profile.  libnuma 2.0.16 still says NUMA is available; numa_pg
 -- must see through that, keep working and say why it cannot place.
 \set ON_ERROR_STOP true
+\ir ../lib/setup.sql
 BEGIN;
 SELECT plan(15);
 

@@ -3,6 +3,7 @@
 -- kernel, where every page is (huge pages this backend never touched are
 -- looked up in the postmaster, which placed and prefaulted them).
 \set ON_ERROR_STOP true
+\ir ../lib/setup.sql
 BEGIN;
 SELECT plan(6);
 

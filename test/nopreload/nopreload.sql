@@ -4,6 +4,7 @@
 -- not defined; what needs numa_pg's shared memory (reports of placed memory,
 -- the state functions) says it needs preloading.
 \set ON_ERROR_STOP true
+\ir ../lib/setup.sql
 BEGIN;
 SELECT plan(16);
 
