@@ -55,6 +55,7 @@ pool_for_node(int node)
 	return NULL;
 }
 
+/* The arena that manages a pool's region. */
 static NumaPgArena *
 arena_of(const NumaPgPool *pool)
 {
@@ -97,6 +98,7 @@ numapg_allocator_init(void)
 	}
 }
 
+/* See numa_pg.h: from the pool of that node, NULL if none or full. */
 void *
 numapg_alloc_on_node(int node, size_t size)
 {
@@ -118,6 +120,7 @@ numapg_alloc_on_node(int node, size_t size)
 	return pool_alloc(pool, size);
 }
 
+/* See numa_pg.h: from the pool of the calling process's node. */
 void *
 numapg_alloc_local(size_t size)
 {
@@ -126,12 +129,14 @@ numapg_alloc_local(size_t size)
 	return numapg_alloc_on_node(node < 0 ? 0 : node, size);
 }
 
+/* See numa_pg.h: from the interleaved pool. */
 void *
 numapg_alloc_interleaved(size_t size)
 {
 	return pool_alloc(pool_for_node(-1), size);
 }
 
+/* See numa_pg.h: an ERROR for a pointer no pool gave out. */
 void
 numapg_free(void *ptr)
 {
@@ -155,6 +160,7 @@ numapg_free(void *ptr)
 				 errdetail("It is inside a block, or was freed already.")));
 }
 
+/* See numa_pg.h: the usable size of a live block. */
 size_t
 numapg_alloc_size(const void *ptr)
 {
@@ -169,6 +175,7 @@ numapg_alloc_size(const void *ptr)
 	return size;
 }
 
+/* See numa_pg.h: the node of the pool a block came from, -1 if interleaved. */
 int
 numapg_pool_node_of(const void *ptr)
 {

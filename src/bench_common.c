@@ -219,7 +219,8 @@ numapg_bench_unpin(NumaPgBenchPin *pin)
 		return;
 	if (pin->pinned && sched_setaffinity(0, pin->setsize, pin->saved) != 0)
 		ereport(WARNING,
-				(errmsg("could not restore this backend's CPU affinity: %m")));
+				(errcode(ERRCODE_SYSTEM_ERROR),
+				 errmsg("could not restore this backend's CPU affinity: %m")));
 	CPU_FREE(pin->saved);
 	pin->saved = NULL;
 	pin->pinned = false;

@@ -197,7 +197,8 @@ numapg_crash_keep_restore(void)
 						w, restored, (unsigned long long) sw->wal_records)));
 		if (sw->torn_entries > 0 || sw->wal_torn)
 			ereport(WARNING,
-					(errmsg("numa_pg: worker %d lost %u state entries and %s staged WAL record torn by the crash",
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("numa_pg: worker %d lost %u state entries and %s staged WAL record torn by the crash",
 							w, sw->torn_entries, sw->wal_torn ? "one" : "no")));
 		free(sw->entries);
 		free(sw->wal);

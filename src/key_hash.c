@@ -41,7 +41,7 @@ fmix64(uint64_t k)
 	return k;
 }
 
-/* Unaligned native-order loads. */
+/* An unaligned native-order 64-bit load. */
 static inline uint64_t
 load64(const unsigned char *p)
 {
@@ -51,6 +51,7 @@ load64(const unsigned char *p)
 	return v;
 }
 
+/* An unaligned native-order 32-bit load. */
 static inline uint32_t
 load32(const unsigned char *p)
 {

@@ -166,7 +166,8 @@ numapg_sql_memory_latency(PG_FUNCTION_ARGS)
 
 		if (!numapg_membench_cleanup(state, cleanup_err, sizeof(cleanup_err)))
 			ereport(WARNING,
-					(errmsg("numa_memory_latency: %s", cleanup_err),
+					(errcode(ERRCODE_SYSTEM_ERROR),
+					 errmsg("numa_memory_latency: %s", cleanup_err),
 					 errdetail("This backend may stay pinned to one CPU."),
 					 errhint("Disconnect to end the backend.")));
 	}

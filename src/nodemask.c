@@ -111,6 +111,7 @@ numapg_mask_is_subset(const NumaPgMask *sub, const NumaPgMask *super,
 	return true;
 }
 
+/* "CPU" or "Node", for messages about a list of that kind. */
 static const char *
 kind_noun(NumaPgListKind kind)
 {
@@ -124,6 +125,7 @@ kind_noun_capitalized(NumaPgListKind kind)
 	return kind == NUMAPG_LIST_CPUS ? "CPU" : "Node";
 }
 
+/* The largest id a list of that kind may name, plus one. */
 static int
 kind_limit(NumaPgListKind kind)
 {
@@ -185,6 +187,7 @@ parse_id(const char *text, size_t *pos, NumaPgListKind kind, int *id,
 	return true;
 }
 
+/* Move *pos past spaces and tabs. */
 static void
 skip_blanks(const char *text, size_t *pos)
 {

@@ -184,12 +184,14 @@ warn_about_memory(const NumaPgTopology *topo)
 	}
 	if (mode != 0 && topo->node_count > 1)
 		ereport(WARNING,
-				(errmsg("numa_pg: vm.zone_reclaim_mode is %d", mode),
+				(errcode(ERRCODE_WARNING),
+				 errmsg("numa_pg: vm.zone_reclaim_mode is %d", mode),
 				 errdetail("The kernel then evicts a node's page cache before it allocates on another node, which shrinks the file cache a database relies on."),
 				 errhint("Set vm.zone_reclaim_mode = 0 with sysctl.")));
 	if (numapg_topology_imbalanced(topo, &low, &high))
 		ereport(WARNING,
-				(errmsg("numa_pg: free memory is imbalanced across NUMA nodes: node %d has %lld MB free of %lld MB, node %d has %lld MB free of %lld MB",
+				(errcode(ERRCODE_WARNING),
+				 errmsg("numa_pg: free memory is imbalanced across NUMA nodes: node %d has %lld MB free of %lld MB, node %d has %lld MB free of %lld MB",
 						topo->nodes[low].id,
 						(long long) (topo->nodes[low].memory_free >> 20),
 						(long long) (topo->nodes[low].memory_total >> 20),
@@ -321,6 +323,7 @@ numapg_log_topology(void)
 extern PGDLLEXPORT void numa_warn(int num, char *fmt,...) pg_attribute_printf(2, 3);
 extern PGDLLEXPORT void numa_error(char *where);
 
+/* libnuma's hook for its warnings: a WARNING, with libnuma's number. */
 void
 numa_warn(int num, char *fmt,...)
 {
@@ -333,14 +336,17 @@ numa_warn(int num, char *fmt,...)
 	/* libnuma ends its messages with a newline */
 	msg[strcspn(msg, "\n")] = '\0';
 	ereport(WARNING,
-			(errmsg("libnuma: %s", msg),
+			(errcode(ERRCODE_WARNING),
+			 errmsg("libnuma: %s", msg),
 			 errdetail("libnuma warning number %d.", num)));
 }
 
+/* libnuma's hook for a failed system call: a WARNING with errno's text. */
 void
 numa_error(char *where)
 {
 	/* ereport keeps errno for %m */
 	ereport(WARNING,
-			(errmsg("libnuma: %s failed: %m", where)));
+			(errcode(ERRCODE_SYSTEM_ERROR),
+			 errmsg("libnuma: %s failed: %m", where)));
 }

@@ -49,12 +49,14 @@ numapg_pool_nworkers(void)
 	return pool_nworkers;
 }
 
+/* The topology the pool was planned by (NULL when disabled). */
 const NumaPgTopology *
 numapg_pool_topology(void)
 {
 	return pool_topology;
 }
 
+/* Where each planned worker runs: its CPU, node and memory node. */
 const NumaPgWorkerPlace *
 numapg_pool_places(void)
 {
@@ -170,7 +172,8 @@ numapg_plan_pool(void)
 	{
 		if (pool_places[w].memory_node != pool_places[w].node)
 			ereport(WARNING,
-					(errmsg("numa_pg: worker %d runs on CPU %d of NUMA node %d, which has no memory it may use; its memory goes to node %d, the nearest that has",
+					(errcode(ERRCODE_WARNING),
+					 errmsg("numa_pg: worker %d runs on CPU %d of NUMA node %d, which has no memory it may use; its memory goes to node %d, the nearest that has",
 							w, pool_places[w].cpu, pool_places[w].node,
 							pool_places[w].memory_node)));
 		else

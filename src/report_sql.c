@@ -35,6 +35,7 @@ PG_FUNCTION_INFO_V1(numapg_sql_region_nodes);
 PG_FUNCTION_INFO_V1(numapg_sql_workers);
 PG_FUNCTION_INFO_V1(numapg_sql_pools);
 
+/* A region's kind as numa_regions() shows it. */
 static const char *
 region_kind_name(NumaPgRegionKind kind)
 {

@@ -113,7 +113,8 @@ numapg_apply_segment_policy(const NumaPgTopology *live, bool can_bind,
 	if (!can_bind)
 	{
 		ereport(WARNING,
-				(errmsg("numa_pg: numa_pg.shared_memory_policy is \"%s\", but NUMA placement is not available here",
+				(errcode(ERRCODE_WARNING),
+				 errmsg("numa_pg: numa_pg.shared_memory_policy is \"%s\", but NUMA placement is not available here",
 						numapg_shared_memory_policy),
 				 errdetail("PostgreSQL's shared memory is left to the kernel's default policy.")));
 		return;
@@ -153,7 +154,8 @@ numapg_apply_segment_policy(const NumaPgTopology *live, bool can_bind,
 
 		if (merr != 0)
 			ereport(WARNING,
-					(errmsg("numa_pg: could not interleave the pages of PostgreSQL's shared memory that exist already: %s",
+					(errcode(ERRCODE_SYSTEM_ERROR),
+					 errmsg("numa_pg: could not interleave the pages of PostgreSQL's shared memory that exist already: %s",
 							strerror(merr)),
 					 errdetail("Those pages stay on the node where they are.")));
 	}
@@ -163,7 +165,8 @@ numapg_apply_segment_policy(const NumaPgTopology *live, bool can_bind,
 
 	if (numapg_shared->segment_errno != 0)
 		ereport(WARNING,
-				(errmsg("numa_pg: could not apply numa_pg.shared_memory_policy \"%s\" to PostgreSQL's shared memory: %s",
+				(errcode(ERRCODE_SYSTEM_ERROR),
+				 errmsg("numa_pg: could not apply numa_pg.shared_memory_policy \"%s\" to PostgreSQL's shared memory: %s",
 						numapg_shared_memory_policy, strerror(numapg_shared->segment_errno))));
 	else
 	{
@@ -266,7 +269,8 @@ numapg_prefault_segment_pages(const NumaPgTopology *live, bool can_bind)
 
 	if (failed)
 		ereport(WARNING,
-				(errmsg("numa_pg: %d of %d processes could not prefault their share of shared memory",
+				(errcode(ERRCODE_SYSTEM_ERROR),
+				 errmsg("numa_pg: %d of %d processes could not prefault their share of shared memory",
 						failed, nprocs)));
 	ereport(LOG,
 			(errmsg("numa_pg: prefaulted %zu MB of shared memory in %.1f ms with %d process(es)",

@@ -47,6 +47,7 @@
 /* when the oldest unflushed record of this worker was staged */
 static TimestampTz first_staged_at = 0;
 
+/* Worker's inbox ring from the producer-th producer node. */
 static NumaPgSpscRing *
 inbox_of(int worker, int producer)
 {
@@ -227,7 +228,8 @@ numapg_serve(int worker)
 					 * leaving it would block the ring for good: drop it.
 					 */
 					ereport(WARNING,
-							(errmsg("numa_pg worker %d dropped a %u-byte message from inbox %d, longer than any request (%u bytes)",
+							(errcode(ERRCODE_DATA_CORRUPTED),
+							 errmsg("numa_pg worker %d dropped a %u-byte message from inbox %d, longer than any request (%u bytes)",
 									worker, (unsigned) len, p, (unsigned) sizeof(msg)),
 							 errdetail("The queue's slot was corrupted; its backend, if any, gets a timeout.")));
 					(void) numapg_spsc_skip(ring);

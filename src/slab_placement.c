@@ -78,7 +78,8 @@ numapg_place_slab(char *base, const NumaPgSlab *slab, bool can_bind,
 						 errdetail("Available is free memory plus reclaimable page cache, or free huge pages when shared memory is on huge pages."),
 						 errhint("Reduce numa_pg.state_store_size, numa_pg.wal_staging_size, numa_pg.pool_size or numa_pg.workers, or turn off numa_pg.strict to let the memory fall back to other nodes.")));
 			ereport(WARNING,
-					(errmsg("numa_pg: NUMA node %d has %lld MB available, but the memory numa_pg places there needs %lld MB",
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("numa_pg: NUMA node %d has %lld MB available, but the memory numa_pg places there needs %lld MB",
 							slab->node, (long long) (available >> 20),
 							(long long) (slab->size >> 20)),
 					 errdetail("Pages that do not fit will be placed on other nodes.")));
@@ -89,7 +90,8 @@ numapg_place_slab(char *base, const NumaPgSlab *slab, bool can_bind,
 		err = numapg_bind_range(base, slab->size, policy, &nodes);
 		if (err != 0)
 			ereport(WARNING,
-					(errmsg("numa_pg: could not apply policy %s to %lld MB of shared memory for NUMA node %d: %s",
+					(errcode(ERRCODE_SYSTEM_ERROR),
+					 errmsg("numa_pg: could not apply policy %s to %lld MB of shared memory for NUMA node %d: %s",
 							numapg_policy_name(policy),
 							(long long) (slab->size >> 20), slab->node,
 							strerror(err)),
@@ -126,7 +128,8 @@ numapg_place_slab(char *base, const NumaPgSlab *slab, bool can_bind,
 							   numapg_page_size_of(base), counts) == 0 &&
 			counts->per_node[slab->node] < counts->pages - counts->not_present)
 			ereport(WARNING,
-					(errmsg("numa_pg: %lld of %lld pages meant for NUMA node %d are elsewhere",
+					(errcode(ERRCODE_WARNING),
+					 errmsg("numa_pg: %lld of %lld pages meant for NUMA node %d are elsewhere",
 							(long long) (counts->pages - counts->not_present -
 										 counts->per_node[slab->node]),
 							(long long) (counts->pages - counts->not_present), slab->node),

@@ -124,7 +124,8 @@ pin_to_cpu(int id, int cpu)
 	if (sched_setaffinity(0, sizeof(set), &set) != 0)
 	{
 		ereport(WARNING,
-				(errmsg("numa_pg: worker %d could not pin itself to CPU %d: %m",
+				(errcode(ERRCODE_SYSTEM_ERROR),
+				 errmsg("numa_pg: worker %d could not pin itself to CPU %d: %m",
 						id, cpu),
 				 errdetail("It runs wherever the scheduler puts it.")));
 		return false;
@@ -168,7 +169,8 @@ numapg_worker_main(Datum main_arg)
 
 		if (err != 0)
 			ereport(WARNING,
-					(errmsg("numa_pg: worker %d could not set its memory policy to local: %s",
+					(errcode(ERRCODE_SYSTEM_ERROR),
+					 errmsg("numa_pg: worker %d could not set its memory policy to local: %s",
 							id, strerror(err))));
 	}
 
