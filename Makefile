@@ -100,71 +100,50 @@ UNIT_TESTS = test/unit/bin/test_nodemask test/unit/bin/test_topology \
 	test/unit/bin/test_arena test/unit/bin/test_policy_spec \
 	test/unit/bin/test_membench test/unit/bin/test_errbuf
 
-test/unit/bin/test_nodemask: test/unit/test_nodemask.c src/nodemask.c src/errbuf.c src/nodemask.h src/errbuf.h test/unit/tap.h test/unit/text.h
-	@mkdir -p $(@D)
-	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_nodemask.c src/nodemask.c src/errbuf.c
-
-test/unit/bin/test_errbuf: test/unit/test_errbuf.c src/errbuf.c src/errbuf.h src/nodemask.c src/nodemask.h test/unit/tap.h test/unit/text.h
-	@mkdir -p $(@D)
-	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_errbuf.c src/errbuf.c src/nodemask.c
-
-test/unit/bin/test_topology: test/unit/test_topology.c src/topology.c src/topology.h src/nodemask.c src/errbuf.c test/unit/tap.h
-	@mkdir -p $(@D)
-	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_topology.c src/topology.c src/nodemask.c src/errbuf.c
-
 # Runs a command with the NUMA system calls refused, as in a container.
 test/tools/bin/numa_syscalls_fail: test/tools/numa_syscalls_fail.c
 	@mkdir -p $(@D)
 	$(CC) $(UNIT_CFLAGS) -o $@ $<
 
-test/unit/bin/test_worker_plan: test/unit/test_worker_plan.c src/worker_plan.c src/worker_plan.h src/topology.c src/nodemask.c src/errbuf.c test/unit/tap.h
-	@mkdir -p $(@D)
-	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_worker_plan.c src/worker_plan.c src/topology.c src/nodemask.c src/errbuf.c
+# What each unit test is built from: test/unit/test_NAME.c (or NAME_MAIN)
+# and the pure modules in NAME_SRCS, with NAME_CFLAGS and NAME_LIBS; one
+# pattern rule builds them all.  Every src/ and test/unit/ header is a
+# prerequisite, as for the objects of numa_pg.so.
+test_nodemask_SRCS = src/nodemask.c src/errbuf.c
+test_errbuf_SRCS = src/errbuf.c src/nodemask.c
+test_topology_SRCS = src/topology.c src/nodemask.c src/errbuf.c
+test_worker_plan_SRCS = src/worker_plan.c src/topology.c src/nodemask.c src/errbuf.c
+test_state_store_SRCS = src/state_store.c src/crc32c.c src/key_hash.c
+test_wal_staging_SRCS = src/wal_staging.c src/crc32c.c
+test_spsc_SRCS = src/spsc.c
+test_arena_SRCS = src/arena.c src/errbuf.c
+test_policy_spec_SRCS = src/policy_spec.c src/nodemask.c src/errbuf.c
+# two processes, then two threads, 5 million checked messages each
+test_spsc_stress_MAIN = test/unit/stress_spsc.c
+test_spsc_stress_SRCS = src/spsc.c
+test_spsc_stress_CFLAGS = -O2 -pthread
+# the thread part under ThreadSanitizer, which must report no race
+test_spsc_tsan_MAIN = test/unit/stress_spsc.c
+test_spsc_tsan_SRCS = src/spsc.c
+test_spsc_tsan_CFLAGS = -fsanitize=thread -pthread \
+	-DSTRESS_DEFAULT_MESSAGES=200000 -DSTRESS_DEFAULT_MODE='"threads"'
+# one writer process, two reader processes, 2 million checked changes
+test_state_read_stress_MAIN = test/unit/stress_state_read.c
+test_state_read_stress_SRCS = src/state_store.c src/crc32c.c src/key_hash.c
+test_state_read_stress_CFLAGS = -O2
 
-test/unit/bin/test_state_store: test/unit/test_state_store.c src/state_store.c src/state_store.h src/crc32c.c src/key_hash.c test/unit/tap.h test/unit/test_rng.h
+.SECONDEXPANSION:
+test/unit/bin/test_%: $$(or $$(test_$$*_MAIN),test/unit/test_$$*.c) $$(test_$$*_SRCS) \
+		$(wildcard $(srcdir)/src/*.h) $(wildcard $(srcdir)/test/unit/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_state_store.c src/state_store.c src/crc32c.c src/key_hash.c
-
-test/unit/bin/test_wal_staging: test/unit/test_wal_staging.c src/wal_staging.c src/wal_staging.h src/crc32c.c test/unit/tap.h
-	@mkdir -p $(@D)
-	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_wal_staging.c src/wal_staging.c src/crc32c.c
-
-test/unit/bin/test_spsc: test/unit/test_spsc.c src/spsc.c src/spsc.h test/unit/tap.h
-	@mkdir -p $(@D)
-	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_spsc.c src/spsc.c
-
-# Two processes, then two threads, 5 million checked messages each.
-test/unit/bin/test_spsc_stress: test/unit/stress_spsc.c src/spsc.c src/spsc.h
-	@mkdir -p $(@D)
-	$(CC) $(UNIT_CFLAGS) -O2 -pthread -o $@ test/unit/stress_spsc.c src/spsc.c
-
-# The thread part under ThreadSanitizer, which must report no race.
-test/unit/bin/test_spsc_tsan: test/unit/stress_spsc.c src/spsc.c src/spsc.h
-	@mkdir -p $(@D)
-	$(CC) $(UNIT_CFLAGS) -fsanitize=thread -pthread \
-		-DSTRESS_DEFAULT_MESSAGES=200000 -DSTRESS_DEFAULT_MODE='"threads"' \
-		-o $@ test/unit/stress_spsc.c src/spsc.c
-
-# One writer process, two reader processes, 2 million checked changes.
-test/unit/bin/test_state_read_stress: test/unit/stress_state_read.c src/state_store.c src/state_store.h src/crc32c.c src/key_hash.c test/unit/tap.h
-	@mkdir -p $(@D)
-	$(CC) $(UNIT_CFLAGS) -O2 -o $@ test/unit/stress_state_read.c src/state_store.c src/crc32c.c src/key_hash.c
-
-test/unit/bin/test_arena: test/unit/test_arena.c src/arena.c src/arena.h src/errbuf.c test/unit/tap.h test/unit/test_rng.h
-	@mkdir -p $(@D)
-	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_arena.c src/arena.c src/errbuf.c
-
-test/unit/bin/test_policy_spec: test/unit/test_policy_spec.c src/policy_spec.c src/policy_spec.h src/nodemask.c src/errbuf.c src/errbuf.h test/unit/tap.h test/unit/text.h
-	@mkdir -p $(@D)
-	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_policy_spec.c src/policy_spec.c src/nodemask.c src/errbuf.c
+	$(CC) $(UNIT_CFLAGS) $(test_$*_CFLAGS) -o $@ $< $(test_$*_SRCS) $(test_$*_LIBS)
 
 MEMBENCH_SRCS = src/membench.c src/topology.c src/worker_plan.c src/nodemask.c src/errbuf.c
 MEMBENCH_DEPS = $(MEMBENCH_SRCS) src/membench.h src/topology.h src/worker_plan.h \
 	src/nodemask.h src/errbuf.h
 
-test/unit/bin/test_membench: test/unit/test_membench.c $(MEMBENCH_DEPS) test/unit/tap.h
-	@mkdir -p $(@D)
-	$(CC) $(UNIT_CFLAGS) -o $@ test/unit/test_membench.c $(MEMBENCH_SRCS) -lnuma -lm
+test_membench_SRCS = $(MEMBENCH_SRCS)
+test_membench_LIBS = -lnuma -lm
 
 # The command numa_pg_membench, from the same C code as the SQL function
 # numa_memory_latency().  PGXS builds one MODULE_big or one PROGRAM, not
