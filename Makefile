@@ -59,7 +59,8 @@ PG_CPPFLAGS = -I$(srcdir)/src -I$(srcdir)/include
 # $(includedir_server)/extension/numa_pg/.
 HEADERS = include/numa_pg.h
 # installed under $(docdir)/extension/
-DOCS = doc/architecture.md
+DOCS = doc/architecture.md doc/benchmarks.md doc/configuration.md \
+	doc/development.md doc/functions.md doc/state.md CHANGELOG.md
 # Warnings are errors.  PostgreSQL's own headers have unused parameters in
 # inline functions, so that one -Wextra warning is off.  Override
 # NUMAPG_WARNINGS to build with a compiler that warns about more.

@@ -33,8 +33,8 @@
  * sleeps and two wake-ups, tens of microseconds, for a change that costs
  * a few hundred nanoseconds; the store's memory stays on the owner's node
  * all the same, and a writer on another node pays for the remote cache
- * lines it touches, which is what NUMA placement is about.  The README's
- * "State store" section has the measurements.
+ * lines it touches, which is what NUMA placement is about.  doc/state.md
+ * has the measurements.
  *
  * IDENTIFICATION
  *	  src/state_access.c

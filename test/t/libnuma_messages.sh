@@ -24,7 +24,7 @@ like "$out" "^f$" "  and libnuma's answer (no mask)"
 if ldd "$PG_BIN/postgres" | grep -q 'libnuma\.so'; then
 	# PostgreSQL built --with-libnuma (18 and later): the server program
 	# itself links libnuma, whose own numa_warn() the dynamic linker then
-	# finds before numa_pg's (README, Limitations)
+	# finds before numa_pg's (README.md, Limitations)
 	like "$log" "^libnuma: Warning: unparseable node description \`zz'$" \
 		"PostgreSQL links libnuma itself: libnuma's own printer writes its bare line to the server's stderr"
 	! grep -q "WARNING:  libnuma:" "$out"
