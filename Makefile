@@ -58,7 +58,7 @@ PG_CPPFLAGS = -I$(srcdir)/src -I$(srcdir)/include
 # The C API for other extensions, installed under
 # $(includedir_server)/extension/numa_pg/.
 HEADERS = include/numa_pg.h
-# installed under $(docdir)/extension/
+# installed under $(docdir)/extension/numa_pg/ (docmoduledir, below)
 DOCS = doc/architecture.md doc/benchmarks.md doc/configuration.md \
 	doc/development.md doc/functions.md doc/state.md CHANGELOG.md
 # Warnings are errors.  PostgreSQL's own headers have unused parameters in
@@ -84,6 +84,10 @@ EXTRA_CLEAN = test/unit/bin test/tools/bin results regression.diffs regression.o
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# DOCS go to $(docdir)/extension/numa_pg/, not among other extensions' files
+# (PGXS would put them in $(docdir)/extension/).
+docmoduledir = extension/numa_pg
 
 # PGXS does not track which headers an object includes (Debian's
 # PostgreSQL is built without --enable-depend): rebuild every object when
