@@ -296,12 +296,14 @@ bench_pgbench() {
 # --- reports: cost of the placement reports ------------------------------
 
 # time_query SQL: milliseconds to run SQL to the end, in a new backend (as
-# a monitoring tool would), printed
+# a monitoring tool would), printed; whatever else psql says (an error)
+# goes to stderr
 time_query() {
 	psql_bench -c "DO \$\$DECLARE t0 timestamptz := clock_timestamp(); n bigint;
 		BEGIN SELECT count(*) INTO n FROM ($1) AS q;
 		RAISE NOTICE '%', round(extract(epoch FROM clock_timestamp() - t0) * 1000, 1); END\$\$" 2>&1 |
-		sed -n 's/^NOTICE:  //p; /^NOTICE:  /!w /dev/stderr'
+		sed -n '/^NOTICE:  /!w /dev/stderr
+		s/^NOTICE:  //p'
 }
 
 bench_reports() {
