@@ -969,7 +969,7 @@ SUMMARY=$(psql_bench -c "CREATE TABLE bench_raw (section text, name text, unit t
 		}' && met=1 || met=0
 		case $name in
 			pgbench*) mode=${name#pgbench }; why_pgbench "${mode%%:*}" "$target" ;;
-			pgviews*) [ $met -eq 1 ] || why_pgviews "$name" ;;
+			pgviews*) [ "$met" -eq 1 ] || why_pgviews "$name" ;;
 			*) [ $met -eq 1 ] || { p=${name#*(}; "why_${name%% *}" "${p%%)*}"; } ;;
 		esac
 	done <<<"$TARGETS"
