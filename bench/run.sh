@@ -14,6 +14,11 @@
 #               (select-only and TPC-B-like, scale 20, nproc/2 clients)
 #   reports     the cost of the placement reports (numa_shmem_allocations(),
 #               numa_buffer_nodes(), numa_regions()) over 1 GB and 8 GB
+#   pgviews     numa_shmem_allocations() and numa_buffer_nodes() against
+#               PostgreSQL 18's pg_shmem_allocations_numa and
+#               pg_buffercache_numa, on 18 (the build of ../shared/postgresql;
+#               skipped without it), over 1 GB and 8 GB of shared_buffers
+#               never faulted in and prefaulted: time, and memory faulted in
 #   statesql    the state store from SQL and C, for numa_pg.workers from 1
 #               to nproc: 20,000 gets, puts and deletes in one statement
 #               (16- and 256-byte values) against an unlogged and a logged
@@ -35,9 +40,9 @@
 # bandwidth.svg, hotpaths.svg).  Run it from a committed tree: results.txt
 # names the commit, and says so when the tree had uncommitted changes.
 #
-# Usage: bench/run.sh [--quick] [--only "memory hotpaths pgbench reports statesql"]
+# Usage: bench/run.sh [--quick] [--only "memory hotpaths pgbench reports pgviews statesql"]
 #        bench/run.sh --report bench/results/<run>
-#   --quick   2 rounds, shorter runs, reports over 1 GB only (about 3 min)
+#   --quick   2 rounds, shorter runs, reports and pgviews over 1 GB only
 #   --only    run only the sections named
 #   --report  measure nothing: summarise and plot that run's raw.tsv again
 # Environment: NUMAPG_BENCH_OUT to write elsewhere than bench/results.
@@ -45,7 +50,7 @@
 . "$(dirname "$0")/../scripts/lib.sh"
 
 QUICK=0
-ONLY="memory hotpaths pgbench reports statesql"
+ONLY="memory hotpaths pgbench reports pgviews statesql"
 REPORT_DIR=
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -58,7 +63,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 for s in $ONLY; do
-	case " memory hotpaths pgbench reports statesql " in *" $s "*) ;; *) die "unknown section $s" ;; esac
+	case " memory hotpaths pgbench reports pgviews statesql " in *" $s "*) ;; *) die "unknown section $s" ;; esac
 done
 
 # Besides the default sizes (10,000 state entries, 64-byte WAL records,
@@ -134,14 +139,19 @@ wants() { [[ " $ONLY " == *" $1 "* ]]; }
 
 psql_bench() { "$PG_BIN/psql" -X -q -At -v ON_ERROR_STOP=1 -d postgres "$@"; }
 
-# restart_with CONF...: restart the bench cluster with these settings on
-# top of the base ones (written to postgresql.auto.conf's neighbour file)
-restart_with() {
-	cluster_stop bench >/dev/null 2>&1
-	printf '%s\n' "$@" >"$NUMAPG_WORK/bench/data/bench.conf"
-	cluster_start bench || cluster_failed bench || die "the bench cluster did not start with: $*"
-	cluster_env bench
+# restart_cluster NAME CONF...: restart cluster NAME with these settings on
+# top of the base ones (written to postgresql.auto.conf's neighbour file,
+# bench.conf), and point the clients at it
+restart_cluster() {
+	local name=$1
+	shift
+	cluster_stop "$name" >/dev/null 2>&1
+	printf '%s\n' "$@" >"$NUMAPG_WORK/$name/data/bench.conf"
+	cluster_start "$name" || cluster_failed "$name" || die "the $name cluster did not start with: $*"
+	cluster_env "$name"
 }
+# restart_with CONF...: the same for the bench cluster
+restart_with() { restart_cluster bench "$@"; }
 
 cluster_init bench "$(free_port)" "shared_buffers = '256MB'" "max_wal_size = '4GB'" \
 	"max_worker_processes = 16" "wal_level = logical" "include_if_exists = 'bench.conf'" || exit 1
@@ -286,12 +296,14 @@ bench_pgbench() {
 # --- reports: cost of the placement reports ------------------------------
 
 # time_query SQL: milliseconds to run SQL to the end, in a new backend (as
-# a monitoring tool would), printed
+# a monitoring tool would), printed; whatever else psql says (an error)
+# goes to stderr
 time_query() {
 	psql_bench -c "DO \$\$DECLARE t0 timestamptz := clock_timestamp(); n bigint;
 		BEGIN SELECT count(*) INTO n FROM ($1) AS q;
 		RAISE NOTICE '%', round(extract(epoch FROM clock_timestamp() - t0) * 1000, 1); END\$\$" 2>&1 |
-		sed -n 's/^NOTICE:  //p'
+		sed -n '/^NOTICE:  /!w /dev/stderr
+		s/^NOTICE:  //p'
 }
 
 bench_reports() {
@@ -327,6 +339,125 @@ bench_reports() {
 		done
 	done
 	restart_with "${PRELOAD[@]}"
+}
+
+# --- pgviews: numa_pg's reports against PostgreSQL 18's own views --------
+
+# The pairs that answer the same question: numa_pg's report and PostgreSQL
+# 18's view (pg_buffercache_numa from pg_buffercache), each read to the end.
+PGVIEWS_PAIRS=(allocations buffers)
+declare -A PGVIEWS_OURS=([allocations]="numa_shmem_allocations()" [buffers]="numa_buffer_nodes()")
+declare -A PGVIEWS_THEIRS=([allocations]="pg_shmem_allocations_numa" [buffers]="pg_buffercache_numa")
+PGVIEWS_LABEL=18
+
+# shmem_kb: the Shmem line of /proc/meminfo (kB), read before and after each
+# query: what it faulted in is the difference.  PostgreSQL's main segment is
+# anonymous shared memory, so each of its pages counts there once, from the
+# moment any process faults it in until the segment goes (a stop), whichever
+# backend faulted it and whether that backend has exited since (each query
+# here has a backend of its own, gone when it is read).  The servers'
+# RssShmem summed would count a page once per process that maps it, and no
+# longer count the measured backend's once it has exited.  Shmem is the
+# whole machine's: tmpfs written meanwhile shows in it too, which the
+# machine lock (no other numa_pg run at the same time) keeps small.
+shmem_kb() { awk '/^Shmem:/ { print $2 }' /proc/meminfo; }
+
+# pgviews_query KEY WHO SQL: run SQL in a new backend (time_query); record
+# its milliseconds as "KEY: WHO" and the MB it faulted in; set MS[WHO]
+pgviews_query() {
+	local key=$1 who=$2 sql=$3 before ms after
+	before=$(shmem_kb)
+	ms=$(time_query "$sql")
+	after=$(shmem_kb)
+	[ -n "$ms" ] || { echo "no time for: $sql"; return 1; }
+	record pgviews "$key: $who" ms "$ms" "$r"
+	record pgviews "$key: $who, faulted in" MB "$(awk -v a="$after" -v b="$before" 'BEGIN { printf "%.1f", (a - b) / 1024 }')" "$r"
+	MS[$who]=$ms
+}
+
+# pgviews_start SIZE PREFAULT: the PostgreSQL 18 cluster started afresh
+# with shared_buffers = SIZE MB and numa_pg.prefault = PREFAULT; then one
+# backend plans (EXPLAIN, runs nothing of) every query measured here, so
+# that no measured one pays for what the first backend after a start does
+# (the relation cache's init file, the catalog pages it reads into shared
+# buffers: a few pages of the segment faulted in, none of the reports')
+pgviews_start() {
+	local p
+	restart_cluster pgviews "${PRELOAD[@]}" "huge_pages = off" "shared_buffers = '${1}MB'" "numa_pg.prefault = $2"
+	for p in "${PGVIEWS_PAIRS[@]}"; do
+		psql_bench -c "EXPLAIN SELECT * FROM ${PGVIEWS_OURS[$p]}" -c "EXPLAIN SELECT * FROM ${PGVIEWS_THEIRS[$p]}" \
+			>/dev/null || return 1
+	done
+}
+
+# pgviews_round SIZE STATE ROUND: each pair once, the order alternating
+# with the round; never faulted in, each query on a server started afresh
+# (PostgreSQL's views fault every page in), prefaulted on the running one
+pgviews_round() {
+	local size=$1 state=$2 r=$3 p key who order
+	local -A MS
+	for p in "${PGVIEWS_PAIRS[@]}"; do
+		key="$p, shared_buffers = ${size}MB, $state"
+		order="${PGVIEWS_OURS[$p]} ${PGVIEWS_THEIRS[$p]}"
+		[ $((r % 2)) -eq 0 ] && order="${PGVIEWS_THEIRS[$p]} ${PGVIEWS_OURS[$p]}"
+		for who in $order; do
+			if [ "$state" = "never faulted in" ]; then pgviews_start "$size" off || return 1; fi
+			pgviews_query "$key" "$who" "SELECT * FROM $who" || return 1
+		done
+		ratio "pgviews $key: ${PGVIEWS_THEIRS[$p]} ms / ${PGVIEWS_OURS[$p]} ms" \
+			"${MS[${PGVIEWS_THEIRS[$p]}]}" "${MS[${PGVIEWS_OURS[$p]}]}"
+		echo "$key, round $r: ${PGVIEWS_OURS[$p]} ${MS[${PGVIEWS_OURS[$p]}]} ms, ${PGVIEWS_THEIRS[$p]} ${MS[${PGVIEWS_THEIRS[$p]}]} ms"
+	done
+}
+
+# bench_pgviews_18: the section, with PostgreSQL 18 selected and numa_pg
+# built for it
+bench_pgviews_18() {
+	local size r available
+	cluster_init pgviews "$(free_port)" "max_worker_processes = 16" "include_if_exists = 'bench.conf'" || return 1
+	restart_cluster pgviews "${PRELOAD[@]}"
+	psql_bench -c "CREATE EXTENSION numa_pg" -c "CREATE EXTENSION pg_buffercache" || return 1
+	available=$(psql_bench -c "SELECT pg_numa_available()") || return 1
+	if [ "$available" != t ]; then
+		echo "pgviews:    skipped: pg_numa_available() is false on $("$PG_BIN/postgres" --version)" | tee -a "$OUT/machine.txt"
+		return 0
+	fi
+	echo "pgviews:    $("$PG_BIN/postgres" --version) ($PG_CONFIG), huge_pages = off, the rest as the bench cluster" >>"$OUT/machine.txt"
+	for size in $REPORT_SIZES_MB; do
+		for r in $(seq 1 "$ROUNDS"); do
+			pgviews_round "$size" "never faulted in" "$r" || return 1
+		done
+		pgviews_start "$size" on || return 1
+		for r in $(seq 1 "$ROUNDS"); do
+			pgviews_round "$size" prefaulted "$r" || return 1
+			load "$r"
+		done
+	done
+}
+
+# bench_pgviews: on the PostgreSQL 18 release build of ../shared/postgresql
+# (shared_builds; the rest of bench/run.sh runs on Debian's), or skipped,
+# saying why, where there is none; the bench cluster's PostgreSQL is
+# selected again after, whatever happened
+bench_pgviews() {
+	local config rc=0 build=$NUMAPG_WORK/build/$PGVIEWS_LABEL
+	local saved=("$PG_LABEL" "$PG_CONFIG" "$PG_BIN" "${LD_LIBRARY_PATH:-}")
+	config=$(shared_builds | awk -v l="$PGVIEWS_LABEL" '$1 == l { print $2 }')
+	if [ -z "$config" ]; then
+		echo "pgviews:    skipped: no PostgreSQL $PGVIEWS_LABEL build (pg18.tar.xz) in $NUMAPG_SHARED_PG (NUMAPG_SHARED_PG names another directory)" |
+			tee -a "$OUT/machine.txt"
+		return 0
+	fi
+	pg_select "$PGVIEWS_LABEL" "$config"
+	if copy_tree "$build" && build_and_install_in "$build" all; then
+		bench_pgviews_18 || rc=1
+		cluster_stop pgviews >/dev/null 2>&1
+	else
+		rc=1
+	fi
+	export PG_LABEL=${saved[0]} PG_CONFIG=${saved[1]} PG_BIN=${saved[2]} LD_LIBRARY_PATH=${saved[3]}
+	cluster_env bench
+	return $rc
 }
 
 # --- statesql: the state store from SQL, against a table -----------------
@@ -606,6 +737,18 @@ statesql w=$w pgbench $op, $clients client(s): numa_pg / SELECT 1 TPS|>=|0.9"
 	done
 done
 
+# numa_pg's reports against PostgreSQL 18's views (issue 11), at both
+# sizes: at least 20x faster over memory never faulted in (which the views
+# fault in, and numa_pg's reports do not), never slower over prefaulted
+# memory
+for size in 1024 8192; do
+	for p in "${PGVIEWS_PAIRS[@]}"; do
+		TARGETS+="
+pgviews $p, shared_buffers = ${size}MB, never faulted in: ${PGVIEWS_THEIRS[$p]} ms / ${PGVIEWS_OURS[$p]} ms|>=|20
+pgviews $p, shared_buffers = ${size}MB, prefaulted: ${PGVIEWS_THEIRS[$p]} ms / ${PGVIEWS_OURS[$p]} ms|>=|1"
+	done
+done
+
 # The spec's absolute figures (section hotpaths, ns/op), which it gives as
 # "about": informational, met or missed on the median.
 ABSOLUTE="state_lookup, state_store, local|<=|100|state lookup, about 100 ns
@@ -615,7 +758,7 @@ queue, spsc_ring, local|<=|5|SPSC push, about 5 ns local"
 # --- run, then summarise -------------------------------------------------
 
 FAILED=()
-for section in memory hotpaths pgbench reports statesql; do
+for section in memory hotpaths pgbench reports pgviews statesql; do
 	wants $section && [ -z "$REPORT_DIR" ] || continue
 	say "$section"
 	"bench_$section" || FAILED+=("$section")
@@ -719,6 +862,26 @@ why_statesql() {
 	printf '      server share the CPUs, and a one-call statement cannot beat SELECT 1 (parse, bind, execute).
 '
 }
+# why_pgviews NAME: a missed pgviews target's "why": both queries' times
+# (medians, and the rounds' ratios' spread) and what each faulted in
+why_pgviews() {
+	local key=${1#pgviews } ours theirs q mo mt fo ft
+	theirs=${key#*: }
+	theirs=${theirs%% ms /*}
+	ours=${key##*/ }
+	ours=${ours% ms}
+	key=${key%%: *}
+	mo=$(median pgviews "$key: $ours" ms)
+	mt=$(median pgviews "$key: $theirs" ms)
+	fo=$(median pgviews "$key: $ours, faulted in" MB)
+	ft=$(median pgviews "$key: $theirs, faulted in" MB)
+	q=$(stats targets "$1" x)
+	awk -v o="$ours" -v t="$theirs" -v mo="$mo" -v mt="$mt" -v fo="$fo" -v ft="$ft" -v q="$q" 'BEGIN {
+		split(q, Q, " ")
+		printf "      why: %s took %.1f ms, %s %.1f ms (medians); the rounds'"'"' ratios ranged from %.2f to %.2f.\n", o, mo, t, mt, Q[2], Q[6]
+		printf "      %s faulted in %.1f MB, %s %.1f MB (medians).\n", o, fo, t, ft
+	}'
+}
 # why_pgbench MODE TARGET: the spread of the paired rounds' ratios and how
 # far the verdict can be trusted; printed whether met or not
 why_pgbench() {
@@ -771,7 +934,7 @@ SUMMARY=$(psql_bench -c "CREATE TABLE bench_raw (section text, name text, unit t
 	SELECT section, name, unit, count(*), round(min(value)::numeric, 2),
 	       round(percentile_cont(0.5) WITHIN GROUP (ORDER BY value)::numeric, 2), round(max(value)::numeric, 2)
 	FROM bench_raw GROUP BY section, name, unit
-	ORDER BY array_position(ARRAY['machine', 'memory', 'hotpaths', 'pgbench', 'targets', 'reports', 'statesql'], section),
+	ORDER BY array_position(ARRAY['machine', 'memory', 'hotpaths', 'pgbench', 'targets', 'reports', 'pgviews', 'statesql'], section),
 	         name, unit") || die "could not summarise $RAW"
 {
 	cat "$OUT/machine.txt" 2>/dev/null || echo "(machine not recorded)"
@@ -806,6 +969,7 @@ SUMMARY=$(psql_bench -c "CREATE TABLE bench_raw (section text, name text, unit t
 		}' && met=1 || met=0
 		case $name in
 			pgbench*) mode=${name#pgbench }; why_pgbench "${mode%%:*}" "$target" ;;
+			pgviews*) [ "$met" -eq 1 ] || why_pgviews "$name" ;;
 			*) [ $met -eq 1 ] || { p=${name#*(}; "why_${name%% *}" "${p%%)*}"; } ;;
 		esac
 	done <<<"$TARGETS"

@@ -81,6 +81,16 @@ build_and_install_in() {
 		{ echo "make install of test/client failed"; return 1; }
 }
 
+# copy_tree DEST: this source tree without git and build products, where
+# numa_pg is built for one version other than Debian's (scripts/test.sh,
+# bench/run.sh's pgviews)
+copy_tree() {
+	mkdir -p "$1" &&
+		tar -C "$NUMAPG_SRC" --exclude=./.git --exclude='*.o' --exclude='*.so' --exclude='*.bc' \
+			--exclude=./test/unit/bin --exclude=./test/tools/bin --exclude=./results \
+			--exclude=./log -cf - . | tar -C "$1" -xf -
+}
+
 # pg_select LABEL PG_CONFIG: the PostgreSQL the next builds and tests use.
 # Its programs load its own libpq: the builds of ../shared/postgresql look
 # for it where they were built (RUNPATH /opt/postgresql/NN/lib), and would

@@ -173,15 +173,6 @@ numa_pg.shared_memory_policy = 'interleave'
 wal_level = logical"
 EXPLICIT_CPU=$(($(nproc) - 1))
 
-# copy_tree DEST: this source tree without git and build products, where
-# numa_pg is built for one version
-copy_tree() {
-	mkdir -p "$1" &&
-		tar -C "$NUMAPG_SRC" --exclude=./.git --exclude='*.o' --exclude='*.so' --exclude='*.bc' \
-			--exclude=./test/unit/bin --exclude=./test/tools/bin --exclude=./results \
-			--exclude=./log -cf - . | tar -C "$1" -xf -
-}
-
 # The steps that need a server, on the selected PostgreSQL.
 server_steps() {
 	step regress regress
