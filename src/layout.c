@@ -32,6 +32,7 @@
 #include "postgres.h"
 
 #include "storage/pg_shmem.h"
+#include "storage/shmem.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
 
