@@ -20,7 +20,10 @@
 #     worker's memory stops the start under numa_pg.strict and makes it
 #     fall back with a warning without (t/strict.sh); and, with a cluster
 #     restarted for each value, where numa_pg.shared_memory_policy puts
-#     PostgreSQL's prefaulted segment (t/shmem_policy.sh); and, started
+#     PostgreSQL's prefaulted segment (t/shmem_policy.sh); and, on 18 and
+#     later, under interleave and bind:, that numa_pg's reports give each
+#     allocation and the shared buffers the same pages on each node as
+#     PostgreSQL's own NUMA views (test/t/pg_numa_views.sh); and, started
 #     under numactl --membind, --interleave, --preferred and --cpunodebind,
 #     that numa_pg honours and reports the policy it inherits
 #     (t/inherited_policy.sh); and, with one worker per CPU and a backend
@@ -73,7 +76,8 @@ suite() {
 	cat "$GUEST_SHARE/$name.log"
 	{
 		printf '%s: %s in %s s\n' "$name" "$([ "$rc" -eq 0 ] && echo ok || echo "FAILED (status $rc)")" "$(elapsed "$t0")"
-		grep -E '^(Files=|Result:)' "$GUEST_SHARE/$name.log" | sed 's/^/    /'
+		# (and why a test file was skipped)
+		grep -E '^(Files=|Result:)|\.\. skipped: ' "$GUEST_SHARE/$name.log" | sed 's/^/    /'
 	} >>"$GUEST_SHARE/summary"
 	[ "$rc" -eq 0 ] || FAILED+=("$name")
 	return "$rc"
@@ -188,6 +192,11 @@ main() {
 	fi
 	suite strict prove --failures --comments -e bash test/numa-vm/t/strict.sh
 	suite shmempolicy prove --failures --comments -e bash test/numa-vm/t/shmem_policy.sh
+	# numa_pg's reports against PostgreSQL's own NUMA views, per node, under
+	# interleave and bind: (test/t/pg_numa_views.sh, the one-node test).
+	# Before 18 it skips and says so; from 18 on the views must be there.
+	NUMAPG_VIEWS_REQUIRED=$(($(pg_major "$PG_CONFIG") >= 18)) \
+		suite pgviews prove --failures --comments -e bash test/t/pg_numa_views.sh
 	suite inheritedpolicy prove --failures --comments -e bash test/numa-vm/t/inherited_policy.sh
 	suite statenodes prove --failures --comments -e bash test/numa-vm/t/state_nodes.sh
 	# the C unit tests do not use the server: once, in the guests of
