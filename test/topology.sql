@@ -1,9 +1,15 @@
 -- test/topology.sql: numa_topology(), numa_node_of_cpu() and numa_distance()
 -- against two oracles that do not share our code: numactl --hardware
--- (libnuma), passed in as :numactl, and the kernel's files read with
+-- (libnuma), run by the server into :numactl, and the kernel's files read with
 -- pg_read_file().  Runs unchanged on one node and in the multi-node guests.
 \set ON_ERROR_STOP true
 \ir lib/setup.sql
+-- numactl --hardware, run by the server, as :numactl
+CREATE TEMP TABLE numactl_output (n serial, line text);
+COPY numactl_output (line) FROM PROGRAM 'numactl --hardware';
+SELECT string_agg(line, E'\n' ORDER BY n) AS numactl FROM numactl_output
+\gset
+DROP TABLE numactl_output;
 BEGIN;
 SELECT plan(27);
 
