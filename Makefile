@@ -6,13 +6,7 @@ OBJS = \
 	numa_pg.o \
 	src/allocator.o \
 	src/arena.o \
-	src/bench_common.o \
-	src/bench_queue.o \
-	src/bench_state.o \
-	src/bench_wal.o \
-	src/compat.o \
 	src/compat_bgworker.o \
-	src/compat_hash.o \
 	src/crc32c.o \
 	src/crash_keep.o \
 	src/errbuf.o \
@@ -22,6 +16,7 @@ OBJS = \
 	src/live_topology.o \
 	src/membench.o \
 	src/membench_sql.o \
+	src/moved_sql.o \
 	src/nodemask.o \
 	src/numa_support.o \
 	src/placement.o \
@@ -50,7 +45,8 @@ OBJS = \
 	src/worker_plan.o
 
 EXTENSION = numa_pg
-DATA = numa_pg--1.0.sql numa_pg--1.0--1.1.sql numa_pg--1.1--1.2.sql numa_pg--1.2--1.3.sql numa_pg--1.3--1.4.sql
+DATA = numa_pg--1.0.sql numa_pg--1.0--1.1.sql numa_pg--1.1--1.2.sql numa_pg--1.2--1.3.sql numa_pg--1.3--1.4.sql \
+	numa_pg--1.4--1.5.sql
 PGFILEDESC = "numa_pg - NUMA awareness for PostgreSQL"
 
 PG_CPPFLAGS = -I$(srcdir)/src -I$(srcdir)/include
@@ -192,6 +188,7 @@ bench:
 # NUMA nodes, on what is built and installed here; see test/numa-vm/README.md.
 test-numa: all unit
 	$(MAKE) -C test/client
+	$(MAKE) -C bench/numa_pg_bench
 	test/numa-vm/run.sh all
 
 # Build and run the C unit tests (test/README.md).

@@ -57,8 +57,9 @@ build_and_install() {
 }
 
 # build_and_install_in DIR TARGETS...: make clean, make TARGETS and install
-# numa_pg in DIR, then test/client, against PG_CONFIG; status 1 if any
-# of it failed (the output says what).
+# numa_pg in DIR, then test/client and the benchmarks' extension
+# (bench/numa_pg_bench), against PG_CONFIG; status 1 if any of it failed
+# (the output says what).
 build_and_install_in() {
 	local dir=$1 sudo=run_as_root
 	shift
@@ -79,6 +80,11 @@ build_and_install_in() {
 		{ echo "build of test/client failed"; return 1; }
 	$sudo make -C "$dir/test/client" -s install PG_CONFIG="$PG_CONFIG" >/dev/null ||
 		{ echo "make install of test/client failed"; return 1; }
+	# the hot-path benchmarks, an extension apart from numa_pg
+	make -C "$dir/bench/numa_pg_bench" -s clean all PG_CONFIG="$PG_CONFIG" >/dev/null ||
+		{ echo "build of bench/numa_pg_bench failed"; return 1; }
+	$sudo make -C "$dir/bench/numa_pg_bench" -s install PG_CONFIG="$PG_CONFIG" >/dev/null ||
+		{ echo "make install of bench/numa_pg_bench failed"; return 1; }
 }
 
 # copy_tree DEST: this source tree without git and build products, where

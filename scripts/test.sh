@@ -34,8 +34,8 @@
 # each build found in ../shared/postgresql (extracted once into a cache,
 # see shared_builds in lib.sh) and each installation named in
 # NUMAPG_PG_CONFIGS="/path/to/bin/pg_config ...".  numa_pg is built and
-# installed into each (in a copy of this tree, so that the builds never
-# mix), and the summary names the version of every step (pgtap@18: ok).
+# installed into each, with test/client and bench/numa_pg_bench (in a copy
+# of this tree, so that the builds never mix), and the summary names the version of every step (pgtap@18: ok).
 #
 # A failed assertion (TRAP: in a server log, from the builds with
 # assertions) fails the suite whose server wrote it, whatever its tests said.

@@ -1,6 +1,7 @@
 --
--- Upgrade scripts: ALTER EXTENSION numa_pg UPDATE from 1.0, 1.1, 1.2 or 1.3 gives the same
--- objects (definitions, comments, privileges) as a fresh CREATE EXTENSION.
+-- Upgrade scripts: ALTER EXTENSION numa_pg UPDATE from 1.0, 1.1, 1.2, 1.3 or 1.4 (every
+-- earlier version) gives the same objects (definitions, comments, privileges) as a
+-- fresh CREATE EXTENSION.
 --
 CREATE FUNCTION numa_pg_objects()
 RETURNS TABLE (object text, definition text, comment text, acl text)
@@ -50,6 +51,27 @@ CREATE TEMP TABLE v13 AS SELECT * FROM numa_pg_objects();
 ALTER EXTENSION numa_pg UPDATE;
 SELECT extversion FROM pg_extension WHERE extname = 'numa_pg';
 CREATE TEMP TABLE from13 AS SELECT * FROM numa_pg_objects();
+DROP EXTENSION numa_pg;
+CREATE EXTENSION numa_pg VERSION '1.4';
+CREATE TEMP TABLE v14 AS SELECT * FROM numa_pg_objects();
+-- the benchmarks as 1.4 declares them, called on the 1.5 library: an error
+-- that says where they went; and numa_pg_bench refuses to be created
+-- before numa_pg is updated (its names would clash with 1.4's)
+SELECT * FROM numa_bench_state(10, 10);
+SELECT * FROM numa_bench_wal(10);
+SELECT * FROM numa_bench_queue(10);
+CREATE EXTENSION numa_pg_bench;
+ALTER EXTENSION numa_pg UPDATE;
+SELECT extversion FROM pg_extension WHERE extname = 'numa_pg';
+CREATE TEMP TABLE from14 AS SELECT * FROM numa_pg_objects();
+-- once updated, numa_pg_bench declares them (rows are test/bench.sql's)
+CREATE EXTENSION numa_pg_bench;
+SELECT p.oid::regprocedure AS function, pg_get_function_result(p.oid) AS result,
+       proacl IS NOT NULL AND NOT has_function_privilege('public', p.oid, 'EXECUTE') AS not_public
+FROM pg_proc p JOIN pg_depend d ON d.objid = p.oid AND d.classid = 'pg_proc'::regclass
+JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'numa_pg_bench'
+ORDER BY 1::text;
+DROP EXTENSION numa_pg_bench;
 (SELECT 'only after update from 1.0' AS "where", object FROM (SELECT * FROM from10 EXCEPT SELECT * FROM fresh) AS a
  UNION ALL
  SELECT 'only when fresh (not from 1.0)', object FROM (SELECT * FROM fresh EXCEPT SELECT * FROM from10) AS b
@@ -64,11 +86,17 @@ CREATE TEMP TABLE from13 AS SELECT * FROM numa_pg_objects();
  UNION ALL
  SELECT 'only after update from 1.3', object FROM (SELECT * FROM from13 EXCEPT SELECT * FROM fresh) AS l
  UNION ALL
- SELECT 'only when fresh (not from 1.3)', object FROM (SELECT * FROM fresh EXCEPT SELECT * FROM from13) AS m)
+ SELECT 'only when fresh (not from 1.3)', object FROM (SELECT * FROM fresh EXCEPT SELECT * FROM from13) AS m
+ UNION ALL
+ SELECT 'only after update from 1.4', object FROM (SELECT * FROM from14 EXCEPT SELECT * FROM fresh) AS p
+ UNION ALL
+ SELECT 'only when fresh (not from 1.4)', object FROM (SELECT * FROM fresh EXCEPT SELECT * FROM from14) AS q)
 ORDER BY 1, 2;
 -- what each version changed: 1.1 only adds objects to 1.0; 1.2 changes
 -- numa_buffer_nodes() (its columns) and nothing else; 1.3 numa_status()
--- (two columns more) and nothing else; 1.4 only adds the two batch calls
+-- (two columns more) and nothing else; 1.4 only adds the two batch calls;
+-- 1.5 only drops the benchmarks (three functions and their type), which
+-- moved to numa_pg_bench
 SELECT 'lost or changed in 1.1' AS "what", object FROM (SELECT * FROM v10 EXCEPT SELECT * FROM v11) AS e
 UNION ALL
 SELECT 'lost or changed in 1.2', object FROM (SELECT * FROM v11 EXCEPT SELECT * FROM v12) AS f
@@ -79,14 +107,19 @@ SELECT 'lost or changed in 1.3', object FROM (SELECT * FROM v12 EXCEPT SELECT * 
 UNION ALL
 SELECT 'new or changed in 1.3', object FROM (SELECT * FROM v13 EXCEPT SELECT * FROM v12) AS k
 UNION ALL
-SELECT 'lost or changed in 1.4', object FROM (SELECT * FROM v13 EXCEPT SELECT * FROM fresh) AS n
+SELECT 'lost or changed in 1.4', object FROM (SELECT * FROM v13 EXCEPT SELECT * FROM v14) AS n
 UNION ALL
-SELECT 'new or changed in 1.4', object FROM (SELECT * FROM fresh EXCEPT SELECT * FROM v13) AS o
+SELECT 'new or changed in 1.4', object FROM (SELECT * FROM v14 EXCEPT SELECT * FROM v13) AS o
+UNION ALL
+SELECT 'lost or changed in 1.5', object FROM (SELECT * FROM v14 EXCEPT SELECT * FROM fresh) AS r
+UNION ALL
+SELECT 'new or changed in 1.5', object FROM (SELECT * FROM fresh EXCEPT SELECT * FROM v14) AS s
 ORDER BY 1, 2;
 SELECT (SELECT count(*) FROM v11) > (SELECT count(*) FROM v10) AS adds_objects_in_11;
 SELECT (SELECT count(*) FROM v12) = (SELECT count(*) FROM v11) AS same_number_of_objects_in_12;
 SELECT (SELECT count(*) FROM v13) = (SELECT count(*) FROM v12) AS same_number_of_objects_in_13;
-SELECT (SELECT count(*) FROM fresh) = (SELECT count(*) FROM v13) + 2 AS two_objects_more_in_14;
+SELECT (SELECT count(*) FROM v14) = (SELECT count(*) FROM v13) + 2 AS two_objects_more_in_14;
+SELECT (SELECT count(*) FROM fresh) = (SELECT count(*) FROM v14) - 4 AS four_objects_fewer_in_15;
 -- numa_status() of 1.3: the memory policy the server was started under
 -- (the test server is started without numactl: the default policy)
 SELECT memory_policy, memory_policy_nodes FROM numa_status();

@@ -6,10 +6,11 @@
  * numa_pg needs PostgreSQL 15 or later (shmem_request_hook).  It is built
  * with -Werror and tested on 15, 16, 17, 18 and 19 (and on 15 and 18 built
  * with assertions).  Each shim below names the version that changed and what
- * changed.  Three concerns need code, each in a module of its own: the
- * LWLock tranche of the benchmarks (compat.c), the layout of a shared
- * dynahash table (compat_hash.h) and 18's restart of background workers
- * after a crash (compat_bgworker.c).
+ * changed.  One concern needs code, in a module of its own: 18's restart of
+ * background workers after a crash (compat_bgworker.c).  The extension of
+ * the benchmarks, numa_pg_bench, builds on this header too and has two of
+ * its own: its LWLock tranche (bench/numa_pg_bench/compat_tranche.c) and
+ * the layout of a shared dynahash table (bench/numa_pg_bench/compat_hash.h).
  *
  * IDENTIFICATION
  *	  src/compat.h
@@ -34,13 +35,14 @@
 
 /* 18 lets a module say its name and version. */
 #if PG_VERSION_NUM >= 180000
-#define NUMAPG_MODULE_MAGIC \
-	PG_MODULE_MAGIC_EXT(.name = "numa_pg", .version = NUMAPG_VERSION)
+#define NUMAPG_MODULE_MAGIC_OF(module, module_version) \
+	PG_MODULE_MAGIC_EXT(.name = (module), .version = (module_version))
 #else
-#define NUMAPG_MODULE_MAGIC PG_MODULE_MAGIC
+#define NUMAPG_MODULE_MAGIC_OF(module, module_version) PG_MODULE_MAGIC
 #endif
 
-#define NUMAPG_VERSION "1.4"
+#define NUMAPG_VERSION "1.5"
+#define NUMAPG_MODULE_MAGIC NUMAPG_MODULE_MAGIC_OF("numa_pg", NUMAPG_VERSION)
 
 /*
  * 16 replaced pg_proc_aclcheck() with object_aclcheck() on the catalog
@@ -118,16 +120,6 @@
 #else
 #define NumaPgBufferState(desc) ((uint64) pg_atomic_read_u32(&(desc)->state))
 #endif
-
-/*
- * The tranche ID of the benchmarks' LWLocks, which live in scratch mappings
- * outside the main shared memory segment.  Up to 18 each backend allocates an ID
- * (LWLockNewTrancheId()) and names it locally (LWLockRegisterTranche());
- * 19 names it when it allocates it, in shared memory, at most 256 per
- * server, and dropped LWLockRegisterTranche(), so there it is allocated
- * once per server (compat.c).
- */
-extern int	numapg_bench_lwlock_tranche(void);
 
 /*
  * 18's postmaster keeps the PID of a background worker it killed in a

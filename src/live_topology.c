@@ -57,3 +57,21 @@ numapg_topology_read_live(NumaPgTopology *topo, char *errbuf, size_t errlen)
 	numapg_topology_apply_task_policy(topo, numapg_inherited_policy());
 	return true;
 }
+
+/*
+ * Read the live topology into palloc'd memory, or raise an ERROR saying
+ * what in sysfs could not be read.
+ */
+NumaPgTopology *
+numapg_read_topology(void)
+{
+	NumaPgTopology *topo = palloc(sizeof(NumaPgTopology));
+	char		err[512];
+
+	if (!numapg_topology_read_live(topo, err, sizeof(err)))
+		ereport(ERROR,
+				(errcode(ERRCODE_SYSTEM_ERROR),
+				 errmsg("could not read the NUMA topology"),
+				 errdetail("%s.", err)));
+	return topo;
+}

@@ -15,6 +15,7 @@
 
 extern bool numapg_topology_read_live(NumaPgTopology *topo, char *errbuf,
 									  size_t errlen);
+extern NumaPgTopology *numapg_read_topology(void);
 extern const NumaPgTaskPolicy *numapg_inherited_policy(void);
 
 #endif							/* NUMAPG_LIVE_TOPOLOGY_H */

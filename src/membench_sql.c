@@ -25,6 +25,7 @@
 #include "utils/tuplestore.h"
 
 #include "membench.h"
+#include "live_topology.h"
 #include "numa_support.h"
 
 PG_FUNCTION_INFO_V1(numapg_sql_memory_latency);

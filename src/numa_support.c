@@ -135,24 +135,6 @@ numapg_probe_support(const NumaPgTopology *topo, NumaPgSupport *support)
 	}
 }
 
-/*
- * Read the live topology into palloc'd memory, or raise an ERROR saying
- * what in sysfs could not be read.
- */
-NumaPgTopology *
-numapg_read_topology(void)
-{
-	NumaPgTopology *topo = palloc(sizeof(NumaPgTopology));
-	char		err[512];
-
-	if (!numapg_topology_read_live(topo, err, sizeof(err)))
-		ereport(ERROR,
-				(errcode(ERRCODE_SYSTEM_ERROR),
-				 errmsg("could not read the NUMA topology"),
-				 errdetail("%s.", err)));
-	return topo;
-}
-
 /* "12345 MB" or "none" for huge pages of a size the kernel does not offer */
 static void
 format_hugepages(char *buf, size_t len, int64_t total, int64_t free_pages)

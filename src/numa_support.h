@@ -35,7 +35,6 @@ extern bool numapg_preloaded;
 extern const char *numapg_mode_name(NumaPgMode mode);
 extern void numapg_probe_support(const NumaPgTopology *topo,
 								 NumaPgSupport *support);
-extern NumaPgTopology *numapg_read_topology(void);
 extern void numapg_log_topology(void);
 
 #endif							/* NUMAPG_NUMA_SUPPORT_H */

@@ -31,6 +31,7 @@
 #include "crash_keep.h"
 #include "guc.h"
 #include "layout.h"
+#include "live_topology.h"
 #include "numa_support.h"
 #include "pool_plan.h"
 #include "request.h"

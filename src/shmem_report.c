@@ -32,6 +32,7 @@
 #include "utils/fmgroids.h"
 #include "utils/tuplestore.h"
 
+#include "live_topology.h"
 #include "numa_support.h"
 #include "placement.h"
 #include "registry.h"
@@ -212,7 +213,8 @@ buffer_nodes_shape(TupleDesc desc)
 			(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 			 errmsg("numa_buffer_nodes() is declared with columns that numa_pg %s does not produce",
 					NUMAPG_VERSION),
-			 errdetail("It produces (node integer, pages bigint, buffers, used_buffers, dirty_buffers double precision), as versions 1.2 to 1.4 of the extension declare, or the four columns of versions 1.0 and 1.1 (node integer, buffers, used_buffers, dirty_buffers bigint)."),
+			 errdetail("It produces (node integer, pages bigint, buffers, used_buffers, dirty_buffers double precision), as versions 1.2 to %s of the extension declare, or the four columns of versions 1.0 and 1.1 (node integer, buffers, used_buffers, dirty_buffers bigint).",
+					   NUMAPG_VERSION),
 			 errhint("Run ALTER EXTENSION numa_pg UPDATE.")));
 	return BUFFER_NODES_V1_2;	/* keep the compiler quiet */
 }

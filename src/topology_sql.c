@@ -22,6 +22,7 @@
 #include "utils/tuplestore.h"
 
 #include "guc.h"
+#include "live_topology.h"
 #include "numa_support.h"
 #include "sql_util.h"
 

@@ -5,7 +5,8 @@
 #
 #  1. checks the guest: NUMA balancing off, numactl --hardware shown;
 #  2. installs the numa_pg the host built (numa_pg.so, the control and SQL
-#     files, from NUMAPG_BUILD) into the overlay's directories of the
+#     files, and those of test/client and bench/numa_pg_bench, from
+#     NUMAPG_BUILD) into the overlay's directories of the
 #     PostgreSQL that PG_CONFIG names (both from SHARE/pg.env, written by
 #     run.sh; default Debian's 15 and this tree): no compiler, and nothing
 #     written to the read-only source tree;
@@ -113,8 +114,14 @@ install_numa_pg() {
 	for f in "$NUMAPG_BUILD"/test/client/numa_pg_client.control "$NUMAPG_BUILD"/test/client/numa_pg_client--*.sql; do
 		install -m 644 "$f" "$share/" || return 1
 	done
+	# the hot-path benchmarks (bench/numa_pg_bench), built on the host
+	[ -f "$NUMAPG_BUILD/bench/numa_pg_bench/numa_pg_bench.so" ] || { echo "bench/numa_pg_bench is not built"; return 1; }
+	install -m 755 "$NUMAPG_BUILD/bench/numa_pg_bench/numa_pg_bench.so" "$lib/" || return 1
+	for f in "$NUMAPG_BUILD"/bench/numa_pg_bench/numa_pg_bench.control "$NUMAPG_BUILD"/bench/numa_pg_bench/numa_pg_bench--*.sql; do
+		install -m 644 "$f" "$share/" || return 1
+	done
 	echo "PostgreSQL $PG_LABEL: $("$PG_CONFIG" --version) ($PG_CONFIG)"
-	echo "installed $NUMAPG_BUILD/numa_pg.so and numa_pg_client.so into $lib, control and SQL files into $share"
+	echo "installed $NUMAPG_BUILD/numa_pg.so, numa_pg_client.so and numa_pg_bench.so into $lib, control and SQL files into $share"
 }
 
 # One worker per CPU of the guest, so every node has workers (and the

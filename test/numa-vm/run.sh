@@ -26,7 +26,7 @@
 # numa_pg installed into it in the guest is the build in NUMAPG_VM_BUILD
 # (default: this tree).  They reach the guest as SHARE/pg.env.
 #
-#   NUMAPG_VM_BUILD       directory numa_pg (and test/client) was built in
+#   NUMAPG_VM_BUILD       directory numa_pg (test/client, bench/numa_pg_bench) was built in
 #                         for that PostgreSQL (scripts/test.sh's build
 #                         directory of a version), default this tree
 #   NUMAPG_VM_TIMEOUT     seconds a guest may take before it is killed (1200)
@@ -269,6 +269,8 @@ check_host() {
 		die "numa_pg is not built in $BUILD: run make && make unit in $NUMAPG_SRC first (the guest does not compile)"
 	[ -f "$BUILD/test/client/numa_pg_client.so" ] ||
 		die "test/client is not built in $BUILD: make -C $BUILD/test/client (the guest does not compile)"
+	[ -f "$BUILD/bench/numa_pg_bench/numa_pg_bench.so" ] ||
+		die "bench/numa_pg_bench is not built in $BUILD: make -C $BUILD/bench/numa_pg_bench (the guest does not compile)"
 	case "$NUMAPG_SRC$NUMAPG_VM_CACHE$JOB" in
 	*[[:space:]]*) die "paths with blanks cannot go on the guest's kernel command line" ;;
 	esac

@@ -1,7 +1,8 @@
 # test/t/bench_queue.sh: numa_bench_queue() when its consumer cannot start,
 # when the consumer dies mid-run (the backend stops with an error, and does
 # not hang), and when the producing backend is terminated mid-run (the
-# consumer exits).  test/bench.sql covers the rest.
+# consumer exits).  test/bench.sql covers the rest.  The benchmarks are the
+# extension numa_pg_bench's (bench/numa_pg_bench), which must be installed.
 
 . "$(dirname "$0")/tap.bash"
 make_workdir
@@ -14,6 +15,8 @@ cluster_init c "$(free_port)" "shared_preload_libraries = 'numa_pg'" \
 cluster_start c
 ok $? "server starts with max_worker_processes = 1"
 sql_value c "CREATE EXTENSION numa_pg" >/dev/null
+sql_value c "CREATE EXTENSION numa_pg_bench" >/dev/null
+ok $? "numa_pg_bench is created"
 out=$(cluster_env c; "$PG_BIN/psql" -X -At -d postgres -c "SELECT count(*) FROM numa_bench_queue(10)" 2>&1)
 case $out in
 *"ERROR:  could not start the benchmark's consumer process"*"max_worker_processes = 1"*"HINT:  Raise max_worker_processes"*)

@@ -96,7 +96,9 @@ FROM mat;
 
 -- the hot-path benchmarks add "remote" rows when there is a second node:
 -- memory on another node than the local rows', the queue's consumer on
--- another node than the producer (test/bench.sql checks the rest)
+-- another node than the producer (test/bench.sql checks the rest); they
+-- are the extension numa_pg_bench's (dropped again with the ROLLBACK)
+CREATE EXTENSION IF NOT EXISTS numa_pg_bench;
 CREATE TEMP TABLE bench AS
 SELECT * FROM numa_bench_state(100, 200)
 UNION ALL SELECT * FROM numa_bench_wal(50)

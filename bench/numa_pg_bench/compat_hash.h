@@ -23,7 +23,7 @@
  *   made for.
  *
  * IDENTIFICATION
- *	  src/compat_hash.h
+ *	  bench/numa_pg_bench/compat_hash.h
  *
  *-------------------------------------------------------------------------
  */

@@ -26,7 +26,7 @@
  * both alike.
  *
  * IDENTIFICATION
- *	  src/bench_state.c
+ *	  bench/numa_pg_bench/bench_state.c
  *
  *-------------------------------------------------------------------------
  */
@@ -41,7 +41,7 @@
 #include "compat_hash.h"
 #include "state_store.h"
 
-PG_FUNCTION_INFO_V1(numapg_sql_bench_state);
+PG_FUNCTION_INFO_V1(numapg_bench_sql_state);
 
 /* Bytes of each value, in both tables. */
 #define NUMAPG_BENCH_STATE_VALUE	64
@@ -50,9 +50,6 @@ PG_FUNCTION_INFO_V1(numapg_sql_bench_state);
 #define MAX_OPERATIONS				100000000
 /* The random key order is this long at most, then repeats. */
 #define MAX_ORDER					(1 << 20)
-
-/* Targets: how many times faster the state store must be. */
-#define TARGET_STATE				3.0
 
 /* A dynahash entry: the key, then the value. */
 typedef struct BenchEntry
@@ -316,7 +313,6 @@ run_placement(ReturnSetInfo *rsinfo, const StateWork *w, int cpu, int node,
 	row.implementation = "state_store";
 	row.ns = p->t.store_lookup_ns;
 	row.postgres_ns_per_op = p->t.hash_lookup_ns / w->operations;
-	row.target = TARGET_STATE;
 	numapg_bench_emit(rsinfo, &row);
 	row.implementation = "dynahash";
 	row.is_postgres = true;
@@ -328,7 +324,6 @@ run_placement(ReturnSetInfo *rsinfo, const StateWork *w, int cpu, int node,
 	row.is_postgres = false;
 	row.ns = p->t.store_update_ns;
 	row.postgres_ns_per_op = p->t.hash_update_ns / w->operations;
-	row.target = 0;				/* the issue sets a target for lookups only */
 	numapg_bench_emit(rsinfo, &row);
 	row.implementation = "dynahash";
 	row.is_postgres = true;
@@ -346,7 +341,7 @@ run_placement(ReturnSetInfo *rsinfo, const StateWork *w, int cpu, int node,
  * ("remote"); otherwise on that node.
  */
 Datum
-numapg_sql_bench_state(PG_FUNCTION_ARGS)
+numapg_bench_sql_state(PG_FUNCTION_ARGS)
 {
 	int32		entries;
 	int32		operations;

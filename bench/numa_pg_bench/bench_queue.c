@@ -32,7 +32,7 @@
  * the consumer notices.
  *
  * IDENTIFICATION
- *	  src/bench_queue.c
+ *	  bench/numa_pg_bench/bench_queue.c
  *
  *-------------------------------------------------------------------------
  */
@@ -54,7 +54,7 @@
 #include "bench_common.h"
 #include "spsc.h"
 
-PG_FUNCTION_INFO_V1(numapg_sql_bench_queue);
+PG_FUNCTION_INFO_V1(numapg_bench_sql_queue);
 PGDLLEXPORT void numapg_bench_queue_main(Datum main_arg);
 
 #define MAX_MESSAGES		10000000
@@ -66,9 +66,6 @@ PGDLLEXPORT void numapg_bench_queue_main(Datum main_arg);
 #define QUEUE_TIMEOUT_S		60
 /* Polls between two checks of interrupts, the peer and the clock. */
 #define POLLS_PER_CHECK		4096
-
-/* How many times more messages per second the SPSC ring must carry. */
-#define TARGET_QUEUE		10.0
 
 /* Where the consumer is; it only moves forward. */
 #define PHASE_STARTING		0
@@ -425,7 +422,7 @@ start_consumer(dsm_segment *seg, BackgroundWorkerHandle *volatile *out)
 	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
 	worker.bgw_start_time = BgWorkerStart_ConsistentState;
 	worker.bgw_restart_time = BGW_NEVER_RESTART;
-	strlcpy(worker.bgw_library_name, "numa_pg", BGW_MAXLEN);
+	strlcpy(worker.bgw_library_name, "numa_pg_bench", BGW_MAXLEN);
 	strlcpy(worker.bgw_function_name, "numapg_bench_queue_main", BGW_MAXLEN);
 	strlcpy(worker.bgw_name, "numa_pg benchmark consumer", BGW_MAXLEN);
 	strlcpy(worker.bgw_type, "numa_pg benchmark consumer", BGW_MAXLEN);
@@ -553,7 +550,6 @@ run_queue(ReturnSetInfo *rsinfo, int64 messages, uint32 message_size,
 		row.is_postgres = false;
 		row.ns = (double) (spsc.done_ns - spsc_start);
 		row.postgres_ns_per_op = (double) (mq.done_ns - mq_start) / messages;
-		row.target = TARGET_QUEUE;
 		row.lost = spsc.lost + spsc.torn;
 		row.duplicated = spsc.duplicated;
 		row.note = psprintf("%s%s%s%u slots of %u bytes", pin_note, mem.note,
@@ -597,7 +593,7 @@ other_cpu_on_node(const NumaPgTopology *topo, int node, int not_cpu)
  * ("remote").
  */
 Datum
-numapg_sql_bench_queue(PG_FUNCTION_ARGS)
+numapg_bench_sql_queue(PG_FUNCTION_ARGS)
 {
 	int32		messages;
 	int32		message_size;

@@ -1,16 +1,18 @@
 /*-------------------------------------------------------------------------
  *
  * bench_common.h
- *		What the hot-path benchmarks (src/bench_*.c) share: argument checks,
+ *		What the hot-path benchmarks (bench_*.c) share: argument checks,
  *		the clock, pinning the calling backend, scratch memory bound to a
  *		node, choosing the local and remote placements, and result rows.
  *
  * Each benchmark measures one of numa_pg's hot paths side by side, in the
  * same run, with PostgreSQL's own equivalent, and returns rows of the same
- * shape (numapg_bench_emit) so that a runner can union them.
+ * shape (numapg_bench_emit) so that a runner can union them.  How far a
+ * ratio is from what it should be is the runner's to judge (bench/run.sh
+ * holds the targets): no row carries a target.
  *
  * IDENTIFICATION
- *	  src/bench_common.h
+ *	  bench/numa_pg_bench/bench_common.h
  *
  *-------------------------------------------------------------------------
  */
@@ -27,7 +29,7 @@
 #define NUMAPG_BENCH_BATCH		4096
 
 /* The columns every benchmark returns, in order. */
-#define NUMAPG_BENCH_COLUMNS	15
+#define NUMAPG_BENCH_COLUMNS	13
 
 /* One result row; see numapg_bench_emit() for the columns. */
 typedef struct NumaPgBenchRow
@@ -43,7 +45,6 @@ typedef struct NumaPgBenchRow
 	int64		ops;
 	double		ns;				/* total time of the ops, in nanoseconds */
 	double		postgres_ns_per_op; /* the equivalent's, for the ratio */
-	double		target;			/* ratio wanted; 0: none */
 	int64		lost;			/* -1: not applicable */
 	int64		duplicated;		/* -1: not applicable */
 	const char *note;			/* NULL or why a figure needs a caveat */
@@ -87,7 +88,19 @@ extern void numapg_bench_place(NumaPgBenchMemory *mem, char *base,
 extern void numapg_bench_map(NumaPgBenchMemory *mem, size_t size, int node);
 extern void numapg_bench_unmap(NumaPgBenchMemory *mem);
 
+extern void numapg_bench_require_wal_staging_size(const char *function,
+												  Size *size);
+
 extern ReturnSetInfo *numapg_bench_begin(FunctionCallInfo fcinfo);
 extern void numapg_bench_emit(ReturnSetInfo *rsinfo, const NumaPgBenchRow *row);
+
+/*
+ * The tranche ID of the LWLocks in the scratch mappings (compat_tranche.c):
+ * up to 18 each backend allocates an ID (LWLockNewTrancheId()) and names it
+ * locally (LWLockRegisterTranche()); 19 names it when it allocates it, in
+ * shared memory, at most 256 per server, and dropped
+ * LWLockRegisterTranche(), so there it is allocated once per server.
+ */
+extern int	numapg_bench_lwlock_tranche(void);
 
 #endif							/* NUMAPG_BENCH_COMMON_H */

@@ -1,10 +1,11 @@
 /*-------------------------------------------------------------------------
  *
- * compat.c
- *		The parts of compat.h that are code rather than a macro.
+ * compat_tranche.c
+ *		The LWLock tranche of the benchmarks' scratch mappings, which 19
+ *		allocates differently.
  *
  * IDENTIFICATION
- *	  src/compat.c
+ *	  bench/numa_pg_bench/compat_tranche.c
  *
  *-------------------------------------------------------------------------
  */
@@ -14,6 +15,8 @@
 #if PG_VERSION_NUM >= 190000
 #include "storage/dsm_registry.h"
 #endif
+
+#include "bench_common.h"
 
 /* This backend's tranche ID, once it has one. */
 static int	numapg_tranche_id = 0;

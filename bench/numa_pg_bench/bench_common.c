@@ -14,7 +14,7 @@
  * says so in its note.
  *
  * IDENTIFICATION
- *	  src/bench_common.c
+ *	  bench/numa_pg_bench/bench_common.c
  *
  *-------------------------------------------------------------------------
  */
@@ -26,10 +26,11 @@
 
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/tuplestore.h"
 
 #include "bench_common.h"
-#include "numa_support.h"
+#include "live_topology.h"
 #include "placement.h"
 #include "worker_plan.h"
 
@@ -82,11 +83,37 @@ numapg_bench_now_ns(void)
 	return (uint64) ts.tv_sec * UINT64CONST(1000000000) + (uint64) ts.tv_nsec;
 }
 
-/* The machine's topology, as this backend sees it (cpuset included). */
+/*
+ * The machine's topology, as this backend may use it (cpuset and the
+ * memory policy the server was started under included), as numa_pg reads it.
+ */
 NumaPgTopology *
 numapg_bench_topology(void)
 {
 	return numapg_read_topology();
+}
+
+/*
+ * The size of the workers' WAL staging buffers, numa_pg.wal_staging_size,
+ * in bytes.  The parameter exists only when numa_pg is in
+ * shared_preload_libraries (a placeholder of that name is not it): an error
+ * with a hint otherwise.
+ */
+void
+numapg_bench_require_wal_staging_size(const char *function, Size *size)
+{
+	const char *name = "numa_pg.wal_staging_size";
+	int			flags = GetConfigOptionFlags(name, true);
+	const char *value = GetConfigOption(name, true, false);
+
+	if (value == NULL || (flags & GUC_CUSTOM_PLACEHOLDER) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("%s needs numa_pg in shared_preload_libraries", function),
+				 errdetail("It sizes its buffer by %s, which numa_pg defines only when it is preloaded.", name),
+				 errhint("Add numa_pg to shared_preload_libraries and restart the server.")));
+	/* an integer parameter's value is given in its base unit, kB */
+	*size = (Size) strtol(value, NULL, 10) * 1024;
 }
 
 /*
@@ -319,9 +346,9 @@ numapg_bench_begin(FunctionCallInfo fcinfo)
 /*
  * Add one result row.  Columns: benchmark, implementation, placement, cpu,
  * peer_cpu, memory_node, ops, ns_per_op, ops_per_s, ratio_vs_postgres,
- * target, target_met, lost, duplicated, note.  ratio_vs_postgres is how
- * many times faster numa_pg's path is than PostgreSQL's equivalent (1 on
- * the equivalent's own row); a missed target is spelt out in the note.
+ * lost, duplicated, note.  ratio_vs_postgres is how many times faster
+ * numa_pg's path is than PostgreSQL's equivalent (1 on the equivalent's own
+ * row); whether that is enough is for the runner to say.
  */
 void
 numapg_bench_emit(ReturnSetInfo *rsinfo, const NumaPgBenchRow *row)
@@ -331,11 +358,6 @@ numapg_bench_emit(ReturnSetInfo *rsinfo, const NumaPgBenchRow *row)
 	double		ns = Max(row->ns, 1.0);
 	double		ns_per_op = ns / (double) row->ops;
 	double		ratio = 0;
-	StringInfoData note;
-
-	initStringInfo(&note);
-	if (row->note && row->note[0])
-		appendStringInfoString(&note, row->note);
 
 	values[0] = CStringGetTextDatum(row->benchmark);
 	values[1] = CStringGetTextDatum(row->implementation);
@@ -356,33 +378,13 @@ numapg_bench_emit(ReturnSetInfo *rsinfo, const NumaPgBenchRow *row)
 	values[9] = Float8GetDatum(ratio);
 	nulls[9] = ratio <= 0;
 
-	if (!row->is_postgres && row->target > 0 && ratio > 0)
-	{
-		bool		met = ratio >= row->target;
-
-		values[10] = Float8GetDatum(row->target);
-		values[11] = BoolGetDatum(met);
-		if (note.len)
-			appendStringInfoString(&note, "; ");
-		if (met)
-			appendStringInfo(&note, "target met: %.1fx, %.0fx wanted",
-							 ratio, row->target);
-		else
-			appendStringInfo(&note, "target missed by a factor of %.2f: %.2fx, %.0fx wanted (%.0f%% of the target)",
-							 row->target / ratio, ratio, row->target,
-							 100.0 * ratio / row->target);
-	}
-	else
-	{
-		nulls[10] = true;
-		nulls[11] = true;
-	}
-	values[12] = Int64GetDatum(row->lost);
-	nulls[12] = row->lost < 0;
-	values[13] = Int64GetDatum(row->duplicated);
-	nulls[13] = row->duplicated < 0;
-	values[14] = CStringGetTextDatum(note.data);
-	nulls[14] = note.len == 0;
+	values[10] = Int64GetDatum(row->lost);
+	nulls[10] = row->lost < 0;
+	values[11] = Int64GetDatum(row->duplicated);
+	nulls[11] = row->duplicated < 0;
+	nulls[12] = row->note == NULL || row->note[0] == '\0';
+	if (!nulls[12])
+		values[12] = CStringGetTextDatum(row->note);
 
 	tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 }

@@ -5,7 +5,7 @@
  *		lays one out (see compat_hash.h for what changed in 19).
  *
  * IDENTIFICATION
- *	  src/compat_hash.c
+ *	  bench/numa_pg_bench/compat_hash.c
  *
  *-------------------------------------------------------------------------
  */

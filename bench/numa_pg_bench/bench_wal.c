@@ -5,8 +5,9 @@
  *		batches, against one LogLogicalMessage() per record.
  *
  * The staged path is the workers' own code (numapg_wal_make_room() and
- * numapg_wal_write_batch() in wal_batch.c): each record is appended to a WAL
- * staging buffer as large as numa_pg.wal_staging_size, bound to the node
+ * numapg_wal_write_batch() in numa_pg's src/wal_batch.c, compiled into this
+ * library): each record is appended to a WAL staging buffer as large as
+ * numa_pg.wal_staging_size (so numa_pg must be preloaded), bound to the node
  * under test, and the buffer goes to WAL as one logical message whenever
  * it is half full, and once more at the end for what is left.  The
  * baseline writes each record as its own non-transactional logical
@@ -17,7 +18,7 @@
  * would swamp both.  Records are timed in alternating batches.
  *
  * IDENTIFICATION
- *	  src/bench_wal.c
+ *	  bench/numa_pg_bench/bench_wal.c
  *
  *-------------------------------------------------------------------------
  */
@@ -28,22 +29,17 @@
 #include "replication/message.h"
 
 #include "bench_common.h"
-#include "guc.h"
-#include "registry.h"
 #include "state_store.h"
 #include "wal_batch.h"
 #include "wal_staging.h"
 
-PG_FUNCTION_INFO_V1(numapg_sql_bench_wal);
+PG_FUNCTION_INFO_V1(numapg_bench_sql_wal);
 
 /* Bounds of the arguments: records write WAL, so they are bounded. */
 #define MAX_RECORDS			1000000
 #define KEY_SIZE			8
 #define MIN_RECORD_SIZE		KEY_SIZE
 #define MAX_RECORD_SIZE		NUMAPG_STATE_MAX_DATA
-
-/* How many times cheaper a staged record must be. */
-#define TARGET_WAL			20.0
 
 /* One placement's buffer and results; in memory, so PG_TRY keeps it. */
 typedef struct WalPlacement
@@ -58,9 +54,9 @@ typedef struct WalPlacement
 
 /* Time both paths with the staging buffer on node. */
 static void
-measure_placement(int records, int record_size, int node, WalPlacement *p)
+measure_placement(int records, int record_size, Size staging_size, int node,
+				  WalPlacement *p)
 {
-	Size		staging_size = (Size) numapg_wal_staging_size_kb * 1024;
 	NumaPgWalStaging *ws;
 	NumaPgWalStaging *image;
 	char		key[KEY_SIZE];
@@ -125,15 +121,15 @@ measure_placement(int records, int record_size, int node, WalPlacement *p)
 
 /* Measure one placement and emit its two rows. */
 static void
-run_placement(ReturnSetInfo *rsinfo, int records, int record_size, int cpu,
-			  int node, const char *placement)
+run_placement(ReturnSetInfo *rsinfo, int records, int record_size,
+			  Size staging_size, int cpu, int node, const char *placement)
 {
 	WalPlacement *p = palloc0(sizeof(WalPlacement));
 	NumaPgBenchRow row = {0};
 
 	PG_TRY();
 	{
-		measure_placement(records, record_size, node, p);
+		measure_placement(records, record_size, staging_size, node, p);
 	}
 	PG_FINALLY();
 	{
@@ -153,7 +149,6 @@ run_placement(ReturnSetInfo *rsinfo, int records, int record_size, int cpu,
 	row.implementation = "wal_staging";
 	row.ns = p->staged_ns;
 	row.postgres_ns_per_op = p->single_ns / records;
-	row.target = TARGET_WAL;
 	row.note = psprintf("%s%s%llu WAL message%s, %zu bytes",
 						p->mem.note, p->mem.note[0] ? "; " : "",
 						(unsigned long long) p->batches,
@@ -177,10 +172,11 @@ run_placement(ReturnSetInfo *rsinfo, int records, int record_size, int cpu,
  * current CPU.
  */
 Datum
-numapg_sql_bench_wal(PG_FUNCTION_ARGS)
+numapg_bench_sql_wal(PG_FUNCTION_ARGS)
 {
 	int32		records;
 	int32		record_size;
+	Size		staging_size;
 	NumaPgTopology *topo;
 	ReturnSetInfo *rsinfo;
 	NumaPgBenchPin pin = {0};
@@ -197,6 +193,7 @@ numapg_sql_bench_wal(PG_FUNCTION_ARGS)
 				 errmsg("numa_bench_wal() cannot run during recovery"),
 				 errdetail("It writes WAL."),
 				 errhint("Run it on the primary.")));
+	numapg_bench_require_wal_staging_size("numa_bench_wal()", &staging_size);
 
 	topo = numapg_bench_topology();
 	rsinfo = numapg_bench_begin(fcinfo);
@@ -208,9 +205,11 @@ numapg_sql_bench_wal(PG_FUNCTION_ARGS)
 		int			remote = numapg_bench_remote_memory_node(topo, local_node);
 
 		numapg_bench_pin(&pin, cpu);
-		run_placement(rsinfo, records, record_size, cpu, local_node, "local");
+		run_placement(rsinfo, records, record_size, staging_size, cpu,
+					  local_node, "local");
 		if (remote >= 0)
-			run_placement(rsinfo, records, record_size, cpu, remote, "remote");
+			run_placement(rsinfo, records, record_size, staging_size, cpu,
+						  remote, "remote");
 	}
 	PG_FINALLY();
 	{
