@@ -118,9 +118,8 @@ pgtap_suite() {
 	# shellcheck disable=SC2086
 	cluster_start "$name" $wrapper || cluster_failed "$name" || return 1
 	cluster_env "$name"
-	"$PG_BIN/psql" -X -q -d postgres -c 'CREATE EXTENSION pgtap' -c 'CREATE EXTENSION numa_pg' ||
-		return 1
-	# each file finds what it compares with itself (test/lib/setup.sql)
+	# each file creates the extensions it needs and finds what it compares
+	# with itself (test/lib/setup.sql)
 	pg_prove -d postgres --psql-bin "$PG_BIN/psql" "$@"
 	local rc=$?
 	cluster_stop "$name" >/dev/null
