@@ -89,7 +89,7 @@ build_and_install_in() {
 
 # copy_tree DEST: this source tree without git and build products, where
 # numa_pg is built for one version other than Debian's (scripts/test.sh,
-# bench/run.sh's pgviews)
+# bench/run.sh's pgviews) or packaged (test/package/debian.sh)
 copy_tree() {
 	mkdir -p "$1" &&
 		tar -C "$NUMAPG_SRC" --exclude=./.git --exclude='*.o' --exclude='*.so' --exclude='*.bc' \
