@@ -22,12 +22,16 @@
 #              (reserves 256 huge pages for the run)
 #   server     prove, test/t/*.sh: server start and its log (bad settings
 #              refused with FATAL, topology logged), workers killed and back
+#   package    prove, test/package/*.sh: the Debian package built from
+#              debian/ in a copy of this tree, installed with dpkg -i, a
+#              server on it, removed with dpkg -r (what make install had put
+#              there is put back); META.json against numa_pg.control
 #   numa-2node, numa-4node, numa-memoryless
 #              the pgTAP suite and multi-node placement checks inside QEMU
 #              guests with emulated NUMA nodes (test/numa-vm/README.md);
 #              if QEMU cannot run, these fail and say so
 #
-# Versions: unit runs on Debian's PostgreSQL $PG_MAJOR; the guests on it
+# Versions: unit and package run on Debian's PostgreSQL $PG_MAJOR; the guests on it
 # and on 18 (GUEST_VERSIONS; the release build of ../shared/postgresql,
 # skipped, and the summary says so, where it is not found); the
 # steps from regress to server run on it and then on every other version:
@@ -234,6 +238,10 @@ for label in "${VERSIONS[@]}"; do
 	fi
 	VERSION_BUILD[$label]=$BUILD_DIR
 	server_steps
+	# the Debian package is for Debian's PostgreSQL only
+	if [ "$label" = "$PG_MAJOR" ]; then
+		step package prove -e bash test/package/*.sh
+	fi
 	VERSION_TIMES+=("$label: $((SECONDS - t0)) s")
 done
 
