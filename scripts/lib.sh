@@ -33,9 +33,13 @@ apt_update_once() {
 	APT_UPDATED=1
 }
 
-# Install the Debian packages in $* that are not installed yet.
+# Install the Debian packages in $* that are not installed yet, and change
+# no installed one: apt-get would upgrade or remove one that a new package
+# needs in another version (postgresql-common, for postgresql-server-dev-all
+# from the security updates), under the servers of this run and of others.
+# apt-get -s says first what it would do; then it stops, naming them.
 ensure_packages() {
-	local missing=() p
+	local missing=() p changed
 	for p in "$@"; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
 			missing+=("$p")
@@ -45,7 +49,12 @@ ensure_packages() {
 	say "installing ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
 	apt_update_once
-	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
+	# "Inst NAME [installed version] (new version ...)" is an upgrade
+	changed=$(apt-get install -s --no-upgrade --no-install-recommends "${missing[@]}" 2>&1 |
+		sed -n 's/^Inst \([^ ]*\) \[.*/upgrade \1/p; s/^Remv \([^ ]*\).*/remove \1/p' | tr '\n' ' ')
+	[ -z "$changed" ] ||
+		die "installing ${missing[*]} would ${changed% }: install them by hand, between runs"
+	apt-get install -y -qq --no-upgrade --no-install-recommends "${missing[@]}" >/dev/null ||
 		die "apt-get install ${missing[*]} failed"
 }
 
