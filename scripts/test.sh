@@ -8,6 +8,11 @@
 #   cycles     no dependency cycle between numa_pg.so's modules
 #              (scripts/check_cycles.sh, from nm of the objects)
 #   unit       C unit tests of the pure modules (prove)
+#   package    prove, test/package/*.sh: the Debian package built from
+#              debian/ in a copy of this tree, installed with dpkg -i, a
+#              server on it, removed with dpkg -r (what make install had put
+#              there is put back, and checked); META.json against
+#              numa_pg.control
 #   regress    pg_regress, sql/ + expected/, numa_pg preloaded
 #   pgtap      pgTAP, test/*.sql, numa_pg preloaded with a worker pool,
 #              checked against numactl --hardware, sysfs and move_pages
@@ -22,10 +27,6 @@
 #              (reserves 256 huge pages for the run)
 #   server     prove, test/t/*.sh: server start and its log (bad settings
 #              refused with FATAL, topology logged), workers killed and back
-#   package    prove, test/package/*.sh: the Debian package built from
-#              debian/ in a copy of this tree, installed with dpkg -i, a
-#              server on it, removed with dpkg -r (what make install had put
-#              there is put back); META.json against numa_pg.control
 #   numa-2node, numa-4node, numa-memoryless
 #              the pgTAP suite and multi-node placement checks inside QEMU
 #              guests with emulated NUMA nodes (test/numa-vm/README.md);
@@ -218,6 +219,8 @@ BUILD_DIR=$NUMAPG_SRC
 build_and_install || die "build failed"
 step cycles scripts/check_cycles.sh
 step unit prove test/unit/bin/test_*
+# before the server suites, which then run on what the package step put back
+step package prove -e bash test/package/*.sh
 
 for label in "${VERSIONS[@]}"; do
 	if ! version_selected "$label"; then
@@ -238,10 +241,6 @@ for label in "${VERSIONS[@]}"; do
 	fi
 	VERSION_BUILD[$label]=$BUILD_DIR
 	server_steps
-	# the Debian package is for Debian's PostgreSQL only
-	if [ "$label" = "$PG_MAJOR" ]; then
-		step package prove -e bash test/package/*.sh
-	fi
 	VERSION_TIMES+=("$label: $((SECONDS - t0)) s")
 done
 
