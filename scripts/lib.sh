@@ -33,7 +33,8 @@ apt_update_once() {
 	APT_UPDATED=1
 }
 
-# Install the Debian packages in $* that are not installed yet, and change
+# Install the Debian packages in $* (NAME or NAME=VERSION) that are not
+# installed yet, and change
 # no installed one: apt-get would upgrade or remove one that a new package
 # needs in another version (postgresql-common, for postgresql-server-dev-all
 # from the security updates), under the servers of this run and of others.
@@ -41,7 +42,8 @@ apt_update_once() {
 ensure_packages() {
 	local missing=() p changed
 	for p in "$@"; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		# NAME=VERSION asks for that version if NAME is missing
+		dpkg-query -W -f='${Status}' "${p%%=*}" 2>/dev/null | grep -q 'install ok installed' ||
 			missing+=("$p")
 	done
 	[ ${#missing[@]} -eq 0 ] && return 0

@@ -37,7 +37,14 @@ if dpkg-query -W -f='${Status}' "$PACKAGE" 2>/dev/null | grep -q 'install ok ins
 	exit 1
 fi
 hold_machine_lock
-ensure_packages dpkg-dev build-essential debhelper postgresql-server-dev-all libnuma-dev \
+# postgresql-server-dev-all (pg_buildext) must be of the installed
+# postgresql-common's version, which it depends on exactly: the newest
+# would upgrade postgresql-common under this run's servers, which
+# ensure_packages refuses.  A machine with PostgreSQL from Debian 12's
+# release has 248+deb12u1 while the updates have 248+deb12u2.
+dev_all=postgresql-server-dev-all
+common=$(dpkg-query -W -f='${Version}' postgresql-common 2>/dev/null) && dev_all+="=$common"
+ensure_packages dpkg-dev build-essential debhelper "$dev_all" libnuma-dev libkrb5-dev \
 	"postgresql-$PG_MAJOR"
 pg_select "$PG_MAJOR" "$PG_SYSTEM_CONFIG"
 make_workdir
