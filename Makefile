@@ -21,6 +21,8 @@ OBJS = \
 	src/numa_support.o \
 	src/placement.o \
 	src/policy_spec.o \
+	src/proc_parse.o \
+	src/process_sql.o \
 	src/pool_plan.o \
 	src/registry.o \
 	src/report_sql.o \
@@ -99,7 +101,8 @@ UNIT_TESTS = test/unit/bin/test_nodemask test/unit/bin/test_topology \
 	test/unit/bin/test_spsc_stress test/unit/bin/test_spsc_tsan \
 	test/unit/bin/test_state_read_stress \
 	test/unit/bin/test_arena test/unit/bin/test_policy_spec \
-	test/unit/bin/test_membench test/unit/bin/test_errbuf
+	test/unit/bin/test_membench test/unit/bin/test_errbuf \
+	test/unit/bin/test_proc_parse
 
 # Runs a command with the NUMA system calls refused, as in a container.
 test/tools/bin/numa_syscalls_fail: test/tools/numa_syscalls_fail.c
@@ -119,6 +122,7 @@ test_wal_staging_SRCS = src/wal_staging.c src/crc32c.c
 test_spsc_SRCS = src/spsc.c
 test_arena_SRCS = src/arena.c src/errbuf.c
 test_policy_spec_SRCS = src/policy_spec.c src/nodemask.c src/errbuf.c
+test_proc_parse_SRCS = src/proc_parse.c src/topology.c src/nodemask.c src/errbuf.c
 # two processes, then two threads, 5 million checked messages each
 test_spsc_stress_MAIN = test/unit/stress_spsc.c
 test_spsc_stress_SRCS = src/spsc.c

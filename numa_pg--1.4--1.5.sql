@@ -14,3 +14,45 @@ DROP FUNCTION numa_bench_state(integer, integer, integer);
 DROP FUNCTION numa_bench_wal(integer, integer);
 DROP FUNCTION numa_bench_queue(integer, integer, integer);
 DROP TYPE numa_bench_result;
+
+-- Version 1.5 also shows PostgreSQL's own processes on NUMA nodes.  They
+-- show every process of the server, its role, database and application,
+-- as pg_stat_activity does to pg_read_all_stats: for that role only.
+
+CREATE FUNCTION numa_processes(
+	OUT pid integer,
+	OUT backend_type text,
+	OUT datname text,
+	OUT usename text,
+	OUT application_name text,
+	OUT cpu integer,
+	OUT node integer,
+	OUT cpus_allowed integer[],
+	OUT nodes_allowed integer[],
+	OUT memory_policy text,
+	OUT policy_nodes integer[],
+	OUT placed_node integer)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'numapg_sql_processes'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION numa_processes() IS
+'Every process of this server: who it is, the CPU and node it runs on, what it may use, its memory policy, the node numa_pg placed it on';
+
+CREATE FUNCTION numa_process_nodes(
+	OUT pid integer,
+	OUT node integer,
+	OUT kind text,
+	OUT page_size bigint,
+	OUT pages bigint)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'numapg_sql_process_nodes'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION numa_process_nodes() IS
+'Pages each process of this server maps on each node: of the main shared memory segment (shared), of its own anonymous memory (private)';
+
+REVOKE ALL ON FUNCTION numa_processes() FROM PUBLIC;
+REVOKE ALL ON FUNCTION numa_process_nodes() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION numa_processes() TO pg_read_all_stats;
+GRANT EXECUTE ON FUNCTION numa_process_nodes() TO pg_read_all_stats;

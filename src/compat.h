@@ -122,6 +122,32 @@
 #endif
 
 /*
+ * The idx-th entry (1-based) of this backend's snapshot of the backend
+ * status array, which pg_stat_activity reads (utils/backend_status.h,
+ * included by the caller).  15 and 16's betas call it
+ * pgstat_fetch_stat_local_beentry(); 16.0 renamed it
+ * pgstat_get_local_beentry_by_index() (commit 8dfa37b7), as 17 and later
+ * have it.  Both kinds of 16 say PG_VERSION_NUM 160000, so on 16 the name
+ * the server defines is found when the library is loaded (weak symbols:
+ * the other one is NULL).
+ */
+#if PG_VERSION_NUM >= 170000
+#define NumaPgLocalBeentry(idx) pgstat_get_local_beentry_by_index(idx)
+#elif PG_VERSION_NUM >= 160000
+#include "utils/backend_status.h"
+extern LocalPgBackendStatus *pgstat_get_local_beentry_by_index(int idx) __attribute__((weak));
+extern LocalPgBackendStatus *pgstat_fetch_stat_local_beentry(int beid) __attribute__((weak));
+static inline LocalPgBackendStatus *
+NumaPgLocalBeentry(int idx)
+{
+	if (pgstat_get_local_beentry_by_index != NULL)
+		return pgstat_get_local_beentry_by_index(idx);
+	return pgstat_fetch_stat_local_beentry(idx);
+}
+#else
+#define NumaPgLocalBeentry(idx) pgstat_fetch_stat_local_beentry(idx)
+#endif
+
  * 18's postmaster keeps the PID of a background worker it killed in a
  * crash, so that it never starts the worker again (compat_bgworker.c):
  * called in the postmaster whenever it makes shared memory, this marks

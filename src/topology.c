@@ -170,21 +170,29 @@ read_list_file(const char *root, const char *relpath, NumaPgListKind kind,
 }
 
 /*
- * Find a "Key:\tlist" line of a status file and parse the list.  Returns
- * false when the key is absent or unparsable.
+ * Find the "Key:\tlist" line of a /proc/PID/status text (Cpus_allowed_list,
+ * Mems_allowed_list) and parse its list.  The key must start a line.
+ * Returns false when the key is absent or its list unparsable.
  */
-static bool
-status_list(const char *status, const char *key, NumaPgListKind kind,
-			NumaPgMask *mask)
+bool
+numapg_status_list(const char *status, const char *key, NumaPgListKind kind,
+				   NumaPgMask *mask)
 {
-	const char *p = strstr(status, key);
+	size_t		keylen = strlen(key);
+	const char *p = status;
 	char		value[8192];
 	size_t		n = 0;
 
+	while (p != NULL && !(strncmp(p, key, keylen) == 0 && p[keylen] == ':'))
+	{
+		p = strchr(p, '\n');
+		if (p != NULL)
+			p++;
+	}
 	if (p == NULL)
 		return false;
-	p += strlen(key);
-	while (*p == ':' || *p == ' ' || *p == '\t')
+	p += keylen + 1;
+	while (*p == ' ' || *p == '\t')
 		p++;
 	while (p[n] && p[n] != '\n' && n < sizeof(value) - 1)
 	{
@@ -352,9 +360,9 @@ numapg_topology_read(const char *root, NumaPgTopology *topo, char *errbuf,
 	{
 		NumaPgMask	mask;
 
-		if (status_list(status, "Cpus_allowed_list", NUMAPG_LIST_CPUS, &mask))
+		if (numapg_status_list(status, "Cpus_allowed_list", NUMAPG_LIST_CPUS, &mask))
 			numapg_mask_and(&topo->cpus_allowed, &mask, &topo->cpus_online);
-		if (!status_list(status, "Mems_allowed_list", NUMAPG_LIST_NODES,
+		if (!numapg_status_list(status, "Mems_allowed_list", NUMAPG_LIST_NODES,
 						 &topo->mems_allowed))
 			numapg_mask_clear(&topo->mems_allowed);
 	}

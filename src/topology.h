@@ -93,6 +93,8 @@ extern bool numapg_read_small_file(const char *root, const char *relpath,
 								   char *buf, size_t len);
 extern int64_t numapg_read_int_file(const char *root, const char *relpath);
 extern int64_t numapg_meminfo_bytes(const char *text, const char *key);
+extern bool numapg_status_list(const char *status, const char *key,
+							   NumaPgListKind kind, NumaPgMask *mask);
 
 extern bool numapg_topology_read(const char *root, NumaPgTopology *topo,
 								 char *errbuf, size_t errlen);
