@@ -4,7 +4,7 @@
 \set ON_ERROR_STOP true
 \ir lib/setup.sql
 BEGIN;
-SELECT plan(28);
+SELECT plan(32);
 
 CREATE ROLE numapg_plain LOGIN;
 CREATE ROLE numapg_monitor LOGIN IN ROLE pg_monitor;
@@ -24,6 +24,10 @@ SELECT throws_ok('SELECT * FROM numa_shmem_allocations()', '42501', 'permission 
 SELECT throws_ok('SELECT * FROM numa_buffer_nodes()', '42501', 'permission denied for function numa_buffer_nodes',
                  'a plain user may not read numa_buffer_nodes()');
 SELECT lives_ok('SELECT * FROM numa_process()', 'a plain user may read numa_process() (its own process)');
+SELECT throws_ok('SELECT * FROM numa_processes()', '42501', 'permission denied for function numa_processes',
+                 'a plain user may not read numa_processes() (every process, its role and application)');
+SELECT throws_ok('SELECT * FROM numa_process_nodes()', '42501', 'permission denied for function numa_process_nodes',
+                 'a plain user may not read numa_process_nodes()');
 SELECT throws_ok('SELECT * FROM numa_pools()', '42501', 'permission denied for function numa_pools',
                  'a plain user may not read numa_pools()');
 SELECT throws_ok($$SELECT numa_state_put('priv', '\x01')$$, '42501', 'permission denied for function numa_state_put',
@@ -53,6 +57,8 @@ SELECT ok(numa_state_delete('priv'), 'the key is removed again');
 SET ROLE numapg_stats;
 SELECT lives_ok('SELECT * FROM numa_shmem_allocations()', 'pg_read_all_stats may read numa_shmem_allocations()');
 SELECT lives_ok('SELECT * FROM numa_buffer_nodes()', 'pg_read_all_stats may read numa_buffer_nodes()');
+SELECT ok((SELECT count(*) FROM numa_processes()) > 1, 'pg_read_all_stats may read numa_processes()');
+SELECT ok((SELECT count(*) FROM numa_process_nodes()) > 1, 'pg_read_all_stats may read numa_process_nodes()');
 RESET ROLE;
 
 -- granted numa_shmem_allocations() without pg_read_all_stats, a role is
