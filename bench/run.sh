@@ -20,6 +20,9 @@
 #               pg_buffercache_numa, on 18 (the build of ../shared/postgresql;
 #               skipped without it), over 1 GB and 8 GB of shared_buffers
 #               never faulted in and prefaulted: time, and memory faulted in
+#   processes   numa_processes() and numa_process_nodes() over 100 idle
+#               backends that each mapped all of 1 GB of shared_buffers
+#               (a table prewarmed into them, scanned by each)
 #   statesql    the state store from SQL and C, for numa_pg.workers from 1
 #               to nproc: 20,000 gets, puts and deletes in one statement
 #               (16- and 256-byte values) against an unlogged and a logged
@@ -41,7 +44,7 @@
 # bandwidth.svg, hotpaths.svg).  Run it from a committed tree: results.txt
 # names the commit, and says so when the tree had uncommitted changes.
 #
-# Usage: bench/run.sh [--quick] [--only "memory hotpaths pgbench reports pgviews statesql"]
+# Usage: bench/run.sh [--quick] [--only "memory hotpaths pgbench reports pgviews processes statesql"]
 #        bench/run.sh --report bench/results/<run>
 #   --quick   2 rounds, shorter runs, reports and pgviews over 1 GB only
 #   --only    run only the sections named
@@ -51,7 +54,7 @@
 . "$(dirname "$0")/../scripts/lib.sh"
 
 QUICK=0
-ONLY="memory hotpaths pgbench reports pgviews statesql"
+ONLY="memory hotpaths pgbench reports pgviews processes statesql"
 REPORT_DIR=
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -64,7 +67,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 for s in $ONLY; do
-	case " memory hotpaths pgbench reports pgviews statesql " in *" $s "*) ;; *) die "unknown section $s" ;; esac
+	case " memory hotpaths pgbench reports pgviews processes statesql " in *" $s "*) ;; *) die "unknown section $s" ;; esac
 done
 
 # Besides the default sizes (10,000 state entries, 64-byte WAL records,
@@ -369,6 +372,57 @@ bench_reports() {
 			record reports "numa_regions(), 2 state stores of ${half}MB" ms "$ms" "$r"
 		done
 	done
+	restart_with "${PRELOAD[@]}"
+}
+
+# --- processes: numa_processes() and numa_process_nodes() ------------------
+
+# PROCESS_BACKENDS idle backends (100), each of which has mapped all of 1 GB
+# of shared_buffers: a table of about 900 MB is prewarmed into them
+# (pg_prewarm), then each backend scans it (a scan of a table in shared
+# buffers reads every buffer it is in, whatever the ring of a large scan)
+# and waits, idle, on its psql's standard input.  Then each function is
+# timed ROUNDS times in a new backend; the results give the median, and per
+# process (the time over the processes listed).
+PROCESS_BACKENDS=100
+bench_processes() {
+	local r ms nprocs i feeders=() ok=0
+	restart_with "${PRELOAD[@]}" "shared_buffers = '1GB'" "max_connections = $((PROCESS_BACKENDS + 20))"
+	psql_bench -c "CREATE EXTENSION IF NOT EXISTS pg_prewarm" \
+		-c "DROP TABLE IF EXISTS bench_procs" \
+		-c "CREATE UNLOGGED TABLE bench_procs AS SELECT g, repeat('x', 1000) AS pad FROM generate_series(1, 800000) g" \
+		-c "SELECT pg_prewarm('bench_procs')" >/dev/null || return 1
+	echo "table: $(psql_bench -c "SELECT pg_size_pretty(pg_relation_size('bench_procs'))"), shared_buffers 1 GB"
+	mkfifo "$NUMAPG_WORK/procs.go"
+	for i in $(seq 1 $PROCESS_BACKENDS); do
+		# scan, then keep the session open, idle, until procs.go is written
+		{ echo "SELECT count(*) FROM bench_procs;"; cat "$NUMAPG_WORK/procs.go" >/dev/null; } |
+			"$PG_BIN/psql" -X -q -At -d postgres >/dev/null 2>&1 &
+		feeders+=($!)
+	done
+	# until every backend has scanned and is idle
+	for i in $(seq 1 600); do
+		[ "$(psql_bench -c "SELECT count(*) FROM pg_stat_activity WHERE state = 'idle' AND backend_type = 'client backend'")" -ge $PROCESS_BACKENDS ] && { ok=1; break; }
+		sleep 1
+	done
+	[ $ok -eq 1 ] || { echo "the $PROCESS_BACKENDS backends did not all scan within 10 min" >&2; exec 8>"$NUMAPG_WORK/procs.go"; exec 8>&-; return 1; }
+	nprocs=$(psql_bench -c "SELECT count(*) FROM numa_processes()")
+	echo "processes: $nprocs; shared pages the backends map (median): $(psql_bench -c "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY s) FROM (SELECT sum(pages * page_size) / 1048576 AS s FROM numa_process_nodes() JOIN pg_stat_activity USING (pid) WHERE kind = 'shared' AND backend_type = 'client backend' GROUP BY pid) q") MB"
+	for r in $(seq 1 "$ROUNDS"); do
+		ms=$(time_query 'SELECT * FROM numa_processes()')
+		record processes "numa_processes(), $nprocs processes" ms "$ms" "$r"
+		record processes "numa_processes(), per process" us "$(awk -v m="$ms" -v n="$nprocs" 'BEGIN { printf "%.1f", m * 1000 / n }')" "$r"
+		ms=$(time_query 'SELECT * FROM numa_process_nodes()')
+		record processes "numa_process_nodes(), $nprocs processes" ms "$ms" "$r"
+		record processes "numa_process_nodes(), per process" us "$(awk -v m="$ms" -v n="$nprocs" 'BEGIN { printf "%.1f", m * 1000 / n }')" "$r"
+		load "$r"
+	done
+	# let the backends go (their psqls read to the end of the fifo)
+	exec 8>"$NUMAPG_WORK/procs.go"
+	exec 8>&-
+	wait "${feeders[@]}" 2>/dev/null
+	rm -f "$NUMAPG_WORK/procs.go"
+	psql_bench -c "DROP TABLE bench_procs" >/dev/null
 	restart_with "${PRELOAD[@]}"
 }
 
@@ -789,7 +843,7 @@ queue, spsc_ring, local|<=|5|SPSC push, about 5 ns local"
 # --- run, then summarise -------------------------------------------------
 
 FAILED=()
-for section in memory hotpaths pgbench reports pgviews statesql; do
+for section in memory hotpaths pgbench reports pgviews processes statesql; do
 	wants $section && [ -z "$REPORT_DIR" ] || continue
 	say "$section"
 	"bench_$section" || FAILED+=("$section")
@@ -965,7 +1019,7 @@ SUMMARY=$(psql_bench -c "CREATE TABLE bench_raw (section text, name text, unit t
 	SELECT section, name, unit, count(*), round(min(value)::numeric, 2),
 	       round(percentile_cont(0.5) WITHIN GROUP (ORDER BY value)::numeric, 2), round(max(value)::numeric, 2)
 	FROM bench_raw GROUP BY section, name, unit
-	ORDER BY array_position(ARRAY['machine', 'memory', 'hotpaths', 'pgbench', 'targets', 'reports', 'pgviews', 'statesql'], section),
+	ORDER BY array_position(ARRAY['machine', 'memory', 'hotpaths', 'pgbench', 'targets', 'reports', 'pgviews', 'processes', 'statesql'], section),
 	         name, unit") || die "could not summarise $RAW"
 {
 	cat "$OUT/machine.txt" 2>/dev/null || echo "(machine not recorded)"
