@@ -28,6 +28,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+/* get_database_name(): in dbcommands.h up to 18, lsyscache.h from 19 */
 #include "commands/dbcommands.h"
 #include "miscadmin.h"
 #include "postmaster/bgworker.h"
@@ -36,6 +37,7 @@
 #include "utils/acl.h"
 #include "utils/backend_status.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/tuplestore.h"
 
 #include "errbuf.h"
