@@ -12,35 +12,6 @@ SET application_name = 'numapg_processes_test';
 
 CREATE TEMP TABLE postmaster AS
 SELECT split_part(pg_read_file('postmaster.pid'), E'\n', 1)::int AS pid;
-CREATE TEMP TABLE p AS SELECT * FROM numa_processes();
-
--- who: pg_stat_activity's processes (this transaction's snapshot of the
--- backend status array, as numa_processes() reads) and the postmaster
-SELECT set_eq('SELECT pid FROM p',
-              'SELECT pid FROM pg_stat_activity UNION ALL SELECT pid FROM postmaster',
-              'numa_processes() lists every process of pg_stat_activity and the postmaster, and no other');
-SELECT is((SELECT backend_type FROM p JOIN postmaster USING (pid)), 'postmaster', 'the postmaster is named so');
-SELECT is((SELECT count(*) FROM p p JOIN pg_stat_activity a USING (pid)
-           WHERE (p.backend_type, p.datname, p.usename, p.application_name)
-                 IS DISTINCT FROM (a.backend_type, a.datname::text, a.usename::text, nullif(a.application_name, ''))), 0::bigint,
-          'backend_type, datname, usename and application_name are those of pg_stat_activity');
-SELECT is((SELECT application_name FROM p WHERE pid = pg_backend_pid()), 'numapg_processes_test',
-          'this backend has its application_name');
-SELECT ok((SELECT bool_and(cpu = ANY (cpus_allowed) AND node = numa_node_of_cpu(cpu)) FROM p),
-          'each runs on a CPU it is allowed, on that CPU''s node');
-SELECT is((SELECT (cpus_allowed, nodes_allowed, memory_policy, policy_nodes) FROM p WHERE pid = pg_backend_pid()),
-          (SELECT (cpus_allowed, nodes_allowed, memory_policy, policy_nodes) FROM numa_process()),
-          'this backend''s row agrees with numa_process() (get_mempolicy) on what it may use and its policy');
-
--- numa_pg's workers: their planned node, pinned to their CPU, policy local
-SELECT is((SELECT count(*) FROM p WHERE backend_type = 'numa_pg worker'), :'workers'::bigint,
-          'every worker is listed');
-SELECT is((SELECT count(*) FROM p JOIN numa_workers() w USING (pid)
-           WHERE p.placed_node = w.node AND p.cpus_allowed = ARRAY[w.cpu] AND p.memory_policy = 'local'),
-          :'workers'::bigint, 'each worker shows its planned node, its one CPU and its local policy');
-SELECT is((SELECT count(*) FROM p WHERE placed_node IS NOT NULL AND pid NOT IN (SELECT pid FROM numa_workers())),
-          0::bigint, 'no other process has a placed node');
-
 -- pages per node against /proc/PID/numa_maps read by SQL, classified by
 -- name rather than by address: the main segment is the anonymous shared
 -- mapping (/dev/zero or, with huge pages, /anon_hugepage) of
@@ -93,6 +64,54 @@ BEGIN
 	END LOOP;
 	RETURN n;
 END $$;
+
+-- asking faults nothing in, checked first, before any call of the two:
+-- the pages of the upper half of shared buffers that exist (mincore, from
+-- the test extension numa_pg_client), and what the postmaster maps (its
+-- numa_maps), before and after
+CREATE EXTENSION IF NOT EXISTS numa_pg_client;
+CREATE TEMP TABLE upper_half AS
+SELECT setting::int / 2 AS first, setting::int - setting::int / 2 AS n FROM pg_settings WHERE name = 'shared_buffers';
+CREATE TEMP TABLE before AS SELECT r.* FROM upper_half, numa_pg_client_resident(first, n) AS r;
+CREATE TEMP TABLE pm_before AS SELECT m.* FROM postmaster, pg_temp.maps_pages(pid) m;
+SELECT cmp_ok((SELECT pages - resident FROM before), '>', 0::bigint,
+              'the upper half of shared buffers has pages never faulted in (mincore)');
+CREATE TEMP TABLE first_calls AS SELECT (SELECT count(*) FROM numa_process_nodes()) AS n, (SELECT count(*) FROM numa_processes()) AS m;
+SELECT is((SELECT r.resident FROM upper_half, numa_pg_client_resident(first, n) AS r), (SELECT resident FROM before),
+          'numa_process_nodes() and numa_processes() faulted none of them in (mincore before and after)');
+SELECT set_eq('SELECT m.* FROM postmaster, pg_temp.maps_pages(pid) m', 'SELECT * FROM pm_before',
+              '  nor anything into the postmaster (its numa_maps before and after)');
+
+CREATE TEMP TABLE p AS SELECT * FROM numa_processes();
+
+-- who: pg_stat_activity's processes (this transaction's snapshot of the
+-- backend status array, as numa_processes() reads) and the postmaster
+SELECT set_eq('SELECT pid FROM p',
+              'SELECT pid FROM pg_stat_activity UNION ALL SELECT pid FROM postmaster',
+              'numa_processes() lists every process of pg_stat_activity and the postmaster, and no other');
+SELECT is((SELECT backend_type FROM p JOIN postmaster USING (pid)), 'postmaster', 'the postmaster is named so');
+SELECT is((SELECT count(*) FROM p p JOIN pg_stat_activity a USING (pid)
+           WHERE (p.backend_type, p.datname, p.usename, p.application_name)
+                 IS DISTINCT FROM (a.backend_type, a.datname::text, a.usename::text, nullif(a.application_name, ''))), 0::bigint,
+          'backend_type, datname, usename and application_name are those of pg_stat_activity');
+SELECT is((SELECT application_name FROM p WHERE pid = pg_backend_pid()), 'numapg_processes_test',
+          'this backend has its application_name');
+SELECT ok((SELECT bool_and(cpu = ANY (cpus_allowed) AND node = numa_node_of_cpu(cpu)) FROM p),
+          'each runs on a CPU it is allowed, on that CPU''s node');
+SELECT is((SELECT (cpus_allowed, nodes_allowed, memory_policy, policy_nodes) FROM p WHERE pid = pg_backend_pid()),
+          (SELECT (cpus_allowed, nodes_allowed, memory_policy, policy_nodes) FROM numa_process()),
+          'this backend''s row agrees with numa_process() (get_mempolicy) on what it may use and its policy');
+
+-- numa_pg's workers: their planned node, pinned to their CPU, policy local
+SELECT is((SELECT count(*) FROM p WHERE backend_type = 'numa_pg worker'), :'workers'::bigint,
+          'every worker is listed');
+SELECT is((SELECT count(*) FROM p JOIN numa_workers() w USING (pid)
+           WHERE p.placed_node = w.node AND p.cpus_allowed = ARRAY[w.cpu] AND p.memory_policy = 'local'),
+          :'workers'::bigint, 'each worker shows its planned node, its one CPU and its local policy');
+SELECT is((SELECT count(*) FROM p WHERE placed_node IS NOT NULL AND pid NOT IN (SELECT pid FROM numa_workers())),
+          0::bigint, 'no other process has a placed node');
+
+-- each process's pages per node and kind, against its numa_maps
 SELECT is(pg_temp.mismatches(), 0::bigint,
           'numa_process_nodes() gives each process''s pages per node and kind as its numa_maps does');
 SELECT ok((SELECT count(DISTINCT pid) FROM cmp WHERE got > 0 AND kind = 'shared') = (SELECT count(*) FROM p),
@@ -103,23 +122,6 @@ SELECT ok((SELECT bool_and(node IN (SELECT node FROM numa_topology() WHERE has_m
           'pages are on nodes with memory');
 SELECT ok((SELECT bool_and(kind IN ('shared', 'private') AND pages > 0 AND page_size >= 4096) FROM numa_process_nodes()),
           'kinds are shared or private, with pages');
-
--- asking faults nothing in: the pages of the upper half of shared buffers
--- that exist (mincore, from the test extension numa_pg_client), and what
--- the postmaster maps of the segment, before and after
-CREATE EXTENSION IF NOT EXISTS numa_pg_client;
-CREATE TEMP TABLE upper_half AS
-SELECT setting::int / 2 AS first, setting::int - setting::int / 2 AS n FROM pg_settings WHERE name = 'shared_buffers';
-CREATE TEMP TABLE before AS SELECT r.* FROM upper_half, numa_pg_client_resident(first, n) AS r;
-CREATE TEMP TABLE pm_before AS SELECT m.* FROM postmaster, pg_temp.maps_pages(pid) m;
-SELECT cmp_ok((SELECT pages - resident FROM before), '>', 0::bigint,
-              'the upper half of shared buffers has pages never faulted in (mincore)');
-SELECT count(*) > 0 FROM numa_process_nodes();
-SELECT count(*) > 0 FROM numa_processes();
-SELECT is((SELECT r.resident FROM upper_half, numa_pg_client_resident(first, n) AS r), (SELECT resident FROM before),
-          'numa_process_nodes() and numa_processes() faulted none of them in (mincore before and after)');
-SELECT set_eq('SELECT m.* FROM postmaster, pg_temp.maps_pages(pid) m', 'SELECT * FROM pm_before',
-              '  nor anything into the postmaster (its numa_maps before and after)');
 
 SELECT * FROM finish();
 ROLLBACK;
