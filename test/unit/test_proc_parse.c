@@ -19,6 +19,7 @@
 
 #include "proc_parse.h"
 #include "tap.h"
+#include "text.h"
 
 static const char *fixtures;
 
@@ -39,18 +40,6 @@ load(const char *name, char *buf, size_t len)
 	fclose(f);
 	buf[n] = '\0';
 	return true;
-}
-
-/* Canonical list text of a mask (static buffer). */
-static const char *
-list(const NumaPgMask *mask)
-{
-	static char buf[4][256];
-	static int	n = 0;
-
-	n = (n + 1) % 4;
-	numapg_format_list(mask, buf[n], sizeof(buf[n]));
-	return buf[n];
 }
 
 /* The pages of line on node, 0 if it lists none there. */

@@ -17,6 +17,7 @@
 
 #include "topology.h"
 #include "tap.h"
+#include "text.h"
 
 static const char *fixtures;
 static NumaPgTopology topo;
@@ -33,18 +34,6 @@ load(const char *name)
 	loaded = numapg_topology_read(root, &topo, err, sizeof(err));
 	ok(loaded, "%s: topology is read%s%s", name, loaded ? "" : ": ", err);
 	return loaded;
-}
-
-/* Canonical list text of a mask (static buffer). */
-static const char *
-list(const NumaPgMask *mask)
-{
-	static char buf[4][256];
-	static int	n = 0;
-
-	n = (n + 1) % 4;
-	numapg_format_list(mask, buf[n], sizeof(buf[n]));
-	return buf[n];
 }
 
 static void
