@@ -148,6 +148,7 @@ NumaPgLocalBeentry(int idx)
 #define NumaPgLocalBeentry(idx) pgstat_fetch_stat_local_beentry(idx)
 #endif
 
+/*
  * 18's postmaster keeps the PID of a background worker it killed in a
  * crash, so that it never starts the worker again (compat_bgworker.c):
  * called in the postmaster whenever it makes shared memory, this marks

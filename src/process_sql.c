@@ -41,6 +41,7 @@
 #include "utils/tuplestore.h"
 
 #include "errbuf.h"
+#include "live_topology.h"
 #include "numa_support.h"
 #include "placement.h"
 #include "proc_parse.h"
