@@ -6,6 +6,8 @@ OBJS = \
 	numa_pg.o \
 	src/allocator.o \
 	src/arena.o \
+	src/backend_placement.o \
+	src/backend_placement_sql.o \
 	src/compat_bgworker.o \
 	src/crc32c.o \
 	src/crash_keep.o \
@@ -20,6 +22,7 @@ OBJS = \
 	src/nodemask.o \
 	src/numa_support.o \
 	src/placement.o \
+	src/placement_rules.o \
 	src/policy_spec.o \
 	src/proc_parse.o \
 	src/process_sql.o \
@@ -102,7 +105,8 @@ UNIT_TESTS = test/unit/bin/test_nodemask test/unit/bin/test_topology \
 	test/unit/bin/test_state_read_stress \
 	test/unit/bin/test_arena test/unit/bin/test_policy_spec \
 	test/unit/bin/test_membench test/unit/bin/test_errbuf \
-	test/unit/bin/test_proc_parse
+	test/unit/bin/test_proc_parse \
+	test/unit/bin/test_placement_rules
 
 # Runs a command with the NUMA system calls refused, as in a container.
 test/tools/bin/numa_syscalls_fail: test/tools/numa_syscalls_fail.c
@@ -123,6 +127,7 @@ test_spsc_SRCS = src/spsc.c
 test_arena_SRCS = src/arena.c src/errbuf.c
 test_policy_spec_SRCS = src/policy_spec.c src/nodemask.c src/errbuf.c
 test_proc_parse_SRCS = src/proc_parse.c src/topology.c src/nodemask.c src/errbuf.c
+test_placement_rules_SRCS = src/placement_rules.c src/nodemask.c src/errbuf.c
 # two processes, then two threads, 5 million checked messages each
 test_spsc_stress_MAIN = test/unit/stress_spsc.c
 test_spsc_stress_SRCS = src/spsc.c

@@ -56,3 +56,21 @@ REVOKE ALL ON FUNCTION numa_processes() FROM PUBLIC;
 REVOKE ALL ON FUNCTION numa_process_nodes() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION numa_processes() TO pg_read_all_stats;
 GRANT EXECUTE ON FUNCTION numa_process_nodes() TO pg_read_all_stats;
+
+-- Version 1.5 also places client backends on nodes (numa_pg.backend_placement)
+-- and shows how many it placed on each.
+CREATE FUNCTION numa_backend_nodes(
+	OUT node integer,
+	OUT cpus text,
+	OUT memory_node integer,
+	OUT placed_backends integer,
+	OUT parallel_workers integer)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'numapg_sql_backend_nodes'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION numa_backend_nodes() IS
+'Per NUMA node: the CPUs and memory node of backends placed there (numa_pg.backend_placement), and how many are now';
+
+REVOKE ALL ON FUNCTION numa_backend_nodes() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION numa_backend_nodes() TO pg_monitor;

@@ -20,6 +20,7 @@
 
 #include "miscadmin.h"
 
+#include "backend_placement.h"
 #include "guc.h"
 #include "live_topology.h"
 #include "numa_support.h"
@@ -51,5 +52,6 @@ _PG_init(void)
 	numapg_log_topology();
 	numapg_plan_pool();
 	numapg_install_shmem_hooks();
+	numapg_install_backend_placement();
 	numapg_register_workers();
 }

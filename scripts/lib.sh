@@ -20,7 +20,7 @@ export PG_BIN=${PG_BIN:-$(dirname "$PG_CONFIG")}
 PG_LABEL=${PG_LABEL:-$PG_MAJOR}
 
 NUMAPG_PACKAGES="make gcc libc6-dev postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR \
-libnuma-dev numactl postgresql-$PG_MAJOR-pgtap libtap-parser-sourcehandler-pgtap-perl"
+libnuma-dev libkrb5-dev numactl postgresql-$PG_MAJOR-pgtap libtap-parser-sourcehandler-pgtap-perl"
 
 say() { printf '\n== %s\n' "$*"; }
 die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }

@@ -149,6 +149,42 @@ NumaPgLocalBeentry(int idx)
 #endif
 
 /*
+ * 16 keeps GUC values and their "extra" in a memory context of its own and
+ * frees them with pfree (guc_malloc(), guc_free()); 15 frees them with
+ * free(), so there an extra comes from malloc().  NULL when out of memory.
+ */
+#if PG_VERSION_NUM >= 160000
+#include "utils/guc.h"
+#define numapg_guc_extra_alloc(size) guc_malloc(LOG, (size))
+#define numapg_guc_extra_free(ptr) guc_free(ptr)
+#else
+#define numapg_guc_extra_alloc(size) malloc(size)
+#define numapg_guc_extra_free(ptr) free(ptr)
+#endif
+
+/*
+ * 17 numbered every process with a PGPROC by its ProcNumber (MyProcNumber,
+ * from 0; a parallel worker's leader ParallelLeaderProcNumber, -1 for
+ * none); up to 16 a backend had a BackendId (MyBackendId, from 1; the
+ * leader ParallelLeaderBackendId, -1 for none).  numa_pg's per-backend
+ * slots count from 0: a slot below MaxBackends is a backend's (client
+ * backends, autovacuum, background and parallel workers, walsenders), and
+ * anything else (negative, or an auxiliary process) has none.
+ */
+#if PG_VERSION_NUM >= 170000
+#include "storage/proc.h"
+#define NUMAPG_MY_BACKEND_SLOT() ((int) MyProcNumber)
+#define NUMAPG_LEADER_BACKEND_SLOT() \
+	(ParallelLeaderProcNumber == INVALID_PROC_NUMBER ? -1 : (int) ParallelLeaderProcNumber)
+#else
+#include "storage/backendid.h"
+#define NUMAPG_MY_BACKEND_SLOT() \
+	(MyBackendId == InvalidBackendId ? -1 : (int) MyBackendId - 1)
+#define NUMAPG_LEADER_BACKEND_SLOT() \
+	(ParallelLeaderBackendId == InvalidBackendId ? -1 : (int) ParallelLeaderBackendId - 1)
+#endif
+
+/*
  * 18's postmaster keeps the PID of a background worker it killed in a
  * crash, so that it never starts the worker again (compat_bgworker.c):
  * called in the postmaster whenever it makes shared memory, this marks

@@ -32,6 +32,7 @@
 #include "errbuf.h"
 #include "guc.h"
 #include "live_topology.h"
+#include "placement_rules.h"
 #include "policy_spec.h"
 #include "shmem.h"
 #include "topology.h"
@@ -55,6 +56,10 @@ int			numapg_request_timeout_ms = 10000;
 bool		numapg_direct_reads = true;
 bool		numapg_direct_writes = true;
 int			numapg_wal_flush_delay_ms = 200;
+char	   *numapg_backend_placement = NULL;
+
+/* numa_pg.backend_placement parsed, set by its assign hook */
+const NumaPgPlacementRules *numapg_backend_placement_rules = NULL;
 
 /*
  * Length of the character at s in the database encoding, for the pure
@@ -347,6 +352,7 @@ static const char *const numapg_guc_names[] = {
 	"numa_pg.interleaved_pool_size",
 	"numa_pg.shared_memory_policy",
 	"numa_pg.prefault",
+	"numa_pg.backend_placement",
 };
 
 static const char memory_nodes_hint[] =
@@ -411,6 +417,107 @@ check_shared_memory_policy(char **newval, void **extra, GucSource source)
 	}
 	pfree(topo);
 	return valid;
+}
+
+/*
+ * Check hook of numa_pg.backend_placement: the syntax, and that every node
+ * a rule names exists and has CPUs this server may run on (and memory, its
+ * own or the nearest node's).  The parsed rules are the extra.
+ */
+static bool
+check_backend_placement(char **newval, void **extra, GucSource source)
+{
+	NumaPgPlacementRules *rules;
+	NumaPgTopology *topo = NULL;
+	char		err[256];
+	bool		valid = true;
+
+	rules = numapg_guc_extra_alloc(sizeof(NumaPgPlacementRules));
+	if (rules == NULL)
+	{
+		GUC_check_errcode(ERRCODE_OUT_OF_MEMORY);
+		GUC_check_errmsg("out of memory");
+		return false;
+	}
+	if (!numapg_parse_placement_rules(*newval, rules, err, sizeof(err)))
+	{
+		GUC_check_errdetail("%s.", err);
+		GUC_check_errhint("Use off, spread, or rules <database>[/<role>]:<node, spread or off> separated by commas, such as \"sales:0, reports:1, *:spread\"; the first rule that matches wins.");
+		numapg_guc_extra_free(rules);
+		return false;
+	}
+	for (int r = 0; r < rules->nrules && valid; r++)
+	{
+		const NumaPgPlacementRule *rule = &rules->rules[r];
+		NumaPgMask	cpus;
+		int			i;
+
+		if (rule->target != NUMAPG_PLACE_NODE)
+			continue;
+		if (topo == NULL)
+		{
+			topo = palloc(sizeof(NumaPgTopology));
+			if (!numapg_topology_read_live(topo, err, sizeof(err)))
+			{
+				GUC_check_errdetail("Could not read the NUMA topology to check the nodes: %s.", err);
+				GUC_check_errhint("Use off or spread, which name no node.");
+				valid = false;
+				break;
+			}
+		}
+		i = numapg_topology_index_of_node(topo, rule->node);
+		if (i < 0)
+		{
+			GUC_check_errdetail("Rule %d names NUMA node %d, which does not exist.", r + 1, rule->node);
+			valid = false;
+			break;
+		}
+		numapg_mask_and(&cpus, &topo->nodes[i].cpus, &topo->cpus_allowed);
+		if (numapg_mask_count(&cpus) == 0)
+		{
+			GUC_check_errdetail("Rule %d names NUMA node %d, which has no CPU this server may run on.",
+								r + 1, rule->node);
+			valid = false;
+		}
+		else if (numapg_nearest_memory_node(topo, rule->node) < 0)
+		{
+			GUC_check_errdetail("Rule %d names NUMA node %d, but no node has memory this server may use.",
+								r + 1, rule->node);
+			valid = false;
+		}
+	}
+	if (!valid && topo != NULL)
+	{
+		StringInfoData nodes;
+
+		initStringInfo(&nodes);
+		for (int i = 0; i < topo->node_count; i++)
+		{
+			NumaPgMask	cpus;
+
+			numapg_mask_and(&cpus, &topo->nodes[i].cpus, &topo->cpus_allowed);
+			if (numapg_mask_count(&cpus) > 0)
+				appendStringInfo(&nodes, "%s%d", nodes.len ? ", " : "", topo->nodes[i].id);
+		}
+		GUC_check_errhint("Name a node with CPUs this server may run on (%s), or use spread.",
+						  nodes.len ? nodes.data : "none");
+	}
+	if (topo != NULL)
+		pfree(topo);
+	if (!valid)
+	{
+		numapg_guc_extra_free(rules);
+		return false;
+	}
+	*extra = rules;
+	return true;
+}
+
+/* Assign hook of numa_pg.backend_placement: the rules its check parsed. */
+static void
+assign_backend_placement(const char *newval, void *extra)
+{
+	numapg_backend_placement_rules = extra;
 }
 
 static emit_log_hook_type prev_emit_log_hook = NULL;
@@ -697,6 +804,18 @@ define_gucs(void)
 							   PGC_POSTMASTER,
 							   0,
 							   check_shared_memory_policy, NULL, NULL);
+
+	DefineCustomStringVariable("numa_pg.backend_placement",
+							   "Places new client backends on NUMA nodes.",
+							   "off, spread (each to the node with the fewest backends placed), or rules "
+							   "<database>[/<role>]:<node, spread or off> separated by commas; the first "
+							   "rule that matches wins. A placed backend runs on its node's CPUs and "
+							   "prefers its memory (binds it under numa_pg.strict).",
+							   &numapg_backend_placement,
+							   "off",
+							   PGC_SIGHUP,
+							   0,
+							   check_backend_placement, assign_backend_placement, NULL);
 
 	DefineCustomBoolVariable("numa_pg.prefault",
 							 "Faults in all of PostgreSQL's shared memory at server start.",

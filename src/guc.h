@@ -12,6 +12,7 @@
 #define NUMAPG_GUC_H
 
 #include "nodemask.h"
+#include "placement_rules.h"
 
 /* GUC variables, each defined in guc.c */
 extern bool numapg_enabled;
@@ -30,6 +31,8 @@ extern int	numapg_request_timeout_ms;
 extern bool numapg_direct_reads;
 extern bool numapg_direct_writes;
 extern int	numapg_wal_flush_delay_ms;
+extern char *numapg_backend_placement;
+extern const NumaPgPlacementRules *numapg_backend_placement_rules;
 
 extern void numapg_define_gucs(void);
 extern bool numapg_check_list_on_machine(const char *value, NumaPgListKind kind,

@@ -130,6 +130,26 @@ numapg_set_local_policy(void)
 	return 0;
 }
 
+/*
+ * Make this process's own future allocations go to one node: preferred
+ * there (other nodes when it is full), or bound to it when bind.  Returns
+ * 0 or an errno value.
+ */
+int
+numapg_set_node_policy(int node, bool bind)
+{
+	NumaPgMask	nodes;
+	unsigned long kmask[NUMAPG_MAX_NODES / (8 * sizeof(unsigned long))];
+
+	numapg_mask_clear(&nodes);
+	numapg_mask_set(&nodes, node);
+	to_kernel_mask(&nodes, kmask, lengthof(kmask));
+	if (set_mempolicy(bind ? MPOL_BIND : MPOL_PREFERRED, kmask,
+					  NUMAPG_MAX_NODES + 1) != 0)
+		return errno;
+	return 0;
+}
+
 /* Linux's policy modes that Debian 12's numaif.h does not name yet */
 #ifndef MPOL_PREFERRED_MANY
 #define MPOL_PREFERRED_MANY 5

@@ -35,6 +35,7 @@ extern const char *numapg_policy_name(NumaPgPolicy policy);
 extern int	numapg_bind_range(void *addr, size_t len, NumaPgPolicy policy,
 							  const NumaPgMask *nodes);
 extern int	numapg_set_local_policy(void);
+extern int	numapg_set_node_policy(int node, bool bind);
 extern bool numapg_read_task_policy(NumaPgTaskPolicy *policy);
 extern void numapg_prefault(void *addr, size_t len, size_t page_size);
 extern int	numapg_populate(void *addr, size_t len, size_t page_size);

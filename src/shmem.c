@@ -28,6 +28,7 @@
 
 #include "allocator.h"
 #include "compat.h"
+#include "backend_placement.h"
 #include "crash_keep.h"
 #include "guc.h"
 #include "layout.h"
@@ -63,6 +64,7 @@ numapg_shmem_request(void)
 	for (int s = 0; s < layout->nslabs; s++)
 		size = add_size(size, add_size(layout->slabs[s].size, layout->slab_alignment));
 	size = add_size(size, numapg_replies_size());
+	size = add_size(size, numapg_backend_placement_shmem_size());
 	numapg_check_shmem_budget(size);
 	RequestAddinShmemSpace(size);
 	RequestNamedLWLockTranche("numa_pg", 1 + numapg_pool_nworkers() * layout->nproducer_nodes +
@@ -127,6 +129,7 @@ numapg_shmem_startup(void)
 	}
 
 	numapg_replies_attach(!found);
+	numapg_backend_placement_shmem_init();
 
 	if (!found)
 	{
