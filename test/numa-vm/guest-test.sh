@@ -206,6 +206,7 @@ main() {
 		suite pgviews prove --failures --comments -e bash test/t/pg_numa_views.sh
 	suite inheritedpolicy prove --failures --comments -e bash test/numa-vm/t/inherited_policy.sh
 	suite statenodes prove --failures --comments -e bash test/numa-vm/t/state_nodes.sh
+	suite backendplacement prove --failures --comments -e bash test/numa-vm/t/backend_placement.sh
 	# the C unit tests do not use the server: once, in the guests of
 	# Debian's PostgreSQL
 	if [ "$PG_LABEL" = "$PG_MAJOR" ]; then
