@@ -40,6 +40,7 @@
 #include "utils/lsyscache.h"
 #include "utils/tuplestore.h"
 
+#include "backend_placement.h"
 #include "errbuf.h"
 #include "live_topology.h"
 #include "numa_support.h"
@@ -63,7 +64,8 @@ typedef struct NumaPgServerProc
 	Oid			role;			/* InvalidOid: none */
 	const char *application_name;	/* NULL: none */
 	int			placed_node;	/* numa_pg's workers: their planned node;
-								 * -1 otherwise */
+								 * placed backends: their node; -1
+								 * otherwise */
 } NumaPgServerProc;
 
 /* What numa_process_nodes() counts of a process: pages per kind and node. */
@@ -102,12 +104,21 @@ backend_type_of(const PgBackendStatus *be)
 	return GetBackendTypeDesc(be->st_backendType);
 }
 
-/* The node numa_pg planned for the worker of this pid, or -1. */
+/*
+ * The node numa_pg put the process of this pid on: a worker's planned node,
+ * a client backend's by numa_pg.backend_placement (and a parallel worker's
+ * that followed its leader); -1 for none.
+ */
 static int
 placed_node_of(int pid)
 {
 	int			node = -1;
+	int			memory_node;
+	int			rule;
+	bool		with_leader;
 
+	if (numapg_backend_placed_node(pid, &node, &memory_node, &rule, &with_leader))
+		return node;
 	if (numapg_shared == NULL)
 		return -1;
 	LWLockAcquire(numapg_shared->lock, LW_SHARED);

@@ -88,6 +88,10 @@ is "$(heap_policy "$b_pid")" "prefer:$mem_node" "  each with its memory preferre
 is "$(cpus_of "$c_pid")" "$cpus" "  and running on that node's CPUs ($cpus)"
 is "$(psql_p -c "SELECT placed_backends FROM numa_backend_nodes() WHERE node = $node")" 3 \
 	"  all on node $node"
+is "$(psql_p -c "SELECT placed_node FROM numa_processes() WHERE pid = $b_pid")" "$node" \
+	"  numa_processes() shows the node it placed a backend on"
+is "$(psql_p -c "SELECT count(*) FROM numa_processes() WHERE placed_node IS NOT NULL AND backend_type = 'checkpointer'")" 0 \
+	"  and no node for a process it did not place (the checkpointer)"
 close_backend c
 wait_until placed_is "2+0"
 ok $? "  a backend that exits is no longer counted"
