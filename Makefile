@@ -61,7 +61,8 @@ PG_CPPFLAGS = -I$(srcdir)/src -I$(srcdir)/include
 HEADERS = include/numa_pg.h
 # installed under $(docdir)/extension/numa_pg/ (docmoduledir, below)
 DOCS = doc/architecture.md doc/benchmarks.md doc/configuration.md \
-	doc/development.md doc/functions.md doc/state.md CHANGELOG.md
+	doc/development.md doc/functions.md doc/monitoring.md doc/state.md CHANGELOG.md \
+	monitoring/postgres_exporter.yaml
 # Warnings are errors.  PostgreSQL's own headers have unused parameters in
 # inline functions, so that one -Wextra warning is off.  Override
 # NUMAPG_WARNINGS to build with a compiler that warns about more.
