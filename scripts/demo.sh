@@ -20,7 +20,8 @@ WORKERS=$(nproc)
 [ "$WORKERS" -gt 4 ] && WORKERS=4
 cluster_init demo "$(free_port)" "shared_preload_libraries = 'numa_pg'" \
 	"numa_pg.workers = $WORKERS" "numa_pg.state_store_size = '16MB'" \
-	"numa_pg.pool_size = '8MB'" "numa_pg.interleaved_pool_size = '8MB'" || exit 1
+	"numa_pg.pool_size = '8MB'" "numa_pg.interleaved_pool_size = '8MB'" \
+	"numa_pg.backend_placement = 'spread'" || exit 1
 cluster_start demo || cluster_failed demo || exit 1
 cluster_env demo
 
@@ -52,6 +53,16 @@ psql_demo -c "SELECT name, kind, policy, target_node, pg_size_pretty(size) AS si
 
 say "the NUMA allocator's pools: SELECT * FROM numa_pools();"
 psql_demo -c "SELECT * FROM numa_pools()"
+
+say "PostgreSQL's own processes on nodes: SELECT ... FROM numa_processes();"
+psql_demo -c "SELECT pid, backend_type, cpu, node, cpus_allowed, memory_policy, policy_nodes, placed_node FROM numa_processes()"
+
+say "their memory per node, from numa_maps: SELECT ... FROM numa_process_nodes();"
+psql_demo -c "SELECT p.backend_type, n.kind, n.node, sum(n.pages) AS pages
+FROM numa_process_nodes() n JOIN numa_processes() p USING (pid) GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+
+say "client backends placed on nodes (numa_pg.backend_placement = 'spread'): SELECT * FROM numa_backend_nodes();"
+psql_demo -c "SELECT * FROM numa_backend_nodes()"
 
 say "a round trip through the workers"
 psql_demo -c "SELECT numa_state_put('greeting', convert_to('hello from a NUMA-local state store', 'UTF8'))" \
