@@ -178,7 +178,7 @@ like "$log" 'HINT:  Perhaps you meant "numa_pg.workers"\.' "  and a hint with th
 
 cluster_set s "numa_pg.xyzzy = 1"
 start_fails "numa_pg.xyzzy = 1: the start fails"
-like "$log" 'HINT:  numa_pg.s parameters are numa_pg.enabled, numa_pg.worker_cpus, .*numa_pg.prefault\.' \
+like "$log" 'HINT:  numa_pg.s parameters are numa_pg.enabled, numa_pg.worker_cpus, .*numa_pg.prefault, numa_pg.backend_placement\.' \
 	"  with no name near it, the hint lists the parameters"
 restore
 
