@@ -8,6 +8,7 @@ OBJS = \
 	src/arena.o \
 	src/backend_placement.o \
 	src/backend_placement_sql.o \
+	src/check_sql.o \
 	src/compat_bgworker.o \
 	src/crc32c.o \
 	src/crash_keep.o \
@@ -19,7 +20,10 @@ OBJS = \
 	src/membench.o \
 	src/membench_sql.o \
 	src/moved_sql.o \
+	src/node_stats.o \
+	src/node_stats_sql.o \
 	src/nodemask.o \
+	src/numa_check.o \
 	src/numa_support.o \
 	src/placement.o \
 	src/placement_rules.o \
@@ -107,7 +111,8 @@ UNIT_TESTS = test/unit/bin/test_nodemask test/unit/bin/test_topology \
 	test/unit/bin/test_arena test/unit/bin/test_policy_spec \
 	test/unit/bin/test_membench test/unit/bin/test_errbuf \
 	test/unit/bin/test_proc_parse \
-	test/unit/bin/test_placement_rules
+	test/unit/bin/test_placement_rules \
+	test/unit/bin/test_node_stats test/unit/bin/test_numa_check
 
 # Runs a command with the NUMA system calls refused, as in a container.
 test/tools/bin/numa_syscalls_fail: test/tools/numa_syscalls_fail.c
@@ -128,7 +133,9 @@ test_spsc_SRCS = src/spsc.c
 test_arena_SRCS = src/arena.c src/errbuf.c
 test_policy_spec_SRCS = src/policy_spec.c src/nodemask.c src/errbuf.c
 test_proc_parse_SRCS = src/proc_parse.c src/topology.c src/nodemask.c src/errbuf.c
-test_placement_rules_SRCS = src/placement_rules.c src/nodemask.c src/errbuf.c
+test_placement_rules_SRCS = src/placement_rules.c src/nodemask.c src/errbuf.c \
+test_node_stats_SRCS = src/node_stats.c src/topology.c src/nodemask.c src/errbuf.c
+test_numa_check_SRCS = src/numa_check.c src/node_stats.c src/topology.c src/nodemask.c src/errbuf.c
 # two processes, then two threads, 5 million checked messages each
 test_spsc_stress_MAIN = test/unit/stress_spsc.c
 test_spsc_stress_SRCS = src/spsc.c

@@ -74,3 +74,57 @@ COMMENT ON FUNCTION numa_backend_nodes() IS
 
 REVOKE ALL ON FUNCTION numa_backend_nodes() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION numa_backend_nodes() TO pg_monitor;
+
+-- Also in 1.5: the kernel's NUMA counters, and a health check of the
+-- machine and the server.  They expose the machine's and the server's
+-- internals: for pg_monitor.
+
+-- Per node, the six counters of nodeN/numastat (a fixed set since 2.6:
+-- columns, as numastat prints them); machine-wide, the NUMA counters of
+-- /proc/vmstat, whose set differs from one kernel to the next (rows).
+CREATE FUNCTION numa_node_stats(
+	OUT node integer,
+	OUT numa_hit bigint,
+	OUT numa_miss bigint,
+	OUT numa_foreign bigint,
+	OUT interleave_hit bigint,
+	OUT local_node bigint,
+	OUT other_node bigint)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'numapg_sql_node_stats'
+LANGUAGE C VOLATILE PARALLEL SAFE ROWS 8;
+
+COMMENT ON FUNCTION numa_node_stats() IS
+'Per NUMA node, the kernel''s allocation counters in pages, as numastat prints them';
+
+CREATE FUNCTION numa_vmstat(
+	OUT counter text,
+	OUT value bigint,
+	OUT unit text,
+	OUT description text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'numapg_sql_vmstat'
+LANGUAGE C VOLATILE PARALLEL SAFE ROWS 30;
+
+COMMENT ON FUNCTION numa_vmstat() IS
+'The NUMA counters of /proc/vmstat: allocation, automatic NUMA balancing, migration, demotion, zone reclaim';
+
+CREATE FUNCTION numa_check(
+	OUT name text,
+	OUT status text,
+	OUT found text,
+	OUT why text,
+	OUT action text)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'numapg_sql_check'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED ROWS 11;
+
+COMMENT ON FUNCTION numa_check() IS
+'NUMA health checks of the machine and the server: one row per check, ok, warning, problem or skipped, with what to do';
+
+REVOKE ALL ON FUNCTION numa_node_stats() FROM PUBLIC;
+REVOKE ALL ON FUNCTION numa_vmstat() FROM PUBLIC;
+REVOKE ALL ON FUNCTION numa_check() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION numa_node_stats() TO pg_monitor;
+GRANT EXECUTE ON FUNCTION numa_vmstat() TO pg_monitor;
+GRANT EXECUTE ON FUNCTION numa_check() TO pg_monitor;

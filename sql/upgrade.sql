@@ -103,8 +103,8 @@ ORDER BY 1, 2;
 -- numa_buffer_nodes() (its columns) and nothing else; 1.3 numa_status()
 -- (two columns more) and nothing else; 1.4 only adds the two batch calls;
 -- 1.5 drops the benchmarks (three functions and their type), which
--- moved to numa_pg_bench, and adds numa_processes(), numa_process_nodes() and
--- numa_backend_nodes()
+-- moved to numa_pg_bench, and adds numa_processes(), numa_process_nodes(),
+-- numa_backend_nodes(), numa_node_stats(), numa_vmstat() and numa_check()
 SELECT 'lost or changed in 1.1' AS "what", object FROM (SELECT * FROM v10 EXCEPT SELECT * FROM v11) AS e
 UNION ALL
 SELECT 'lost or changed in 1.2', object FROM (SELECT * FROM v11 EXCEPT SELECT * FROM v12) AS f

@@ -32,6 +32,7 @@
 
 #include "guc.h"
 #include "live_topology.h"
+#include "numa_check.h"
 #include "numa_support.h"
 #include "placement.h"
 
@@ -64,18 +65,6 @@ mempolicy_errno(void)
 	return 0;
 }
 
-/* Number of nodes with memory that this process may allocate on. */
-static int
-usable_memory_nodes(const NumaPgTopology *topo)
-{
-	int			n = 0;
-
-	for (int i = 0; i < topo->node_count; i++)
-		if (numapg_topology_memory_usable(topo, i))
-			n++;
-	return n;
-}
-
 /*
  * Work out what numa_pg can do in this process, given the topology.
  * Cheap (two system calls), so callers need not cache it.
@@ -106,7 +95,7 @@ numapg_probe_support(const NumaPgTopology *topo, NumaPgSupport *support)
 	else
 	{
 		support->libnuma_usable = true;
-		nodes = usable_memory_nodes(topo);
+		nodes = numapg_topology_usable_memory_nodes(topo);
 		if (nodes > 1)
 			support->mode = NUMAPG_MODE_NUMA;
 		else
@@ -146,44 +135,39 @@ format_hugepages(char *buf, size_t len, int64_t total, int64_t free_pages)
 				 (long long) total);
 }
 
+/* A check's warning or problem as a start-up WARNING; nothing if ok. */
+static void
+warn_if_not_ok(const NumaPgCheckResult *r)
+{
+	if (r->status != NUMAPG_CHECK_WARNING && r->status != NUMAPG_CHECK_PROBLEM)
+		return;
+	ereport(WARNING,
+			(errcode(ERRCODE_WARNING),
+			 errmsg("numa_pg: %s", r->found),
+			 errdetail("%s", r->why),
+			 errhint("%s", r->action)));
+}
+
 /*
  * Warn about what makes NUMA placement go wrong whatever numa_pg does:
  * zone reclaim, and free memory that is badly imbalanced across nodes.
+ * These are numa_check()'s checks of the same name (numa_check.c), so the
+ * log and the function say the same.
  */
 static void
 warn_about_memory(const NumaPgTopology *topo)
 {
-	FILE	   *f = fopen("/proc/sys/vm/zone_reclaim_mode", "r");
-	int			mode = 0;
-	int			low,
-				high;
+	NumaPgCheckFacts *facts = palloc(sizeof(NumaPgCheckFacts));
+	NumaPgCheckResult result;
 
-	if (f)
-	{
-		if (fscanf(f, "%d", &mode) != 1)
-			mode = 0;
-		fclose(f);
-	}
-	if (mode != 0 && topo->node_count > 1)
-		ereport(WARNING,
-				(errcode(ERRCODE_WARNING),
-				 errmsg("numa_pg: vm.zone_reclaim_mode is %d", mode),
-				 errdetail("The kernel then evicts a node's page cache before it allocates on another node, which shrinks the file cache a database relies on."),
-				 errhint("Set vm.zone_reclaim_mode = 0 with sysctl.")));
-	if (numapg_topology_imbalanced(topo, &low, &high))
-		ereport(WARNING,
-				(errcode(ERRCODE_WARNING),
-				 errmsg("numa_pg: free memory is imbalanced across NUMA nodes: node %d has %lld MB free of %lld MB, node %d has %lld MB free of %lld MB",
-						topo->nodes[low].id,
-						(long long) (topo->nodes[low].memory_free >> 20),
-						(long long) (topo->nodes[low].memory_total >> 20),
-						topo->nodes[high].id,
-						(long long) (topo->nodes[high].memory_free >> 20),
-						(long long) (topo->nodes[high].memory_total >> 20)),
-				 errdetail("Memory that is meant to be local to node %d will be placed elsewhere.",
-						   topo->nodes[low].id),
-				 errhint("Look for processes bound to node %d (numactl --membind, cpusets), or set numa_pg.shared_memory_policy = 'interleave'.",
-						 topo->nodes[low].id)));
+	numapg_check_facts_init(facts);
+	facts->topo = topo;
+	numapg_check_read_kernel("/", facts);
+	numapg_check_zone_reclaim(facts, &result);
+	warn_if_not_ok(&result);
+	numapg_check_free_memory(facts, &result);
+	warn_if_not_ok(&result);
+	pfree(facts);
 }
 
 /*

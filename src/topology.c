@@ -545,6 +545,18 @@ numapg_topology_memory_node_count(const NumaPgTopology *topo)
 	return n;
 }
 
+/* Number of nodes with memory that this process may allocate on. */
+int
+numapg_topology_usable_memory_nodes(const NumaPgTopology *topo)
+{
+	int			n = 0;
+
+	for (int i = 0; i < topo->node_count; i++)
+		if (numapg_topology_memory_usable(topo, i))
+			n++;
+	return n;
+}
+
 /*
  * Is free memory badly imbalanced across the nodes this process may use:
  * one node below 10% free while another has more than half free?  If so,

@@ -108,6 +108,7 @@ extern int	numapg_topology_index_of_node(const NumaPgTopology *topo,
 extern int	numapg_topology_node_of_cpu(const NumaPgTopology *topo, int cpu);
 extern bool numapg_topology_memory_usable(const NumaPgTopology *topo, int i);
 extern int	numapg_topology_memory_node_count(const NumaPgTopology *topo);
+extern int	numapg_topology_usable_memory_nodes(const NumaPgTopology *topo);
 extern int64_t numapg_topology_available_bytes(const NumaPgTopology *topo,
 											   int node, size_t page_size);
 extern bool numapg_topology_imbalanced(const NumaPgTopology *topo, int *low_index,

@@ -31,6 +31,9 @@
 #     pinned on each node, that puts, gets and deletes from every node to
 #     stores on every node read back exactly, leave every store and WAL
 #     staging buffer on its worker's node and reach WAL (t/state_nodes.sh);
+#     and that numa_check() reports zone reclaim, NUMA balancing and shared
+#     buffers on one node when they are so, and ok once fixed
+#     (t/numa_check.sh);
 #  4. runs the C unit tests (test/unit/bin/test_*, built on the host, but
 #     not the thread stress tests) with prove, on Debian's PostgreSQL only.
 #
@@ -207,6 +210,8 @@ main() {
 	suite inheritedpolicy prove --failures --comments -e bash test/numa-vm/t/inherited_policy.sh
 	suite statenodes prove --failures --comments -e bash test/numa-vm/t/state_nodes.sh
 	suite backendplacement prove --failures --comments -e bash test/numa-vm/t/backend_placement.sh
+	# last: it turns zone reclaim and NUMA balancing on (and off again)
+	suite numacheck prove --failures --comments -e bash test/numa-vm/t/numa_check.sh
 	# the C unit tests do not use the server: once, in the guests of
 	# Debian's PostgreSQL
 	if [ "$PG_LABEL" = "$PG_MAJOR" ]; then
