@@ -25,6 +25,7 @@
 #include "utils/tuplestore.h"
 
 #include "guc.h"
+#include "live_topology.h"
 #include "numa_check.h"
 #include "numa_support.h"
 #include "placement.h"
