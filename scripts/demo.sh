@@ -64,6 +64,12 @@ FROM numa_process_nodes() n JOIN numa_processes() p USING (pid) GROUP BY 1, 2, 3
 say "client backends placed on nodes (numa_pg.backend_placement = 'spread'): SELECT * FROM numa_backend_nodes();"
 psql_demo -c "SELECT * FROM numa_backend_nodes()"
 
+say "the kernel's NUMA counters per node (as numastat prints them): SELECT * FROM numa_node_stats();"
+psql_demo -c "SELECT * FROM numa_node_stats()"
+
+say "is this machine set up right for PostgreSQL on NUMA? SELECT name, status, found FROM numa_check();"
+psql_demo -c "SELECT name, status, found FROM numa_check()"
+
 say "a round trip through the workers"
 psql_demo -c "SELECT numa_state_put('greeting', convert_to('hello from a NUMA-local state store', 'UTF8'))" \
 	-c "SELECT numa_state_worker('greeting') AS owner, convert_from(numa_state_get('greeting'), 'UTF8') AS value"

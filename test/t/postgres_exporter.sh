@@ -61,11 +61,15 @@ like "$NUMAPG_WORK/metrics" '^pg_up 1' "  the exporter reached the server"
 
 # every metric the file declares, for each node
 declared=$(awk '/^[a-z_]+:$/ { q = substr($1, 1, length($1) - 1) }
-	/^    - [a-z_0-9]+:$/ { c = $2; sub(":", "", c); if (c != "node") print q "_" c }' "$QUERIES")
+	/^    - [a-z_0-9]+:$/ { c = $2; sub(":", "", c) }
+	/^        usage: / && $2 != "\"LABEL\"" { print q "_" c }' "$QUERIES")
 nodes=$(sql_value e "SELECT string_agg(node::text, ' ' ORDER BY node) FROM numa_topology()")
 missing=""
 for m in $declared; do
 	case $m in
+	numa_pg_vmstat_* | numa_pg_check_*)
+		# labelled by counter or check, not by node
+		grep -q "^$m{" "$NUMAPG_WORK/metrics" || missing+=" $m" ;;
 	numa_pg_shmem_* | numa_pg_buffers_*)
 		# nodes with pages only (a node may hold none)
 		grep -q "^$m{" "$NUMAPG_WORK/metrics" || missing+=" $m" ;;
@@ -86,6 +90,20 @@ for n in $nodes; do
 		"$(sql_value e "SELECT coalesce(sum(pages), 0) FROM numa_shmem_allocations() WHERE node = $n")" \
 		"  numa_pg_shmem_pages is numa_shmem_allocations()'s pages on the node"
 done
+# every check, with its status as a number
+wrong=""
+while IFS='|' read -r name status; do
+	case $status in ok) want=0 ;; warning) want=1 ;; problem) want=2 ;; *) want=-1 ;; esac
+	[ "$(metric numa_pg_check_status "check_name=\"$name\"")" = "$want" ] || wrong+=" $name ($status)"
+done < <(sql_value e "SELECT name || '|' || status FROM numa_check()")
+is "$wrong" "" "numa_pg_check_status gives every check of numa_check() its status as a number"
+# node counters only grow: between two readings taken around the scrape
+before=$(sql_value e "SELECT numa_hit FROM numa_node_stats() ORDER BY node LIMIT 1")
+scrape
+after=$(sql_value e "SELECT numa_hit FROM numa_node_stats() ORDER BY node LIMIT 1")
+got=$(as_int "$(metric numa_pg_node_stats_numa_hit "node=\"${nodes%% *}\"")")
+ok "$([ "$got" -ge "$before" ] && [ "$got" -le "$after" ] && echo 0 || echo 1)" \
+	"numa_pg_node_stats_numa_hit ($got) is numa_node_stats()'s, between the readings before ($before) and after ($after) the scrape"
 # the exporter's own connection is placed (spread), and counted
 total=0
 for n in $nodes; do
