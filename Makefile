@@ -133,7 +133,7 @@ test_spsc_SRCS = src/spsc.c
 test_arena_SRCS = src/arena.c src/errbuf.c
 test_policy_spec_SRCS = src/policy_spec.c src/nodemask.c src/errbuf.c
 test_proc_parse_SRCS = src/proc_parse.c src/topology.c src/nodemask.c src/errbuf.c
-test_placement_rules_SRCS = src/placement_rules.c src/nodemask.c src/errbuf.c \
+test_placement_rules_SRCS = src/placement_rules.c src/nodemask.c src/errbuf.c
 test_node_stats_SRCS = src/node_stats.c src/topology.c src/nodemask.c src/errbuf.c
 test_numa_check_SRCS = src/numa_check.c src/node_stats.c src/topology.c src/nodemask.c src/errbuf.c
 # two processes, then two threads, 5 million checked messages each
