@@ -24,12 +24,15 @@
 #include "utils/guc.h"
 #include "utils/tuplestore.h"
 
+#include "backend_placement.h"
 #include "guc.h"
 #include "live_topology.h"
 #include "numa_check.h"
 #include "numa_support.h"
 #include "placement.h"
+#include "pool_plan.h"
 #include "registry.h"
+#include "worker_plan.h"
 
 PG_FUNCTION_INFO_V1(numapg_sql_check);
 
@@ -138,6 +141,45 @@ gather_buffers(NumaPgCheckFacts *f, bool libnuma_usable)
 /*
  * numa_check(): one row per check (name, status, found, why, action).
  */
+/*
+ * What numa_pg.backend_placement does, and the backends it placed now on
+ * each node of facts->topo (matched by node id with the postmaster's
+ * topology, which the counts are kept by).
+ */
+static void
+gather_placement(NumaPgCheckFacts *facts)
+{
+	const NumaPgPlacementRules *rules = numapg_backend_placement_rules;
+	const NumaPgTopology *plan = numapg_pool_topology();
+	int			placed[NUMAPG_TOPO_MAX_NODES];
+	int			followers[NUMAPG_TOPO_MAX_NODES];
+	int			nnodes;
+
+	for (int r = 0; rules != NULL && r < rules->nrules; r++)
+	{
+		if (rules->rules[r].target != NUMAPG_PLACE_OFF)
+			facts->placement_on = true;
+		if (rules->rules[r].target == NUMAPG_PLACE_SPREAD)
+			facts->placement_spread = true;
+	}
+	nnodes = numapg_backend_placement_counts(placed, followers);
+	if (plan == NULL || facts->topo == NULL)
+		return;
+	for (int i = 0; i < facts->topo->node_count; i++)
+	{
+		int			id = facts->topo->nodes[i].id;
+		int			j = numapg_topology_index_of_node(plan, id);
+		NumaPgMask	cpus;
+
+		if (j < 0 || j >= nnodes)
+			continue;
+		numapg_mask_and(&cpus, &plan->nodes[j].cpus, &plan->cpus_allowed);
+		facts->placeable[i] = numapg_mask_count(&cpus) > 0 &&
+			numapg_nearest_memory_node(plan, id) >= 0;
+		facts->placed[i] = placed[j];
+	}
+}
+
 Datum
 numapg_sql_check(PG_FUNCTION_ARGS)
 {
@@ -164,6 +206,7 @@ numapg_sql_check(PG_FUNCTION_ARGS)
 									  err, sizeof(err)))
 			facts->policy.kind = NUMAPG_SPEC_DEFAULT;
 		gather_workers(facts);
+		gather_placement(facts);
 	}
 	else
 		facts->policy_text = "default (numa_pg is not preloaded or is disabled)";

@@ -724,6 +724,79 @@ check_memoryless(const NumaPgCheckFacts *f, NumaPgCheckResult *r)
 	ACTION(r, "Check the DIMM population and the firmware's NUMA settings; keep latency-critical backends off those CPUs.");
 }
 
+/*
+ * The client backends numa_pg.backend_placement placed, per node: under
+ * spread they should be about even, since each new one goes to the node
+ * with the fewest.  An uneven count under spread means backends placed by
+ * fixed rules crowd one node, or many placed on one node exited; rules
+ * alone place where they say, which is reported, not judged.
+ */
+static void
+check_backends(const NumaPgCheckFacts *f, NumaPgCheckResult *r)
+{
+	const char *name = "backend_placement";
+	const NumaPgTopology *t = f->topo;
+	int			nplaceable = 0;
+	int			total = 0;
+	int			min = -1;
+	int			max = 0;
+	int			slack;
+	char		counts[512] = "";
+	size_t		used = 0;
+
+	if (!f->preloaded)
+	{
+		skip(r, name, "numa_pg is not preloaded (or numa_pg.enabled is off): it places no backend");
+		return;
+	}
+	if (!f->placement_on)
+	{
+		skip(r, name, "numa_pg.backend_placement is off: no backend is placed");
+		return;
+	}
+	for (int i = 0; t != NULL && i < t->node_count; i++)
+	{
+		if (!f->placeable[i])
+			continue;
+		nplaceable++;
+		total += f->placed[i];
+		if (min < 0 || f->placed[i] < min)
+			min = f->placed[i];
+		if (f->placed[i] > max)
+			max = f->placed[i];
+		if (used < sizeof(counts))
+			used += snprintf(counts + used, sizeof(counts) - used, "%snode %d: %d",
+							 used ? ", " : "", t->nodes[i].id, f->placed[i]);
+	}
+	if (nplaceable < 2)
+	{
+		skip(r, name, "fewer than two nodes have CPUs this server may run on: there is no choice of node");
+		return;
+	}
+	if (!f->placement_spread)
+	{
+		begin(r, name, NUMAPG_CHECK_OK);
+		FOUND(r, "backends placed by rules naming their nodes: %s", counts);
+		WHY(r, "The rules put each database's or role's backends where they say; their counts are as the workload makes them.");
+		return;
+	}
+	/* spread: apart by more than 2, or by half the average, is not spread */
+	slack = total / nplaceable / 2;
+	if (slack < 2)
+		slack = 2;
+	if (max - min <= slack)
+	{
+		begin(r, name, NUMAPG_CHECK_OK);
+		FOUND(r, "%d backend(s) placed, spread: %s", total, counts);
+		WHY(r, "Each node's CPUs and memory serve a like share of the backends.");
+		return;
+	}
+	begin(r, name, NUMAPG_CHECK_WARNING);
+	FOUND(r, "%d backend(s) placed, unevenly for spread: %s", total, counts);
+	WHY(r, "The busiest node's CPUs and memory bandwidth serve more backends than the others', while spread meant them even; rules naming a node before the spread rule, or backends exiting unevenly, do this.");
+	ACTION(r, "Look at numa_processes() for the databases and roles on the busy node, and at the rules of numa_pg.backend_placement; new backends go to the least busy node, so short-lived connections even it out.");
+}
+
 /* numa_pg's workers pinned on the CPUs planned for them. */
 static void
 check_workers(const NumaPgCheckFacts *f, NumaPgCheckResult *r)
@@ -834,5 +907,6 @@ numapg_run_checks(const NumaPgCheckFacts *facts, NumaPgCheckResult *out)
 	check_memoryless(facts, &out[n++]);
 	check_workers(facts, &out[n++]);
 	check_swap(facts, &out[n++]);
+	check_backends(facts, &out[n++]);
 	return n;
 }

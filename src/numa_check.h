@@ -86,10 +86,15 @@ typedef struct NumaPgCheckFacts
 	NumaPgHugePagesSetting huge_pages;
 	size_t		huge_page_size; /* bytes */
 	int64_t		shared_memory_bytes;	/* the segment's size */
+	/* numa_pg.backend_placement: does it place backends, and spread them */
+	bool		placement_on;
+	bool		placement_spread;
+	int			placed[NUMAPG_TOPO_MAX_NODES];	/* by node index, now */
+	bool		placeable[NUMAPG_TOPO_MAX_NODES];	/* backends can go there */
 } NumaPgCheckFacts;
 
 /* The checks numa_check() makes, at most. */
-#define NUMAPG_CHECK_COUNT 11
+#define NUMAPG_CHECK_COUNT 12
 
 extern const char *numapg_check_status_name(NumaPgCheckStatus status);
 extern void numapg_check_facts_init(NumaPgCheckFacts *facts);

@@ -5,7 +5,7 @@
 \set ON_ERROR_STOP true
 \ir lib/setup.sql
 BEGIN;
-SELECT plan(22);
+SELECT plan(23);
 
 -- name/value lines of a counters file, parsed by SQL (not by numa_pg)
 CREATE FUNCTION pg_temp.counters(path text) RETURNS TABLE (counter text, value bigint)
@@ -89,11 +89,11 @@ SELECT set_eq('SELECT name FROM checks',
 			  $$VALUES ('zone_reclaim_mode'), ('numa_balancing'), ('transparent_hugepages'),
 					   ('shared_memory_placement'), ('free_memory_balance'), ('huge_pages_per_node'),
 					   ('cpuset_and_policy'), ('sub_numa_clustering'), ('memoryless_nodes'),
-					   ('worker_pinning'), ('swap')$$,
-			  'numa_check(): the eleven checks');
+					   ('worker_pinning'), ('swap'), ('backend_placement')$$,
+			  'numa_check(): the twelve checks');
 SELECT is((SELECT count(*) FROM checks WHERE status IN ('ok', 'warning', 'problem', 'skipped')
 		   AND found <> '' AND (status NOT IN ('warning', 'problem') OR (why <> '' AND action <> ''))),
-		  11::bigint, '  each with a status, what was found, and why and what to do when not ok');
+		  12::bigint, '  each with a status, what was found, and why and what to do when not ok');
 
 -- the files they decide on, read in the same test
 SELECT trim(E'\n' FROM pg_read_file('/proc/sys/vm/zone_reclaim_mode')) AS zone_reclaim,
@@ -120,6 +120,10 @@ SELECT is((SELECT array_agg(name ORDER BY name) FROM checks WHERE status = 'skip
 		  CASE WHEN :nodes = 1 THEN ARRAY['free_memory_balance', 'memoryless_nodes', 'numa_balancing',
 										  'shared_memory_placement', 'sub_numa_clustering'] END,
 		  'the checks that need several nodes are skipped on one node, and made on several');
+SELECT is((SELECT status || ': ' || found FROM checks WHERE name = 'backend_placement'),
+		  CASE WHEN current_setting('numa_pg.backend_placement') = 'off'
+			   THEN 'skipped: numa_pg.backend_placement is off: no backend is placed' END,
+		  'backend_placement: skipped while numa_pg.backend_placement is off (as in this suite)');
 SELECT is((SELECT found FROM checks WHERE name = 'worker_pinning'),
 		  format('all %s worker(s) are running, each pinned to its planned CPU alone', :'workers'),
 		  'worker_pinning: every worker of numa_workers() pinned');

@@ -92,6 +92,9 @@ is "$(psql_p -c "SELECT placed_node FROM numa_processes() WHERE pid = $b_pid")" 
 	"  numa_processes() shows the node it placed a backend on"
 is "$(psql_p -c "SELECT count(*) FROM numa_processes() WHERE placed_node IS NOT NULL AND backend_type = 'checkpointer'")" 0 \
 	"  and no node for a process it did not place (the checkpointer)"
+is "$(psql_p -c "SELECT status FROM numa_check() WHERE name = 'backend_placement'")" \
+	"$([ "$(psql_p -c "SELECT count(*) FROM numa_backend_nodes() WHERE cpus IS NOT NULL")" -ge 2 ] && echo ok || echo skipped)" \
+	"  numa_check()'s backend_placement: ok on several nodes, skipped on one"
 close_backend c
 wait_until placed_is "2+0"
 ok $? "  a backend that exits is no longer counted"

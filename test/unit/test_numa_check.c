@@ -249,7 +249,78 @@ swap_unused(NumaPgCheckFacts *f)
 	f->swap_free = f->swap_total;
 }
 
+/* backends placed: counts on the two_socket nodes 0 and 1, both placeable */
+static void
+placed(NumaPgCheckFacts *f, bool spread, int on0, int on1)
+{
+	f->preloaded = true;
+	f->placement_on = true;
+	f->placement_spread = spread;
+	f->placeable[0] = f->placeable[1] = true;
+	f->placed[0] = on0;
+	f->placed[1] = on1;
+}
+
+static void
+spread_even(NumaPgCheckFacts *f)
+{
+	placed(f, true, 5, 4);
+}
+
+static void
+spread_slack(NumaPgCheckFacts *f)
+{
+	placed(f, true, 3, 1);		/* 2 apart: within the slack of 2 */
+}
+
+static void
+spread_uneven(NumaPgCheckFacts *f)
+{
+	placed(f, true, 9, 1);
+}
+
+static void
+spread_many_uneven(NumaPgCheckFacts *f)
+{
+	placed(f, true, 70, 30);	/* 40 apart, slack 25 (half the average) */
+}
+
+static void
+spread_many_even(NumaPgCheckFacts *f)
+{
+	placed(f, true, 60, 40);	/* 20 apart, within 25 */
+}
+
+static void
+rules_uneven(NumaPgCheckFacts *f)
+{
+	placed(f, false, 9, 0);
+}
+
+static void
+placement_off(NumaPgCheckFacts *f)
+{
+	placed(f, true, 0, 0);
+	f->placement_on = false;
+}
+
+static void
+one_placeable(NumaPgCheckFacts *f)
+{
+	placed(f, true, 9, 0);
+	f->placeable[1] = false;
+}
+
 static const Case cases[] = {
+	{"two_socket", NULL, "backend_placement", NUMAPG_CHECK_SKIPPED, "not preloaded"},
+	{"two_socket", placement_off, "backend_placement", NUMAPG_CHECK_SKIPPED, "numa_pg.backend_placement is off"},
+	{"two_socket", one_placeable, "backend_placement", NUMAPG_CHECK_SKIPPED, "fewer than two nodes"},
+	{"two_socket", spread_even, "backend_placement", NUMAPG_CHECK_OK, "9 backend(s) placed, spread: node 0: 5, node 1: 4"},
+	{"two_socket", spread_slack, "backend_placement", NUMAPG_CHECK_OK, "node 0: 3, node 1: 1"},
+	{"two_socket", spread_uneven, "backend_placement", NUMAPG_CHECK_WARNING, "10 backend(s) placed, unevenly for spread: node 0: 9, node 1: 1"},
+	{"two_socket", spread_many_uneven, "backend_placement", NUMAPG_CHECK_WARNING, "node 0: 70, node 1: 30"},
+	{"two_socket", spread_many_even, "backend_placement", NUMAPG_CHECK_OK, "node 0: 60, node 1: 40"},
+	{"two_socket", rules_uneven, "backend_placement", NUMAPG_CHECK_OK, "placed by rules naming their nodes: node 0: 9, node 1: 0"},
 	/* two_socket: zone reclaim 1, balancing 1, THP madvise, 4 MB of swap used */
 	{"two_socket", NULL, "zone_reclaim_mode", NUMAPG_CHECK_PROBLEM, "vm.zone_reclaim_mode is 1"},
 	{"two_socket", zone_reclaim_off, "zone_reclaim_mode", NUMAPG_CHECK_OK, "is 0"},

@@ -121,6 +121,9 @@ ok "$([ $((max - min)) -le 1 ] && [ -z "${count[?]:-}" ] && echo 0 || echo 1)" \
 reported=$(mon "SELECT string_agg(node || ': ' || placed_backends, ' ' ORDER BY node) FROM numa_backend_nodes() WHERE cpus IS NOT NULL")
 expected_counts=$(for n in "${cpu_nodes[@]}"; do printf '%s: %s ' "$n" "${count[$n]:-0}"; done)
 is "$reported" "${expected_counts% }" "  numa_backend_nodes() counts them where the kernel has them"
+is "$(mon "SELECT status || ': ' || found FROM numa_check() WHERE name = 'backend_placement'")" \
+	"ok: 8 backend(s) placed, spread: $(for n in "${cpu_nodes[@]}"; do printf 'node %s: %s, ' "$n" "${count[$n]:-0}"; done | sed 's/, $//')" \
+	"  numa_check() finds them spread"
 for i in 1 2 3 4 5 6 7 8; do close_backend "b$i"; done
 wait_until sql_is s "SELECT sum(placed_backends) FROM numa_backend_nodes()" 1
 ok $? "  once they exit only the querying backend is counted"
