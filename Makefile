@@ -32,6 +32,7 @@ OBJS = \
 	src/process_sql.o \
 	src/pool_plan.o \
 	src/registry.o \
+	src/sampling.o \
 	src/report_sql.o \
 	src/request.o \
 	src/segment_policy.o \
@@ -77,7 +78,7 @@ PG_CFLAGS += $(NUMAPG_WARNINGS)
 ifdef NUMAPG_TEST_MISPLACE
 PG_CFLAGS += -DNUMAPG_TEST_MISPLACE
 endif
-SHLIB_LINK = -lnuma
+SHLIB_LINK = -lnuma -lm
 
 # pg_regress, against a running server that preloads numa_pg (see
 # scripts/test.sh, which starts one); installcheck needs it preloaded.

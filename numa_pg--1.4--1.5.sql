@@ -128,3 +128,51 @@ REVOKE ALL ON FUNCTION numa_check() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION numa_node_stats() TO pg_monitor;
 GRANT EXECUTE ON FUNCTION numa_vmstat() TO pg_monitor;
 GRANT EXECUTE ON FUNCTION numa_check() TO pg_monitor;
+
+-- Also in 1.5: estimates of numa_shmem_allocations() and
+-- numa_buffer_nodes() from a stratified random sample of the pages (one
+-- in each run of sample_every), each row with its error bound.  Separate
+-- functions rather than an argument of the exact ones: their rows have
+-- three more columns (pages_sampled, error_bytes, confidence), which
+-- would change what SELECT * of the exact reports returns, and an
+-- overload numa_buffer_nodes(integer DEFAULT 1) beside
+-- numa_buffer_nodes() would make the call numa_buffer_nodes() ambiguous.
+-- Not STRICT: a NULL sample_every is an error, not an empty report.
+
+CREATE FUNCTION numa_shmem_allocations_estimate(
+	sample_every integer DEFAULT 64,
+	OUT name text,
+	OUT node integer,
+	OUT size bigint,
+	OUT pages bigint,
+	OUT pages_sampled bigint,
+	OUT error_bytes bigint,
+	OUT confidence double precision)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'numapg_sql_shmem_allocations_estimate'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION numa_shmem_allocations_estimate(integer) IS
+'numa_shmem_allocations() estimated from one page in sample_every, at random in each run of that many: |size - exact| <= error_bytes with probability confidence';
+
+CREATE FUNCTION numa_buffer_nodes_estimate(
+	sample_every integer DEFAULT 64,
+	OUT node integer,
+	OUT pages bigint,
+	OUT buffers double precision,
+	OUT used_buffers double precision,
+	OUT dirty_buffers double precision,
+	OUT pages_sampled bigint,
+	OUT error_bytes bigint,
+	OUT confidence double precision)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'numapg_sql_buffer_nodes_estimate'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+
+COMMENT ON FUNCTION numa_buffer_nodes_estimate(integer) IS
+'numa_buffer_nodes() estimated from one page in sample_every, at random in each run of that many: pages and buffers off by at most error_bytes with probability confidence';
+
+REVOKE ALL ON FUNCTION numa_shmem_allocations_estimate(integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION numa_buffer_nodes_estimate(integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION numa_shmem_allocations_estimate(integer) TO pg_read_all_stats;
+GRANT EXECUTE ON FUNCTION numa_buffer_nodes_estimate(integer) TO pg_read_all_stats;

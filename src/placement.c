@@ -285,16 +285,25 @@ map_existing_pages(const void *addr, const unsigned char *resident,
 	}
 }
 
+/* The address of page i: list[i], or the i-th page from addr. */
+static inline void *
+page_address(const void *addr, void *const *list, size_t i, size_t page_size)
+{
+	return list ? list[i] : (char *) addr + i * page_size;
+}
+
 /*
  * Huge pages this process has not mapped (status -ENOENT): mincore cannot
  * tell whether they exist, so ask the kernel where the postmaster has them.
  * The postmaster placed and prefaulted numa_pg's slabs, so their pages are
  * all mapped there; shared memory has the same address in every process.
  * A page that neither has mapped stays -ENOENT.  Failures (the postmaster
- * gone, move_pages refused) leave status as it was.
+ * gone, move_pages refused) leave status as it was.  The pages are the
+ * npages from addr, or those of list when it is not NULL.
  */
 static void
-ask_postmaster(const void *addr, size_t npages, size_t page_size, int *status)
+ask_postmaster(const void *addr, void *const *list, size_t npages,
+			   size_t page_size, int *status)
 {
 	void	   *pages[QUERY_CHUNK];
 	int			chunk_status[QUERY_CHUNK];
@@ -318,7 +327,7 @@ ask_postmaster(const void *addr, size_t npages, size_t page_size, int *status)
 		if (i < npages && status[i] == -ENOENT)
 		{
 			index[n] = i;
-			pages[n++] = (char *) addr + i * page_size;
+			pages[n++] = page_address(addr, list, i, page_size);
 		}
 	}
 }
@@ -379,8 +388,57 @@ numapg_query_pages(const void *addr, size_t npages, size_t page_size,
 	}
 	pfree(resident);
 	if (result == 0 && page_size > (size_t) sysconf(_SC_PAGESIZE))
-		ask_postmaster(addr, npages, page_size, status);
+		ask_postmaster(addr, NULL, npages, page_size, status);
 	return result;
+}
+
+/*
+ * The same as numapg_query_pages for n pages anywhere (pages[i], each
+ * page-aligned), as a sampled report asks about: one mincore(2) per page
+ * says whether it exists, an existing one is mapped by reading it (which
+ * allocates nothing), and move_pages(2) asks about the existing ones, 1024
+ * a call.  status[i] as there.  Returns 0 or the errno of a failing call.
+ */
+int
+numapg_query_page_list(void *const *pages, size_t n, size_t page_size,
+					   int *status)
+{
+	size_t		base_page_size = (size_t) sysconf(_SC_PAGESIZE);
+	void	   *asked[QUERY_CHUNK];
+	int			chunk_status[QUERY_CHUNK];
+	size_t		index[QUERY_CHUNK];
+
+	for (size_t first = 0; first < n; first += QUERY_CHUNK)
+	{
+		size_t		end = Min(n, first + QUERY_CHUNK);
+		size_t		k = 0;
+
+		CHECK_FOR_INTERRUPTS();
+		for (size_t i = first; i < end; i++)
+		{
+			unsigned char resident;
+
+			if (mincore(pages[i], base_page_size, &resident) != 0)
+				return errno;
+			if (!(resident & 1))
+			{
+				status[i] = -ENOENT;
+				continue;
+			}
+			(void) *((volatile const char *) pages[i]);
+			index[k] = i;
+			asked[k++] = pages[i];
+		}
+		if (k == 0)
+			continue;
+		if (move_pages(0, k, asked, NULL, chunk_status, 0) != 0)
+			return errno;
+		for (size_t j = 0; j < k; j++)
+			status[index[j]] = chunk_status[j];
+	}
+	if (page_size > base_page_size)
+		ask_postmaster(NULL, pages, n, page_size, status);
+	return 0;
 }
 
 /*

@@ -41,6 +41,8 @@ extern void numapg_prefault(void *addr, size_t len, size_t page_size);
 extern int	numapg_populate(void *addr, size_t len, size_t page_size);
 extern int	numapg_query_pages(const void *addr, size_t npages, size_t page_size,
 							   int *status);
+extern int	numapg_query_page_list(void *const *pages, size_t n, size_t page_size,
+								   int *status);
 extern int	numapg_query_range(const void *addr, size_t len, size_t page_size,
 							   NumaPgPageCounts *counts);
 extern size_t numapg_page_size_of(const void *addr);

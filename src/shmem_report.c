@@ -17,11 +17,13 @@
 #include "compat.h"
 
 #include <errno.h>
+#include <math.h>
 #include <numaif.h>
 #include <sched.h>
 
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
+#include "common/pg_prng.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "storage/buf_internals.h"
@@ -36,12 +38,15 @@
 #include "numa_support.h"
 #include "placement.h"
 #include "registry.h"
+#include "sampling.h"
 #include "sql_util.h"
 #include "worker.h"
 
 PG_FUNCTION_INFO_V1(numapg_sql_shmem_allocations);
 PG_FUNCTION_INFO_V1(numapg_sql_buffer_nodes);
 PG_FUNCTION_INFO_V1(numapg_sql_process);
+PG_FUNCTION_INFO_V1(numapg_sql_shmem_allocations_estimate);
+PG_FUNCTION_INFO_V1(numapg_sql_buffer_nodes_estimate);
 
 /* Raise the error of a failed placement query. */
 static void
@@ -74,29 +79,29 @@ require_shmem_allocations_privilege(void)
 			 errhint("Grant the role pg_read_all_stats (which may execute it), or EXECUTE on function pg_get_shmem_allocations().")));
 }
 
-/*
- * numa_shmem_allocations(): for each shared memory allocation (as
- * pg_shmem_allocations lists them), the bytes on each node, and a row
- * with node NULL for pages not faulted in.
- */
-Datum
-numapg_sql_shmem_allocations(PG_FUNCTION_ARGS)
+/* One of PostgreSQL's shared memory allocations, as whole pages. */
+typedef struct ShmemRange
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	NumaPgPageCounts *counts = palloc(sizeof(NumaPgPageCounts));
+	const char *name;
+	char	   *start;			/* page-aligned */
+	size_t		npages;
+} ShmemRange;
+
+/*
+ * PostgreSQL's shared memory allocations (pg_get_shmem_allocations(), in
+ * offset order) that lie in the main segment, each widened to whole pages:
+ * the pages at either end may be shared with a neighbour.  Called
+ * connected to SPI, whose context holds the names until SPI_finish.
+ */
+static ShmemRange *
+shmem_allocation_ranges(size_t page_size, int *nranges)
+{
 	char	   *base = NULL;
-	size_t		page_size;
 	size_t		segment_size;
 	uint64		nrows;
 	SPITupleTable *tuptable;
+	ShmemRange *ranges;
 
-	numapg_require_shared();
-	require_shmem_allocations_privilege();
-	InitMaterializedSRF(fcinfo, 0);
-	page_size = numapg_page_size_of(numapg_shared);
-
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
 	if (SPI_execute("SELECT name, off, allocated_size FROM pg_catalog.pg_get_shmem_allocations() "
 					"WHERE off IS NOT NULL ORDER BY off", true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read pg_get_shmem_allocations()");
@@ -121,23 +126,58 @@ numapg_sql_shmem_allocations(PG_FUNCTION_ARGS)
 	/* (0 if the postmaster could not find its mapping: do not clamp) */
 	segment_size = numapg_shared->segment_size ? numapg_shared->segment_size : SIZE_MAX / 2;
 
+	ranges = palloc(sizeof(ShmemRange) * Max(nrows, 1));
+	*nranges = 0;
 	for (uint64 i = 0; i < nrows; i++)
 	{
 		bool		isnull;
 		char	   *name = SPI_getvalue(tuptable->vals[i], tuptable->tupdesc, 1);
 		int64		off = DatumGetInt64(SPI_getbinval(tuptable->vals[i], tuptable->tupdesc, 2, &isnull));
 		int64		size = DatumGetInt64(SPI_getbinval(tuptable->vals[i], tuptable->tupdesc, 3, &isnull));
-		char	   *start;
+		ShmemRange *r = &ranges[*nranges];
 		char	   *end;
-		int			err;
 
 		/* only ever ask about the segment itself */
 		if (off < 0 || size <= 0 || off >= (int64) segment_size ||
 			size > (int64) segment_size - off)
 			continue;
-		start = (char *) TYPEALIGN_DOWN(page_size, base + off);
+		r->name = name ? name : "<unnamed>";
+		r->start = (char *) TYPEALIGN_DOWN(page_size, base + off);
 		end = (char *) TYPEALIGN(page_size, base + off + size);
-		err = numapg_query_range(start, end - start, page_size, counts);
+		r->npages = (end - r->start) / page_size;
+		(*nranges)++;
+	}
+	return ranges;
+}
+
+/*
+ * numa_shmem_allocations(): for each shared memory allocation (as
+ * pg_shmem_allocations lists them), the bytes on each node, and a row
+ * with node NULL for pages not faulted in.
+ */
+Datum
+numapg_sql_shmem_allocations(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	NumaPgPageCounts *counts = palloc(sizeof(NumaPgPageCounts));
+	size_t		page_size;
+	ShmemRange *ranges;
+	int			nranges;
+
+	numapg_require_shared();
+	require_shmem_allocations_privilege();
+	InitMaterializedSRF(fcinfo, 0);
+	page_size = numapg_page_size_of(numapg_shared);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ranges = shmem_allocation_ranges(page_size, &nranges);
+	for (int i = 0; i < nranges; i++)
+	{
+		int			err;
+
+		err = numapg_query_range(ranges[i].start, ranges[i].npages * page_size,
+								 page_size, counts);
 		if (err != 0)
 			query_failed("shared memory", err);
 		for (int node = 0; node <= NUMAPG_MAX_NODES; node++)
@@ -149,7 +189,7 @@ numapg_sql_shmem_allocations(PG_FUNCTION_ARGS)
 
 			if (pages == 0)
 				continue;
-			values[0] = CStringGetTextDatum(name ? name : "<unnamed>");
+			values[0] = CStringGetTextDatum(ranges[i].name);
 			values[1] = Int32GetDatum(node);
 			nulls[1] = node == NUMAPG_MAX_NODES;
 			values[2] = Int64GetDatum(pages * (int64) page_size);
@@ -322,6 +362,226 @@ numapg_sql_buffer_nodes(PG_FUNCTION_ARGS)
 		}
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
+	return (Datum) 0;
+}
+
+/*
+ * The sample_every argument of the estimates: one page asked about in each
+ * run of that many, from 1 (every page: the exact report) to
+ * NUMAPG_SAMPLE_EVERY_MAX.
+ */
+static int
+sample_every_arg(FunctionCallInfo fcinfo)
+{
+	int			every;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("sample_every must not be NULL"),
+				 errdetail("It is the number of pages each sampled page stands for."),
+				 errhint("Give 1 for the exact report, or N from 2 to %d to ask the kernel about one page in N.",
+						 NUMAPG_SAMPLE_EVERY_MAX)));
+	every = PG_GETARG_INT32(0);
+	if (every < 1 || every > NUMAPG_SAMPLE_EVERY_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("sample_every must be between 1 and %d, not %d",
+						NUMAPG_SAMPLE_EVERY_MAX, every),
+				 errdetail("It is the number of pages each sampled page stands for: 1 asks about every page."),
+				 errhint("Give 1 for the exact report, or N from 2 to %d to ask the kernel about one page in N.",
+						 NUMAPG_SAMPLE_EVERY_MAX)));
+	return every;
+}
+
+/*
+ * A stratified random sample of the npages pages from start (sampling.c):
+ * one page chosen at random in each run of `every`.  Returns the number of
+ * strata; (*index)[s] is the chosen page's number and (*status)[s] where
+ * the kernel says it is.
+ */
+static int64
+sample_pages(char *start, size_t npages, size_t page_size, int every,
+			 int64 **index, int **status, const char *what)
+{
+	int64		strata = numapg_sample_strata(npages, every);
+	void	  **pages;
+	int			err;
+
+	*index = palloc_extended(sizeof(int64) * Max(strata, 1), MCXT_ALLOC_HUGE);
+	*status = palloc_extended(sizeof(int) * Max(strata, 1), MCXT_ALLOC_HUGE);
+	pages = palloc_extended(sizeof(void *) * Max(strata, 1), MCXT_ALLOC_HUGE);
+	for (int64 s = 0; s < strata; s++)
+	{
+		int64		m = numapg_sample_stratum_size(npages, every, s);
+
+		(*index)[s] = s * every + (m > 1 ? (int64) pg_prng_uint64_range(&pg_global_prng_state, 0, m - 1) : 0);
+		pages[s] = start + (*index)[s] * page_size;
+	}
+	err = numapg_query_page_list(pages, strata, page_size, *status);
+	if (err != 0)
+		query_failed(what, err);
+	pfree(pages);
+	return strata;
+}
+
+/* error_bytes and confidence of an estimate over npages pages */
+static void
+bound_values(size_t npages, int every, size_t page_size, Datum *values)
+{
+	NumaPgSampleBound bound = numapg_sample_bound(npages, every);
+
+	values[0] = Int64GetDatum((int64) ceil(bound.error * page_size));
+	values[1] = Float8GetDatum(bound.certain ? 1.0 : NUMAPG_SAMPLE_CONFIDENCE);
+}
+
+/*
+ * numa_shmem_allocations_estimate(sample_every): numa_shmem_allocations()
+ * from a stratified random sample of one page in sample_every of each
+ * allocation; each row with the pages sampled there and its error bound.
+ */
+Datum
+numapg_sql_shmem_allocations_estimate(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	int			every = sample_every_arg(fcinfo);
+	int64	   *pages = palloc(sizeof(int64) * (NUMAPG_MAX_NODES + 1));
+	int64	   *sampled = palloc(sizeof(int64) * (NUMAPG_MAX_NODES + 1));
+	size_t		page_size;
+	ShmemRange *ranges;
+	int			nranges;
+
+	numapg_require_shared();
+	require_shmem_allocations_privilege();
+	InitMaterializedSRF(fcinfo, 0);
+	page_size = numapg_page_size_of(numapg_shared);
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ranges = shmem_allocation_ranges(page_size, &nranges);
+	for (int i = 0; i < nranges; i++)
+	{
+		int64	   *index;
+		int		   *status;
+		int64		strata;
+		Datum		bound[2];
+
+		strata = sample_pages(ranges[i].start, ranges[i].npages, page_size, every,
+							  &index, &status, "shared memory");
+		memset(pages, 0, sizeof(int64) * (NUMAPG_MAX_NODES + 1));
+		memset(sampled, 0, sizeof(int64) * (NUMAPG_MAX_NODES + 1));
+		for (int64 s = 0; s < strata; s++)
+		{
+			/* as numa_shmem_allocations(): no row for a page of no node */
+			int			slot = status[s] >= 0 && status[s] < NUMAPG_MAX_NODES ? status[s]
+				: status[s] == -ENOENT ? NUMAPG_MAX_NODES : -1;
+
+			if (slot < 0)
+				continue;
+			pages[slot] += numapg_sample_stratum_size(ranges[i].npages, every, s);
+			sampled[slot]++;
+		}
+		bound_values(ranges[i].npages, every, page_size, bound);
+		for (int node = 0; node <= NUMAPG_MAX_NODES; node++)
+		{
+			Datum		values[7];
+			bool		nulls[7] = {0};
+
+			if (pages[node] == 0)
+				continue;
+			values[0] = CStringGetTextDatum(ranges[i].name);
+			values[1] = Int32GetDatum(node);
+			nulls[1] = node == NUMAPG_MAX_NODES;
+			values[2] = Int64GetDatum(pages[node] * (int64) page_size);
+			values[3] = Int64GetDatum(pages[node]);
+			values[4] = Int64GetDatum(sampled[node]);
+			values[5] = bound[0];
+			values[6] = bound[1];
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		}
+		pfree(index);
+		pfree(status);
+	}
+	SPI_finish();
+	return (Datum) 0;
+}
+
+/*
+ * numa_buffer_nodes_estimate(sample_every): numa_buffer_nodes() from a
+ * stratified random sample of one page in sample_every of shared buffers'
+ * memory.  A sampled page of a stratum of m pages counts m pages on its
+ * node, and m times the bytes of each buffer it holds (and of the used
+ * and dirty ones): so the cost is in the pages and buffers sampled only.
+ */
+Datum
+numapg_sql_buffer_nodes_estimate(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	int			every = sample_every_arg(fcinfo);
+	size_t		page_size = numapg_page_size_of(BufferBlocks);
+	char	   *start = (char *) TYPEALIGN_DOWN(page_size, BufferBlocks);
+	char	   *buffers_end = BufferBlocks + (Size) NBuffers * BLCKSZ;
+	size_t		npages = ((char *) TYPEALIGN(page_size, buffers_end) - start) / page_size;
+	int64	   *pages = palloc0(sizeof(int64) * (NUMAPG_MAX_NODES + 1));
+	int64	   *sampled = palloc0(sizeof(int64) * (NUMAPG_MAX_NODES + 1));
+	double	   *bytes = palloc0(sizeof(double) * (NUMAPG_MAX_NODES + 1));
+	double	   *used = palloc0(sizeof(double) * (NUMAPG_MAX_NODES + 1));
+	double	   *dirty = palloc0(sizeof(double) * (NUMAPG_MAX_NODES + 1));
+	int64	   *index;
+	int		   *status;
+	int64		strata;
+	Datum		bound[2];
+
+	InitMaterializedSRF(fcinfo, 0);
+	strata = sample_pages(start, npages, page_size, every, &index, &status,
+						  "shared buffers");
+	for (int64 s = 0; s < strata; s++)
+	{
+		int64		m = numapg_sample_stratum_size(npages, every, s);
+		int			slot = status_slot(status[s]);
+		char	   *page = start + index[s] * page_size;
+		char	   *page_end = page + page_size;
+
+		pages[slot] += m;
+		sampled[slot]++;
+		/* each buffer the page holds (part of), by its bytes there */
+		for (int64 b = page > BufferBlocks ? (page - BufferBlocks) / BLCKSZ : 0;
+			 b < NBuffers && BufferBlocks + (Size) b * BLCKSZ < page_end; b++)
+		{
+			char	   *block = BufferBlocks + (Size) b * BLCKSZ;
+			int64		overlap = Min(block + BLCKSZ, page_end) - Max(block, page);
+			uint64		state = NumaPgBufferState(GetBufferDescriptor(b));
+
+			bytes[slot] += (double) m * overlap;
+			if (state & BM_VALID)
+				used[slot] += (double) m * overlap;
+			if (state & BM_DIRTY)
+				dirty[slot] += (double) m * overlap;
+		}
+		if ((s & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	bound_values(npages, every, page_size, bound);
+	for (int node = 0; node <= NUMAPG_MAX_NODES; node++)
+	{
+		Datum		values[8];
+		bool		nulls[8] = {0};
+
+		if (pages[node] == 0)
+			continue;
+		values[0] = Int32GetDatum(node);
+		nulls[0] = node == NUMAPG_MAX_NODES;
+		values[1] = Int64GetDatum(pages[node]);
+		values[2] = Float8GetDatum(bytes[node] / BLCKSZ);
+		values[3] = Float8GetDatum(used[node] / BLCKSZ);
+		values[4] = Float8GetDatum(dirty[node] / BLCKSZ);
+		values[5] = Int64GetDatum(sampled[node]);
+		values[6] = bound[0];
+		values[7] = bound[1];
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	pfree(index);
+	pfree(status);
 	return (Datum) 0;
 }
 
