@@ -394,51 +394,65 @@ numapg_query_pages(const void *addr, size_t npages, size_t page_size,
 
 /*
  * The same as numapg_query_pages for n pages anywhere (pages[i], each
- * page-aligned), as a sampled report asks about: one mincore(2) per page
- * says whether it exists, an existing one is mapped by reading it (which
- * allocates nothing), and move_pages(2) asks about the existing ones, 1024
- * a call.  status[i] as there.  Returns 0 or the errno of a failing call.
+ * page-aligned, in increasing order), as a sampled report asks about: for
+ * each run of consecutive pages among them, one mincore(2) says which
+ * exist, and those are mapped (which allocates nothing; see
+ * map_existing_pages); then move_pages(2) asks about the existing ones,
+ * 1024 a call.  status[i] as there.  Returns 0 or the errno of a failing
+ * call.
  */
 int
 numapg_query_page_list(void *const *pages, size_t n, size_t page_size,
 					   int *status)
 {
-	size_t		base_page_size = (size_t) sysconf(_SC_PAGESIZE);
+	unsigned char *resident;
 	void	   *asked[QUERY_CHUNK];
 	int			chunk_status[QUERY_CHUNK];
 	size_t		index[QUERY_CHUNK];
+	size_t		k = 0;
+	int			result = 0;
 
-	for (size_t first = 0; first < n; first += QUERY_CHUNK)
+	if (n == 0)
+		return 0;
+	resident = palloc_extended(n, MCXT_ALLOC_HUGE);
+	for (size_t i = 0; i < n && result == 0;)
 	{
-		size_t		end = Min(n, first + QUERY_CHUNK);
-		size_t		k = 0;
+		size_t		run = 1;
 
+		while (i + run < n &&
+			   (char *) pages[i + run] == (char *) pages[i] + run * page_size)
+			run++;
 		CHECK_FOR_INTERRUPTS();
-		for (size_t i = first; i < end; i++)
-		{
-			unsigned char resident;
-
-			if (mincore(pages[i], base_page_size, &resident) != 0)
-				return errno;
-			if (!(resident & 1))
-			{
-				status[i] = -ENOENT;
-				continue;
-			}
-			(void) *((volatile const char *) pages[i]);
-			index[k] = i;
-			asked[k++] = pages[i];
-		}
-		if (k == 0)
-			continue;
-		if (move_pages(0, k, asked, NULL, chunk_status, 0) != 0)
-			return errno;
-		for (size_t j = 0; j < k; j++)
-			status[index[j]] = chunk_status[j];
+		result = pages_existing(pages[i], run, page_size, resident + i);
+		if (result == 0)
+			map_existing_pages(pages[i], resident + i, 0, run, page_size);
+		i += run;
 	}
-	if (page_size > base_page_size)
+	for (size_t i = 0; i <= n && result == 0; i++)
+	{
+		if (k == QUERY_CHUNK || (i == n && k > 0))
+		{
+			CHECK_FOR_INTERRUPTS();
+			if (move_pages(0, k, asked, NULL, chunk_status, 0) != 0)
+				result = errno;
+			for (size_t j = 0; j < k && result == 0; j++)
+				status[index[j]] = chunk_status[j];
+			k = 0;
+		}
+		if (i == n)
+			break;
+		if (!(resident[i] & 1))
+		{
+			status[i] = -ENOENT;
+			continue;
+		}
+		index[k] = i;
+		asked[k++] = pages[i];
+	}
+	pfree(resident);
+	if (result == 0 && page_size > (size_t) sysconf(_SC_PAGESIZE))
 		ask_postmaster(NULL, pages, n, page_size, status);
-	return 0;
+	return result;
 }
 
 /*

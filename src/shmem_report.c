@@ -396,40 +396,54 @@ sample_every_arg(FunctionCallInfo fcinfo)
 
 /*
  * A stratified random sample of the npages pages from start (sampling.c):
- * one page chosen at random in each run of `every`.  Returns the number of
- * strata; (*index)[s] is the chosen page's number and (*status)[s] where
- * the kernel says it is.
+ * in each run of sample_every clusters, one cluster chosen at random.
+ * Returns the number of pages sampled; for each, (*index)[i] is its number
+ * in the run, (*weight)[i] the pages it stands for (the clusters of its
+ * stratum) and (*status)[i] where the kernel says it is.
  */
 static int64
 sample_pages(char *start, size_t npages, size_t page_size, int every,
-			 int64 **index, int **status, const char *what)
+			 int64 **index, int64 **weight, int **status, const char *what)
 {
-	int64		strata = numapg_sample_strata(npages, every);
+	int			cluster = numapg_sample_cluster(page_size);
+	int64		strata = numapg_sample_strata(npages, every, cluster);
+	int64		most = Max(strata * cluster, 1);
+	int64		n = 0;
 	void	  **pages;
 	int			err;
 
-	*index = palloc_extended(sizeof(int64) * Max(strata, 1), MCXT_ALLOC_HUGE);
-	*status = palloc_extended(sizeof(int) * Max(strata, 1), MCXT_ALLOC_HUGE);
-	pages = palloc_extended(sizeof(void *) * Max(strata, 1), MCXT_ALLOC_HUGE);
+	*index = palloc_extended(sizeof(int64) * most, MCXT_ALLOC_HUGE);
+	*weight = palloc_extended(sizeof(int64) * most, MCXT_ALLOC_HUGE);
+	*status = palloc_extended(sizeof(int) * most, MCXT_ALLOC_HUGE);
+	pages = palloc_extended(sizeof(void *) * most, MCXT_ALLOC_HUGE);
 	for (int64 s = 0; s < strata; s++)
 	{
-		int64		m = numapg_sample_stratum_size(npages, every, s);
+		NumaPgStratum st = numapg_sample_stratum(npages, every, cluster, s);
+		int64		chosen = st.clusters > 1 ?
+			(int64) pg_prng_uint64_range(&pg_global_prng_state, 0, st.clusters - 1) : 0;
+		int64		first = st.first + chosen * cluster;
+		int64		end = Min(first + cluster, st.first + st.pages);
 
-		(*index)[s] = s * every + (m > 1 ? (int64) pg_prng_uint64_range(&pg_global_prng_state, 0, m - 1) : 0);
-		pages[s] = start + (*index)[s] * page_size;
+		for (int64 p = first; p < end; p++)
+		{
+			(*index)[n] = p;
+			(*weight)[n] = st.clusters;
+			pages[n++] = start + p * page_size;
+		}
 	}
-	err = numapg_query_page_list(pages, strata, page_size, *status);
+	err = numapg_query_page_list(pages, n, page_size, *status);
 	if (err != 0)
 		query_failed(what, err);
 	pfree(pages);
-	return strata;
+	return n;
 }
 
 /* error_bytes and confidence of an estimate over npages pages */
 static void
 bound_values(size_t npages, int every, size_t page_size, Datum *values)
 {
-	NumaPgSampleBound bound = numapg_sample_bound(npages, every);
+	NumaPgSampleBound bound = numapg_sample_bound(npages, every,
+												  numapg_sample_cluster(page_size));
 
 	values[0] = Int64GetDatum((int64) ceil(bound.error * page_size));
 	values[1] = Float8GetDatum(bound.certain ? 1.0 : NUMAPG_SAMPLE_CONFIDENCE);
@@ -462,15 +476,16 @@ numapg_sql_shmem_allocations_estimate(PG_FUNCTION_ARGS)
 	for (int i = 0; i < nranges; i++)
 	{
 		int64	   *index;
+		int64	   *weight;
 		int		   *status;
-		int64		strata;
+		int64		sampled_pages;
 		Datum		bound[2];
 
-		strata = sample_pages(ranges[i].start, ranges[i].npages, page_size, every,
-							  &index, &status, "shared memory");
+		sampled_pages = sample_pages(ranges[i].start, ranges[i].npages, page_size, every,
+									 &index, &weight, &status, "shared memory");
 		memset(pages, 0, sizeof(int64) * (NUMAPG_MAX_NODES + 1));
 		memset(sampled, 0, sizeof(int64) * (NUMAPG_MAX_NODES + 1));
-		for (int64 s = 0; s < strata; s++)
+		for (int64 s = 0; s < sampled_pages; s++)
 		{
 			/* as numa_shmem_allocations(): no row for a page of no node */
 			int			slot = status[s] >= 0 && status[s] < NUMAPG_MAX_NODES ? status[s]
@@ -478,7 +493,7 @@ numapg_sql_shmem_allocations_estimate(PG_FUNCTION_ARGS)
 
 			if (slot < 0)
 				continue;
-			pages[slot] += numapg_sample_stratum_size(ranges[i].npages, every, s);
+			pages[slot] += weight[s];
 			sampled[slot]++;
 		}
 		bound_values(ranges[i].npages, every, page_size, bound);
@@ -500,6 +515,7 @@ numapg_sql_shmem_allocations_estimate(PG_FUNCTION_ARGS)
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 		}
 		pfree(index);
+		pfree(weight);
 		pfree(status);
 	}
 	SPI_finish();
@@ -528,16 +544,17 @@ numapg_sql_buffer_nodes_estimate(PG_FUNCTION_ARGS)
 	double	   *used = palloc0(sizeof(double) * (NUMAPG_MAX_NODES + 1));
 	double	   *dirty = palloc0(sizeof(double) * (NUMAPG_MAX_NODES + 1));
 	int64	   *index;
+	int64	   *weight;
 	int		   *status;
-	int64		strata;
+	int64		sampled_pages;
 	Datum		bound[2];
 
 	InitMaterializedSRF(fcinfo, 0);
-	strata = sample_pages(start, npages, page_size, every, &index, &status,
-						  "shared buffers");
-	for (int64 s = 0; s < strata; s++)
+	sampled_pages = sample_pages(start, npages, page_size, every, &index, &weight,
+								 &status, "shared buffers");
+	for (int64 s = 0; s < sampled_pages; s++)
 	{
-		int64		m = numapg_sample_stratum_size(npages, every, s);
+		int64		m = weight[s];
 		int			slot = status_slot(status[s]);
 		char	   *page = start + index[s] * page_size;
 		char	   *page_end = page + page_size;
@@ -581,6 +598,7 @@ numapg_sql_buffer_nodes_estimate(PG_FUNCTION_ARGS)
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	pfree(index);
+	pfree(weight);
 	pfree(status);
 	return (Datum) 0;
 }
