@@ -16,6 +16,11 @@
 #    partly outside the buffers, half a buffer each at most);
 #  - interleave:<two nodes>: pages on those nodes only, as evenly;
 #  - bind:<node>, preferred:<node>: every page on that node;
+#  - the estimates (numa_shmem_allocations_estimate(64),
+#    numa_buffer_nodes_estimate(64)) within the bound they state of the
+#    exact reports, node by node, under interleave (where a fixed page in
+#    each run of 64 would see one node only: the estimate must see every
+#    node) and exactly the exact report under bind: and preferred:;
 #  - bind:<node> with shared_buffers larger than the node: a WARNING, or a
 #    FATAL under numa_pg.strict (no prefault here: it would run out);
 #  - in the memoryless guest, bind: and preferred: naming the memoryless
@@ -73,6 +78,60 @@ uneven_allocations() {
 
 nodes_array() { local IFS=,; echo "'{$*}'"; }
 
+# The estimates (numa_shmem_allocations_estimate(64),
+# numa_buffer_nodes_estimate(64): one cluster of pages in each run of 64)
+# against the exact reports, each in one statement: the rows (an
+# allocation or shared buffers, and a node) where they differ by more than
+# the bound the estimate states (error_bytes), or none.  A node missing
+# from one side counts as 0 there.
+estimate_off() {
+	sql_value p "
+	WITH x AS MATERIALIZED (SELECT name, node, size FROM numa_shmem_allocations()),
+	     e AS MATERIALIZED (SELECT * FROM numa_shmem_allocations_estimate(64)),
+	     bx AS MATERIALIZED (SELECT node, pages, buffers FROM numa_buffer_nodes()),
+	     be AS MATERIALIZED (SELECT * FROM numa_buffer_nodes_estimate(64)),
+	     bound AS (SELECT name, max(error_bytes) AS error_bytes FROM e GROUP BY name),
+	     ps AS (SELECT size / pages AS page_size FROM numa_shmem_allocations() LIMIT 1)
+	SELECT coalesce(string_agg(d, '; '), 'none') FROM (
+	  SELECT format('%s node %s: %s bytes estimated, %s exact, bound %s', coalesce(x.name, e.name),
+	                coalesce(coalesce(x.node, e.node)::text, 'NULL'), coalesce(e.size, 0), coalesce(x.size, 0), bound.error_bytes) AS d
+	  FROM x FULL JOIN e ON x.name = e.name AND coalesce(x.node, -1) = coalesce(e.node, -1)
+	  LEFT JOIN bound ON bound.name = coalesce(x.name, e.name)
+	  WHERE bound.error_bytes IS NULL OR abs(coalesce(e.size, 0) - coalesce(x.size, 0)) > bound.error_bytes
+	  UNION ALL
+	  SELECT format('shared buffers node %s: %s pages and %s buffers estimated, %s and %s exact, bound %s bytes',
+	                coalesce(coalesce(bx.node, be.node)::text, 'NULL'), coalesce(be.pages, 0), coalesce(be.buffers, 0),
+	                coalesce(bx.pages, 0), coalesce(bx.buffers, 0), bb.error_bytes)
+	  FROM bx FULL JOIN be ON coalesce(bx.node, -1) = coalesce(be.node, -1), ps,
+	       (SELECT max(error_bytes) AS error_bytes FROM be) AS bb
+	  WHERE abs(coalesce(be.pages, 0) - coalesce(bx.pages, 0)) * ps.page_size > bb.error_bytes
+	     OR abs(coalesce(be.buffers, 0) - coalesce(bx.buffers, 0)) * current_setting('block_size')::int > bb.error_bytes) AS bad"
+}
+
+# The rows (name, node, size) where numa_shmem_allocations_estimate(64)
+# and numa_shmem_allocations() differ at all, or none: under bind every
+# page is on the node, so every stratum is all on it and the estimate is
+# exact whatever the bound.
+estimate_differs() {
+	sql_value p "
+	WITH x AS MATERIALIZED (SELECT name, node, size FROM numa_shmem_allocations()),
+	     e AS MATERIALIZED (SELECT name, node, size FROM numa_shmem_allocations_estimate(64))
+	SELECT coalesce(string_agg(format('%s node %s: %s', name, node, size), '; '), 'none')
+	FROM ((SELECT * FROM x EXCEPT ALL SELECT * FROM e) UNION ALL (SELECT * FROM e EXCEPT ALL SELECT * FROM x)) AS d"
+}
+
+# Shared buffers per node, exact and estimated, with the bound, as comment
+# lines: the measured error beside the stated one
+show_estimate() {
+	sql_value p "
+	SELECT format('node %s: exact %s pages, estimate %s pages (error %s), sampled %s, bound %s pages at confidence %s',
+	              coalesce(coalesce(x.node, e.node)::text, 'NULL'), coalesce(x.pages, 0), coalesce(e.pages, 0),
+	              coalesce(e.pages, 0) - coalesce(x.pages, 0), e.pages_sampled,
+	              round(e.error_bytes / (SELECT size / pages FROM numa_shmem_allocations() LIMIT 1)::numeric, 1), e.confidence)
+	FROM (SELECT * FROM numa_buffer_nodes()) AS x FULL JOIN (SELECT * FROM numa_buffer_nodes_estimate(64)) AS e
+	     ON coalesce(x.node, -1) = coalesce(e.node, -1) ORDER BY coalesce(x.node, e.node)" | sed 's/^/#   /'
+}
+
 # interleave over every memory node
 if start_with "numa_pg.shared_memory_policy = 'interleave'"; then
 	ok 0 "the server starts with interleave and prefault"
@@ -87,6 +146,11 @@ if start_with "numa_pg.shared_memory_policy = 'interleave'"; then
 		"0 true true $((64 * 1024 / 8))" \
 		"  numa_buffer_nodes(): none unfaulted, pages at most 1 apart, buffers at most 1.5 apart, all counted"
 	sql_value p "SELECT * FROM numa_buffer_nodes()" | sed 's/^/#   /'
+	is "$(estimate_off)" none \
+		"  the estimates (one cluster in 64) are within their stated bound of the exact reports, on every node"
+	is "$(sql_value p "SELECT count(DISTINCT node) FROM numa_shmem_allocations_estimate(64) WHERE name = 'Buffer Blocks'")" \
+		"${#mem_nodes[@]}" "  the estimate of shared buffers has pages on every memory node"
+	show_estimate
 	cluster_stop p >/dev/null
 else
 	ok 1 "the server starts with interleave and prefault"
@@ -110,6 +174,8 @@ for policy in "bind:$last" "preferred:$first"; do
 		ok 0 "the server starts with $policy"
 		like "$log" "LOG:  numa_pg: applied numa_pg.shared_memory_policy \"$policy\"" "  and logs it"
 		is "$(uneven_allocations "'{$node}'")" none "  every page of PostgreSQL's allocations is on node $node"
+		is "$(estimate_differs)" none "  numa_shmem_allocations_estimate(64) is exactly numa_shmem_allocations()"
+		is "$(estimate_off)" none "  and numa_buffer_nodes_estimate(64) within its bound of numa_buffer_nodes()"
 		cluster_stop p >/dev/null
 	else
 		ok 1 "the server starts with $policy"
