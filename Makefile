@@ -113,7 +113,8 @@ UNIT_TESTS = test/unit/bin/test_nodemask test/unit/bin/test_topology \
 	test/unit/bin/test_membench test/unit/bin/test_errbuf \
 	test/unit/bin/test_proc_parse \
 	test/unit/bin/test_placement_rules \
-	test/unit/bin/test_node_stats test/unit/bin/test_numa_check
+	test/unit/bin/test_node_stats test/unit/bin/test_numa_check \
+	test/unit/bin/test_sampling
 
 # Runs a command with the NUMA system calls refused, as in a container.
 test/tools/bin/numa_syscalls_fail: test/tools/numa_syscalls_fail.c
@@ -137,6 +138,8 @@ test_proc_parse_SRCS = src/proc_parse.c src/topology.c src/nodemask.c src/errbuf
 test_placement_rules_SRCS = src/placement_rules.c src/nodemask.c src/errbuf.c
 test_node_stats_SRCS = src/node_stats.c src/topology.c src/nodemask.c src/errbuf.c
 test_numa_check_SRCS = src/numa_check.c src/node_stats.c src/topology.c src/nodemask.c src/errbuf.c
+test_sampling_SRCS = src/sampling.c
+test_sampling_LIBS = -lm
 # two processes, then two threads, 5 million checked messages each
 test_spsc_stress_MAIN = test/unit/stress_spsc.c
 test_spsc_stress_SRCS = src/spsc.c

@@ -94,6 +94,26 @@ numapg_sample_stratum(int64_t npages, int every, int cluster, int64_t stratum)
 }
 
 /*
+ * The cluster sampled in stratum `stratum` of npages pages, given a
+ * uniformly random number: cluster random mod (its clusters), all the
+ * same for our numbers of clusters (at most NUMAPG_SAMPLE_EVERY_MAX,
+ * against 2^64).
+ */
+NumaPgSampledCluster
+numapg_sample_choose(int64_t npages, int every, int cluster, int64_t stratum,
+					 uint64_t random)
+{
+	NumaPgStratum s = numapg_sample_stratum(npages, every, cluster, stratum);
+	NumaPgSampledCluster c;
+	int64_t		chosen = s.clusters > 1 ? (int64_t) (random % (uint64_t) s.clusters) : 0;
+
+	c.first = s.first + chosen * cluster;
+	c.pages = s.first + s.pages - c.first < cluster ? s.first + s.pages - c.first : cluster;
+	c.weight = s.clusters;
+	return c;
+}
+
+/*
  * The bound on |estimate - exact|, in values of one page, for npages pages
  * sampled one cluster of `cluster` pages in each stratum of `every`
  * clusters (see the file header).  The tail, sampled whole, adds nothing.

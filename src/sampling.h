@@ -40,6 +40,14 @@ typedef struct NumaPgStratum
 	int64_t		clusters;		/* its clusters, one of which is sampled */
 } NumaPgStratum;
 
+/* The cluster sampled in a stratum, and the pages each of its pages stands for. */
+typedef struct NumaPgSampledCluster
+{
+	int64_t		first;			/* its first page */
+	int64_t		pages;			/* its pages */
+	int64_t		weight;			/* the clusters of its stratum */
+} NumaPgSampledCluster;
+
 /* The bound on the error of an estimate, in the units of one page's value. */
 typedef struct NumaPgSampleBound
 {
@@ -52,6 +60,8 @@ extern int	numapg_sample_cluster(size_t page_size);
 extern int64_t numapg_sample_strata(int64_t npages, int every, int cluster);
 extern NumaPgStratum numapg_sample_stratum(int64_t npages, int every, int cluster,
 										   int64_t stratum);
+extern NumaPgSampledCluster numapg_sample_choose(int64_t npages, int every, int cluster,
+												 int64_t stratum, uint64_t random);
 extern NumaPgSampleBound numapg_sample_bound(int64_t npages, int every, int cluster);
 
 #endif							/* NUMAPG_SAMPLING_H */

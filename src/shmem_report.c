@@ -418,16 +418,13 @@ sample_pages(char *start, size_t npages, size_t page_size, int every,
 	pages = palloc_extended(sizeof(void *) * most, MCXT_ALLOC_HUGE);
 	for (int64 s = 0; s < strata; s++)
 	{
-		NumaPgStratum st = numapg_sample_stratum(npages, every, cluster, s);
-		int64		chosen = st.clusters > 1 ?
-			(int64) pg_prng_uint64_range(&pg_global_prng_state, 0, st.clusters - 1) : 0;
-		int64		first = st.first + chosen * cluster;
-		int64		end = Min(first + cluster, st.first + st.pages);
+		NumaPgSampledCluster c = numapg_sample_choose(npages, every, cluster, s,
+													  pg_prng_uint64(&pg_global_prng_state));
 
-		for (int64 p = first; p < end; p++)
+		for (int64 p = c.first; p < c.first + c.pages; p++)
 		{
 			(*index)[n] = p;
-			(*weight)[n] = st.clusters;
+			(*weight)[n] = c.weight;
 			pages[n++] = start + p * page_size;
 		}
 	}
