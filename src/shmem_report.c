@@ -151,6 +151,23 @@ shmem_allocation_ranges(size_t page_size, int *nranges)
 }
 
 /*
+ * The start of numa_shmem_allocations() and its estimate: the checks, the
+ * result set, the page size, and the allocations (connected to SPI, which
+ * the caller finishes).
+ */
+static ShmemRange *
+begin_allocations_report(FunctionCallInfo fcinfo, size_t *page_size, int *nranges)
+{
+	numapg_require_shared();
+	require_shmem_allocations_privilege();
+	InitMaterializedSRF(fcinfo, 0);
+	*page_size = numapg_page_size_of(numapg_shared);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	return shmem_allocation_ranges(*page_size, nranges);
+}
+
+/*
  * numa_shmem_allocations(): for each shared memory allocation (as
  * pg_shmem_allocations lists them), the bytes on each node, and a row
  * with node NULL for pages not faulted in.
@@ -164,14 +181,7 @@ numapg_sql_shmem_allocations(PG_FUNCTION_ARGS)
 	ShmemRange *ranges;
 	int			nranges;
 
-	numapg_require_shared();
-	require_shmem_allocations_privilege();
-	InitMaterializedSRF(fcinfo, 0);
-	page_size = numapg_page_size_of(numapg_shared);
-
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	ranges = shmem_allocation_ranges(page_size, &nranges);
+	ranges = begin_allocations_report(fcinfo, &page_size, &nranges);
 	for (int i = 0; i < nranges; i++)
 	{
 		int			err;
@@ -462,14 +472,7 @@ numapg_sql_shmem_allocations_estimate(PG_FUNCTION_ARGS)
 	ShmemRange *ranges;
 	int			nranges;
 
-	numapg_require_shared();
-	require_shmem_allocations_privilege();
-	InitMaterializedSRF(fcinfo, 0);
-	page_size = numapg_page_size_of(numapg_shared);
-
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	ranges = shmem_allocation_ranges(page_size, &nranges);
+	ranges = begin_allocations_report(fcinfo, &page_size, &nranges);
 	for (int i = 0; i < nranges; i++)
 	{
 		int64	   *index;
