@@ -18,6 +18,9 @@
  * an existing page allocates nothing) and queried; pages that do
  * not exist are reported as not faulted in, and left alone.  The query
  * runs in chunks of 1024 pages with CHECK_FOR_INTERRUPTS between them.
+ * The sampled reports ask the same way about a list of pages
+ * (numapg_query_page_list), one mincore and one mapping per run of
+ * consecutive pages in it.
  *
  * Huge pages (hugetlbfs) are the exception: there mincore only says whether
  * the calling process has the page mapped.  A huge page this backend has

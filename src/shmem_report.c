@@ -9,6 +9,11 @@
  * faulted in, rather than allocated by the query on the querying
  * backend's node.
  *
+ * The estimates (numa_shmem_allocations_estimate(),
+ * numa_buffer_nodes_estimate()) answer the same from a stratified random
+ * sample of clusters of pages (sampling.c), each row with its error bound:
+ * their cost is in the pages sampled, not in the memory.
+ *
  * IDENTIFICATION
  *	  src/shmem_report.c
  *
