@@ -109,18 +109,6 @@ numapg_backend_placement_shmem_init(void)
 }
 
 /*
- * May backends be placed on topology node i: it has CPUs this server may
- * run on, and memory of its own or on a nearer node.  cpus gets those CPUs.
- */
-static bool
-node_usable(const NumaPgTopology *topo, int i, NumaPgMask *cpus)
-{
-	numapg_mask_and(cpus, &topo->nodes[i].cpus, &topo->cpus_allowed);
-	return numapg_mask_count(cpus) > 0 &&
-		numapg_nearest_memory_node(topo, topo->nodes[i].id) >= 0;
-}
-
-/*
  * Run on the node's CPUs and take memory from its memory node.  A refused
  * affinity leaves the backend unplaced (false); a refused memory policy
  * (EPERM in a container) leaves it pinned, and says so in the log.
@@ -190,7 +178,7 @@ place_client_backend(const char *database, const char *role)
 	bool		usable[NUMAPG_TOPO_MAX_NODES];
 	int			slot = NUMAPG_MY_BACKEND_SLOT();
 	int			chosen = -1;
-	int			memory_node;
+	int			memory_node = -1;
 	PlacedBackend *me;
 
 	if (rules == NULL || rules->nrules == 0 || placement == NULL || topo == NULL)
@@ -202,7 +190,7 @@ place_client_backend(const char *database, const char *role)
 		return;
 
 	for (int i = 0; i < topo->node_count; i++)
-		usable[i] = node_usable(topo, i, &cpus[i]);
+		usable[i] = numapg_node_can_host(topo, i, &cpus[i]);
 	if (rule->target == NUMAPG_PLACE_NODE)
 	{
 		chosen = numapg_topology_index_of_node(topo, rule->node);
@@ -226,7 +214,7 @@ place_client_backend(const char *database, const char *role)
 		me = &placement->backends[slot];
 		me->pid = MyProcPid;
 		me->node = topo->nodes[chosen].id;
-		me->memory_node = numapg_nearest_memory_node(topo, me->node);
+		me->memory_node = memory_node = numapg_nearest_memory_node(topo, me->node);
 		me->rule = (int) (rule - rules->rules) + 1;
 		me->how = PLACED_BY_RULE;
 		my_slot = slot;
@@ -236,7 +224,6 @@ place_client_backend(const char *database, const char *role)
 		return;
 
 	before_shmem_exit(unplace_backend, (Datum) 0);
-	memory_node = numapg_nearest_memory_node(topo, topo->nodes[chosen].id);
 	if (!apply_placement(topo->nodes[chosen].id, &cpus[chosen], memory_node))
 		unplace_backend(0, (Datum) 0);
 }
@@ -278,7 +265,7 @@ follow_leader(void)
 		return;
 	before_shmem_exit(unplace_backend, (Datum) 0);
 	i = numapg_topology_index_of_node(topo, node);
-	if (i < 0 || !node_usable(topo, i, &cpus) ||
+	if (i < 0 || !numapg_node_can_host(topo, i, &cpus) ||
 		!apply_placement(node, &cpus, memory_node))
 		unplace_backend(0, (Datum) 0);
 }

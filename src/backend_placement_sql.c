@@ -45,17 +45,15 @@ numapg_sql_backend_nodes(PG_FUNCTION_ARGS)
 		Datum		values[5] = {0};
 		bool		nulls[5] = {0};
 		NumaPgMask	cpus;
-		int			memory_node = numapg_nearest_memory_node(topo, topo->nodes[i].id);
 
-		numapg_mask_and(&cpus, &topo->nodes[i].cpus, &topo->cpus_allowed);
 		values[0] = Int32GetDatum(topo->nodes[i].id);
-		if (numapg_mask_count(&cpus) > 0 && memory_node >= 0)
+		if (numapg_node_can_host(topo, i, &cpus))
 		{
 			char		list[1024];
 
 			numapg_format_list(&cpus, list, sizeof(list));
 			values[1] = CStringGetTextDatum(list);
-			values[2] = Int32GetDatum(memory_node);
+			values[2] = Int32GetDatum(numapg_nearest_memory_node(topo, topo->nodes[i].id));
 		}
 		else
 			nulls[1] = nulls[2] = true;

@@ -173,9 +173,7 @@ gather_placement(NumaPgCheckFacts *facts)
 
 		if (j < 0 || j >= nnodes)
 			continue;
-		numapg_mask_and(&cpus, &plan->nodes[j].cpus, &plan->cpus_allowed);
-		facts->placeable[i] = numapg_mask_count(&cpus) > 0 &&
-			numapg_nearest_memory_node(plan, id) >= 0;
+		facts->placeable[i] = numapg_node_can_host(plan, j, &cpus);
 		facts->placed[i] = placed[j];
 	}
 }

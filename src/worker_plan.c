@@ -53,6 +53,19 @@ numapg_nearest_memory_node(const NumaPgTopology *topo, int node)
 }
 
 /*
+ * Can a process be placed on topology node i: the node has CPUs this
+ * process may run on (cpus gets them), and memory of its own or on a node
+ * nearest to it.  numa_pg.backend_placement's nodes, and its reports.
+ */
+bool
+numapg_node_can_host(const NumaPgTopology *topo, int i, NumaPgMask *cpus)
+{
+	numapg_mask_and(cpus, &topo->nodes[i].cpus, &topo->cpus_allowed);
+	return numapg_mask_count(cpus) > 0 &&
+		numapg_nearest_memory_node(topo, topo->nodes[i].id) >= 0;
+}
+
+/*
  * Plan nworkers workers.  cpus is the explicit CPU list, or NULL for
  * "auto".  Fills places[0..nworkers-1]; returns false with a message when
  * there are not enough usable CPUs (the caller has already checked that

@@ -32,5 +32,7 @@ extern bool numapg_plan_workers(const NumaPgTopology *topo, int nworkers,
 								NumaPgWorkerPlace *places,
 								char *errbuf, size_t errlen);
 extern int	numapg_nearest_memory_node(const NumaPgTopology *topo, int node);
+extern bool numapg_node_can_host(const NumaPgTopology *topo, int i,
+								 NumaPgMask *cpus);
 
 #endif							/* NUMAPG_WORKER_PLAN_H */
