@@ -36,7 +36,13 @@
  * inside the window, so an entry moved back by a deletion's backward
  * shift, past a reader's position, cannot make a present key look absent.
  * A try that does not validate is retried, at most "tries" times; then
- * NUMAPG_STORE_RETRY says to read under the writers' lock instead.
+ * NUMAPG_STORE_RETRY says to read under the writers' lock instead.  The
+ * reader's copies race with the writer's stores, by design: the seq check
+ * discards a copy that overlapped a modification.  Built with
+ * -fsanitize=thread, state_store.c makes those copies and stores relaxed
+ * atomic byte and field accesses, so that ThreadSanitizer sees no race
+ * there and reports any other; test/unit/stress_state_read.c runs under
+ * it in threads mode (test_state_read_tsan).
  *
  * Hash bits: the table uses the low log2(capacity) bits of
  * numapg_state_hash() (at most 31 bits); the router that picks a worker

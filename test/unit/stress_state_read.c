@@ -2,9 +2,10 @@
  *
  * stress_state_read.c
  *		Stress test of the state store's lock-free read path
- *		(numapg_store_read()): one writer process modifying a small store
- *		while reader processes read it directly, all sharing an anonymous
- *		shared mapping, as a worker and backends share the store.
+ *		(numapg_store_read()): one writer modifying a small store while
+ *		readers read it directly, all sharing an anonymous shared mapping,
+ *		as a worker and backends share the store; as processes, then as
+ *		threads of one process.
  *
  * The store has 32 slots.  Four hot keys are present throughout; the
  * writer updates them over and over, and between updates inserts and
@@ -12,28 +13,35 @@
  * backward shift of every deletion moves entries, hot ones included, while
  * readers walk the chains.  Every 64th change deletes a hot key and puts it
  * back at once (a reader may find it absent then, and only then): it lands
- * behind the fillers that took its place, so the shifts keep moving it.  Every value carries its key's number, a sequence number, a
- * length that depends on the sequence number, filler bytes and a CRC-32C
- * of the rest.  Before each update the writer publishes the sequence
- * number it is about to write ("started"), and after it the one it wrote
- * ("committed").  Each reader, over and over, reads a hot key, a filler
- * key or a key never stored, and checks:
+ * behind the fillers that took its place, so the shifts keep moving it.
+ * Every value carries its key's number, a sequence number, a length that
+ * depends on the sequence number, filler bytes and a CRC-32C of the rest.
+ * Before each update the writer publishes the sequence number it is about
+ * to write ("started"), and after it the one it wrote ("committed").  Each
+ * reader, over and over, reads a hot key, a filler key or a key never
+ * stored, and checks:
  *	- every value read is intact: its checksum, length and key number match
  *	  (no torn value, no value of another key);
  *	- a hot key's sequence number is at least the committed one loaded
  *	  before the read (no lost write: an update that had returned is seen),
  *	  at most the started one loaded after it (no value from nowhere), and
  *	  never below what this reader saw before (reads do not go back);
- *	- a hot key is never reported absent but while it is put back, and
- *	  a key never stored never
- *	  found (a probe chain shifting under the reader misleads no one).
+ *	- a hot key is never reported absent but while it is put back, and a
+ *	  key never stored never found (a probe chain shifting under the
+ *	  reader misleads no one).
  * A read that did not validate within its tries (NUMAPG_STORE_RETRY) is
  * counted: the caller in numa_pg would ask the worker instead.  Output is
  * TAP; the counts go in comments.
  *
- * Usage: stress_state_read [writer-operations [readers]]
+ * Usage: stress_state_read [writer-operations [readers [processes|threads|both]]]
  * The default is 2000000 operations (three in four hot updates, one in
- * four a filler insert or delete) and 2 readers.
+ * four a filler insert or delete), 2 readers, both modes.  The threads
+ * mode is for ThreadSanitizer, which does not follow memory shared
+ * between processes: test_state_read_tsan is this file built with
+ * -fsanitize=thread, threads only and 200000 operations by default
+ * (STRESS_DEFAULT_OPS, STRESS_DEFAULT_MODE).  Under it state_store.c
+ * makes the seqlock's racing copies atomic (see there), so that any race
+ * TSan reports, which fails the test (TSan exits with 66), is a real one.
  *
  * IDENTIFICATION
  *	  test/unit/stress_state_read.c
@@ -42,6 +50,7 @@
  */
 #define _GNU_SOURCE
 
+#include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -59,6 +68,14 @@
 #define MAX_READERS		8
 #define VALUE_HEADER	12		/* uint32 key number, uint64 sequence */
 #define VALUE_MIN		(VALUE_HEADER + 4)	/* and a uint32 checksum */
+
+/* The defaults; the ThreadSanitizer build runs fewer, threads only. */
+#ifndef STRESS_DEFAULT_OPS
+#define STRESS_DEFAULT_OPS	2000000
+#endif
+#ifndef STRESS_DEFAULT_MODE
+#define STRESS_DEFAULT_MODE "both"
+#endif
 
 /* What one reader found; in shared memory. */
 typedef struct ReaderOutcome
@@ -327,23 +344,45 @@ now_s(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-int
-main(int argc, char **argv)
+/* The writer as a thread; arg points at its operation count. */
+static void *
+writer_thread(void *arg)
 {
-	uint64_t	ops = argc > 1 ? strtoull(argv[1], NULL, 10) : 2000000;
-	int			nreaders = argc > 2 ? atoi(argv[2]) : 2;
+	run_writer(*(const uint64_t *) arg);
+	return NULL;
+}
+
+/* A reader as a thread; arg is its number. */
+static void *
+reader_thread(void *arg)
+{
+	run_reader((int) (intptr_t) arg);
+	return NULL;
+}
+
+/*
+ * One run: a fresh store and Shared in anonymous shared mappings, a writer
+ * of "ops" changes and nreaders readers, as processes (fork) or as threads
+ * of this process (pthreads, for ThreadSanitizer, which does not follow
+ * memory shared between processes); then the TAP lines, each named after
+ * the mode.
+ */
+static void
+run_stress(const char *mode, uint64_t ops, int nreaders)
+{
+	bool		threads = strcmp(mode, "threads") == 0;
 	size_t		store_bytes = numapg_state_store_size(CAPACITY);
-	pid_t		writer,
+	pid_t		writer = 0,
 				readers[MAX_READERS];
+	pthread_t	writer_tid,
+				reader_tids[MAX_READERS];
 	ReaderOutcome total = {0};
 	unsigned char value[NUMAPG_STATE_MAX_DATA];
 	char		key[32];
-	int			status;
+	int			status = 0;
+	bool		writer_ok;
 	double		t0;
 
-	if (nreaders < 1 || nreaders > MAX_READERS)
-		nreaders = 2;
-	setvbuf(stdout, NULL, _IONBF, 0);
 	shared = mmap(NULL, sizeof(Shared), PROT_READ | PROT_WRITE,
 				  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	store = mmap(NULL, store_bytes, PROT_READ | PROT_WRITE,
@@ -351,10 +390,11 @@ main(int argc, char **argv)
 	if (shared == MAP_FAILED || store == MAP_FAILED)
 	{
 		printf("Bail out! mmap failed\n");
-		return 1;
+		exit(1);
 	}
 	memset(shared, 0, sizeof(Shared));
-	ok(numapg_state_store_init(store, store_bytes), "a store of %d slots in a shared mapping", CAPACITY);
+	ok(numapg_state_store_init(store, store_bytes), "%s: a store of %d slots in a shared mapping",
+	   mode, CAPACITY);
 	for (uint32_t k = 0; k < HOT; k++)
 	{
 		uint32_t	len = make_value(k, 1, value);
@@ -365,6 +405,17 @@ main(int argc, char **argv)
 
 	for (int i = 0; i < nreaders; i++)
 	{
+		if (threads)
+		{
+			if (pthread_create(&reader_tids[i], NULL, reader_thread,
+							   (void *) (intptr_t) i) != 0)
+			{
+				/* cannot join what did not start: stop here */
+				printf("Bail out! pthread_create failed\n");
+				exit(1);
+			}
+			continue;
+		}
 		readers[i] = fork();
 		if (readers[i] == 0)
 		{
@@ -372,30 +423,49 @@ main(int argc, char **argv)
 			_exit(0);
 		}
 	}
-	writer = fork();
-	if (writer == 0)
+	if (threads)
 	{
-		run_writer(ops);
-		_exit(0);
+		if (pthread_create(&writer_tid, NULL, writer_thread, &ops) != 0)
+		{
+			printf("Bail out! pthread_create failed\n");
+			exit(1);
+		}
+	}
+	else
+	{
+		writer = fork();
+		if (writer == 0)
+		{
+			run_writer(ops);
+			_exit(0);
+		}
 	}
 	while (__atomic_load_n(&shared->ready, __ATOMIC_ACQUIRE) < nreaders)
 		sched_yield();
 	t0 = now_s();
 	__atomic_store_n(&shared->go, 1, __ATOMIC_RELEASE);
-	waitpid(writer, &status, 0);
+	if (threads)
+		writer_ok = pthread_join(writer_tid, NULL) == 0;
+	else
+		writer_ok = waitpid(writer, &status, 0) == writer &&
+			WIFEXITED(status) && WEXITSTATUS(status) == 0;
 	__atomic_store_n(&shared->stop, 1, __ATOMIC_RELEASE);
-	ok(WIFEXITED(status) && WEXITSTATUS(status) == 0 && shared->writer_ops == ops &&
-	   !shared->writer_failed,
-	   "the writer made %llu changes (every put and delete as expected) in %.2f s",
-	   (unsigned long long) ops, now_s() - t0);
+	ok(writer_ok && shared->writer_ops == ops && !shared->writer_failed,
+	   "%s: the writer made %llu changes (every put and delete as expected) in %.2f s",
+	   mode, (unsigned long long) ops, now_s() - t0);
 	for (int i = 0; i < nreaders; i++)
 	{
 		ReaderOutcome *o = &shared->readers[i];
 
-		waitpid(readers[i], &status, 0);
-		ok(WIFEXITED(status) && WEXITSTATUS(status) == 0, "reader %d exited normally", i);
-		printf("# reader %d: %llu reads: %llu hot hits (%llu while their key changed), %llu filler hits, %llu misses, %llu retried out\n",
-			   i, (unsigned long long) o->reads, (unsigned long long) o->hot_hits,
+		if (threads)
+			ok(pthread_join(reader_tids[i], NULL) == 0, "%s: reader %d finished", mode, i);
+		else
+		{
+			waitpid(readers[i], &status, 0);
+			ok(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s: reader %d exited normally", mode, i);
+		}
+		printf("# %s: reader %d: %llu reads: %llu hot hits (%llu while their key changed), %llu filler hits, %llu misses, %llu retried out\n",
+			   mode, i, (unsigned long long) o->reads, (unsigned long long) o->hot_hits,
 			   (unsigned long long) o->concurrent, (unsigned long long) o->filler_hits,
 			   (unsigned long long) o->misses, (unsigned long long) o->retries);
 		total.reads += o->reads;
@@ -415,19 +485,19 @@ main(int argc, char **argv)
 
 	/* the run must have read while the writer wrote, or it proves nothing */
 	ok(total.hot_hits >= 10000 && total.filler_hits > 0 && total.misses > 0,
-	   "validated reads during the writes: %llu of hot keys, %llu of fillers, %llu misses",
-	   (unsigned long long) total.hot_hits, (unsigned long long) total.filler_hits,
+	   "%s: validated reads during the writes: %llu of hot keys, %llu of fillers, %llu misses",
+	   mode, (unsigned long long) total.hot_hits, (unsigned long long) total.filler_hits,
 	   (unsigned long long) total.misses);
-	is_int(total.torn, 0, "no torn value, nor another key's, was ever read");
-	is_int(total.lost, 0, "no lost write: every read saw at least the last update that had returned");
-	is_int(total.from_nowhere, 0, "no value from nowhere: none newer than the last update started");
-	is_int(total.went_back, 0, "no reader saw a key's value go back in time");
-	is_int(total.false_misses, 0, "a hot key was never reported absent, though deletions shifted the chains"
+	is_int(total.torn, 0, "%s: no torn value, nor another key's, was ever read", mode);
+	is_int(total.lost, 0, "%s: no lost write: every read saw at least the last update that had returned", mode);
+	is_int(total.from_nowhere, 0, "%s: no value from nowhere: none newer than the last update started", mode);
+	is_int(total.went_back, 0, "%s: no reader saw a key's value go back in time", mode);
+	is_int(total.false_misses, 0, "%s: a hot key was never reported absent, though deletions shifted the chains"
 		   " (%llu misses while one was deleted and put back, as allowed)",
-		   (unsigned long long) total.relocation_misses);
-	is_int(total.false_hits, 0, "a key never stored was never found");
-	ok(total.retries < total.reads, "some reads validated (%llu of %llu retried out, for the worker to answer)",
-	   (unsigned long long) total.retries, (unsigned long long) total.reads);
+		   mode, (unsigned long long) total.relocation_misses);
+	is_int(total.false_hits, 0, "%s: a key never stored was never found", mode);
+	ok(total.retries < total.reads, "%s: some reads validated (%llu of %llu retried out, for the worker to answer)",
+	   mode, (unsigned long long) total.retries, (unsigned long long) total.reads);
 
 	/* at rest, every key reads as the owner's lookup says */
 	{
@@ -445,8 +515,37 @@ main(int argc, char **argv)
 				r != NUMAPG_STORE_OK || vallen != looklen || memcmp(v, value, vallen) != 0)
 				mismatches++;
 		}
-		is_int(mismatches, 0, "at rest, every direct read answers what the owner's lookup answers");
+		is_int(mismatches, 0, "%s: at rest, every direct read answers what the owner's lookup answers", mode);
 	}
-	printf("1..%d\n", tap_count);
-	return tap_failed == 0 ? 0 : 1;
+	munmap(shared, sizeof(Shared));
+	munmap(store, store_bytes);
+}
+
+int
+main(int argc, char **argv)
+{
+	uint64_t	ops = STRESS_DEFAULT_OPS;
+	int			nreaders = 2;
+	const char *mode = STRESS_DEFAULT_MODE;
+
+	if (argc > 1)
+		ops = strtoull(argv[1], NULL, 10);
+	if (argc > 2)
+		nreaders = atoi(argv[2]);
+	if (argc > 3)
+		mode = argv[3];
+	if (ops == 0 || nreaders < 1 || nreaders > MAX_READERS ||
+		(strcmp(mode, "both") != 0 && strcmp(mode, "threads") != 0 &&
+		 strcmp(mode, "processes") != 0))
+	{
+		fprintf(stderr, "usage: %s [writer-operations [readers [processes|threads|both]]]\n",
+				argv[0]);
+		return 2;
+	}
+	setvbuf(stdout, NULL, _IONBF, 0);
+	if (strcmp(mode, "threads") != 0)
+		run_stress("processes", ops, nreaders);
+	if (strcmp(mode, "processes") != 0)
+		run_stress("threads", ops, nreaders);
+	return done_testing();
 }
