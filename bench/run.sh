@@ -679,11 +679,15 @@ declare -A STATESQL_SCRIPT=(
 	[delete, logged table]="DELETE FROM kvl WHERE k = 'b' || :k;"
 	[SELECT 1]="SELECT 1;"
 	[SELECT the key]="SELECT 'b' || :k;"
+	[a no-op C function]="SELECT numa_pg_client_noop('b' || :k);"
 )
 # "SELECT the key" is the statements' own work without the call: what is
-# left of SELECT 1's TPS once the key is built
+# left of SELECT 1's TPS once the key is built; "a no-op C function"
+# (test/client) adds a call of an extension's function that takes the key
+# and returns 16 bytes, without numa_pg: the most any extension's one-call
+# statement can reach, and what is left is numa_pg's own cost
 STATESQL_SCRIPT_ORDER=("get, numa_pg" "get, unlogged table" "get, logged table" "put, numa_pg"
-	"put, unlogged table" "put, logged table" "SELECT 1" "SELECT the key")
+	"put, unlogged table" "put, logged table" "SELECT 1" "SELECT the key" "a no-op C function")
 STATESQL_DELETE_ORDER=("delete, numa_pg" "delete, unlogged table" "delete, logged table")
 STATESQL_CLIENTS="1 2 $(( $(nproc) * 4 ))"
 
@@ -732,6 +736,10 @@ bench_statesql_round() {
 	statesql_batch "$w" "$r" get numa_state_get_many "numa_state_get_many(keys)" \
 		"SELECT count(value) INTO n FROM numa_state_get_many(keys)" \
 		"SELECT count(numa_state_get(k)) INTO n FROM unnest(keys) k" || return 1
+	# the floor of both: the keys' rows alone, without a call
+	ms=$(batch_ms "SELECT count(k) INTO n FROM unnest(keys) k")
+	[ -n "$ms" ] || { echo "no time for the batches' floor"; return 1; }
+	record statesql "w=$w, batch of $STATESQL_BATCH keys: their rows alone (unnest, no call)" ms "$ms" "$r"
 	statesql_batch "$w" "$r" put numa_state_put_many "numa_state_put_many(keys, values)" \
 		"PERFORM numa_state_put_many(keys, vals)" \
 		"SELECT count(numa_state_put(k, v)) INTO n FROM unnest(keys, vals) u(k, v)" || return 1
@@ -759,6 +767,7 @@ bench_statesql_round() {
 			ratio "statesql w=$w pgbench $op, $clients client(s): numa_pg / logged table TPS" "${T[$op, numa_pg]}" "${T[$op, logged table]}"
 			ratio "statesql w=$w pgbench $op, $clients client(s): numa_pg / SELECT 1 TPS" "${T[$op, numa_pg]}" "${T[SELECT 1]}"
 			ratio "statesql w=$w pgbench $op, $clients client(s): numa_pg / SELECT the key TPS" "${T[$op, numa_pg]}" "${T[SELECT the key]}"
+			ratio "statesql w=$w pgbench $op, $clients client(s): numa_pg / a no-op C function TPS" "${T[$op, numa_pg]}" "${T[a no-op C function]}"
 		done
 	done
 	load "$r"
@@ -1010,15 +1019,35 @@ why_queue() {
 			printf "      %d-byte messages: %.1f against %.1f ns, %.2fx.\n", s2, r2, m2, m2 / r2
 	}'
 }
-# why_statesql: a missed state-from-SQL target's "why": the figures it
-# compares are in the statesql section above (per call in us, per
+# why_statesql NAME: a missed state-from-SQL target's "why": the figures
+# it compares are in the statesql section above (per call in us, per
 # statement in ms, TPS); what a one-call statement costs at best is the
-# SELECT 1 row of the same clients
+# SELECT 1 row of the same clients, and what an extension's call costs at
+# best the no-op C function's row, both printed for a pgbench target
 why_statesql() {
+	local name=$1 prefix w clients noop one ours
 	printf '      why: see the statesql figures above; on %s CPUs, pgbench clients, the workers and the
 ' "$(nproc)"
 	printf '      server share the CPUs, and a one-call statement cannot beat SELECT 1 (parse, bind, execute).
 '
+	case $name in
+		*" pgbench "*": numa_pg / SELECT 1 TPS") ;;
+		*) return 0 ;;
+	esac
+	prefix=${name% numa_pg / SELECT 1 TPS}
+	w=${prefix#statesql w=}
+	w=${w%% *}
+	clients=${prefix##*, }
+	clients=${clients%% *}
+	noop=$(median statesql "w=$w, pgbench -M prepared, $clients client(s): a no-op C function" tps)
+	one=$(median statesql "w=$w, pgbench -M prepared, $clients client(s): SELECT 1" tps)
+	ours=$(target_median "$prefix numa_pg / a no-op C function TPS")
+	[ -n "$noop" ] && [ -n "$one" ] && [ -n "$ours" ] || return 0
+	awk -v noop="$noop" -v one="$one" -v ours="$ours" 'BEGIN {
+		printf "      A statement that calls a C function of another extension that does nothing (the\n"
+		printf "      no-op row) ran at %.0f TPS against SELECT 1 %.0f (%.2f of it, medians); numa_pg at\n", noop, one, noop / one
+		printf "      %.2f of the no-op (median of the rounds'"'"' ratios) is what numa_pg'"'"'s own code costs.\n", ours
+	}'
 }
 # why_pgviews NAME: a missed pgviews target's "why": both queries' times
 # (medians, and the rounds' ratios' spread) and what each faulted in
@@ -1147,6 +1176,7 @@ SUMMARY=$(psql_bench -c "CREATE TABLE bench_raw (section text, name text, unit t
 			pgbench*) mode=${name#pgbench }; why_pgbench "${mode%%:*}" "$target" ;;
 			pgviews*) [ "$met" -eq 1 ] || why_pgviews "$name" ;;
 			estimate*) [ "$met" -eq 1 ] || why_estimate "$name" ;;
+			statesql*) [ "$met" -eq 1 ] || why_statesql "$name" ;;
 			*) [ $met -eq 1 ] || { p=${name#*(}; "why_${name%% *}" "${p%%)*}"; } ;;
 		esac
 	done <<<"$TARGETS"

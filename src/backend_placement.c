@@ -270,17 +270,6 @@ follow_leader(void)
 		unplace_backend(0, (Datum) 0);
 }
 
-/* ClientAuthentication_hook: place a client backend once it is in. */
-static void
-placement_client_authentication(Port *port, int status)
-{
-	if (prev_client_authentication)
-		prev_client_authentication(port, status);
-	if (status != STATUS_OK || am_walsender)
-		return;
-	place_client_backend(port->database_name, port->user_name);
-}
-
 /* ExecutorStart_hook: a parallel worker follows its leader, once. */
 static void
 placement_executor_start(QueryDesc *queryDesc, int eflags)
@@ -291,6 +280,32 @@ placement_executor_start(QueryDesc *queryDesc, int eflags)
 		prev_executor_start(queryDesc, eflags);
 	else
 		standard_ExecutorStart(queryDesc, eflags);
+}
+
+/*
+ * A client backend has no leader to follow, so its statements need not
+ * pass through the ExecutorStart hook: take the hook out of this
+ * process's chain, unless a library loaded since has chained onto it (it
+ * then stays, and passes straight on).  Only parallel workers keep it.
+ */
+static void
+leave_executor_start(void)
+{
+	leader_followed = true;
+	if (ExecutorStart_hook == placement_executor_start)
+		ExecutorStart_hook = prev_executor_start;
+}
+
+/* ClientAuthentication_hook: place a client backend once it is in. */
+static void
+placement_client_authentication(Port *port, int status)
+{
+	leave_executor_start();
+	if (prev_client_authentication)
+		prev_client_authentication(port, status);
+	if (status != STATUS_OK || am_walsender)
+		return;
+	place_client_backend(port->database_name, port->user_name);
 }
 
 /* Install the hooks.  Postmaster, _PG_init. */

@@ -5,7 +5,7 @@
 \set ON_ERROR_STOP true
 \ir lib/setup.sql
 BEGIN;
-SELECT plan(16);
+SELECT plan(17);
 
 CREATE EXTENSION numa_pg_client;
 
@@ -33,5 +33,7 @@ SELECT ok((SELECT get_ns > 0 AND put_ns > 0 FROM numa_pg_client_state_bench(1000
           'a timed run of 100,000 gets finds every one of 1,000 keys');
 
 SELECT numa_state_delete('sql-1');
+SELECT is(numa_pg_client_noop('abc'), '\x03030303030303030303030303030303'::bytea,
+          'the benchmarks'' no-op C function returns 16 bytes of the key''s length');
 SELECT * FROM finish();
 ROLLBACK;

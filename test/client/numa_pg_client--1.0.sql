@@ -57,3 +57,10 @@ CREATE FUNCTION numa_pg_client_state_bench(entries integer, gets integer,
 RETURNS record
 AS 'MODULE_PATHNAME', 'numa_pg_client_state_bench'
 LANGUAGE C STRICT;
+
+-- a C function with numa_state_get()'s signature that does nothing: what
+-- calling an extension's function costs, for bench/run.sh
+CREATE FUNCTION numa_pg_client_noop(key text)
+RETURNS bytea
+AS 'MODULE_PATHNAME', 'numa_pg_client_noop'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;

@@ -6,7 +6,8 @@
  *		interleaved, ask the kernel where the blocks are, free them; get,
  *		put and delete keys of the state stores, and time a get.  Also
  *		numa_pg_client_resident(), a check of numa_pg's reports that does
- *		not use numa_pg's code.
+ *		not use numa_pg's code, and numa_pg_client_noop(), the cost of
+ *		calling an extension's C function, for the benchmarks.
  *
  * IDENTIFICATION
  *	  test/client/numa_pg_client.c
@@ -53,6 +54,7 @@ PG_FUNCTION_INFO_V1(numa_pg_client_state_put);
 PG_FUNCTION_INFO_V1(numa_pg_client_state_get);
 PG_FUNCTION_INFO_V1(numa_pg_client_state_delete);
 PG_FUNCTION_INFO_V1(numa_pg_client_state_bench);
+PG_FUNCTION_INFO_V1(numa_pg_client_noop);
 
 /* The node the kernel has the page of ptr on (-1 if it cannot say). */
 static int
@@ -376,4 +378,29 @@ numa_pg_client_state_bench(PG_FUNCTION_ARGS)
 		elog(ERROR, "numa_pg_client_state_bench: %llu calls missed their key",
 			 (unsigned long long) misses);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+}
+
+/*
+ * numa_pg_client_noop(key text) returns bytea: 16 bytes, each the key's
+ * length (NULL for a NULL key), and nothing of numa_pg.  It is declared
+ * as numa_state_get() is (not strict, volatile) and takes and returns
+ * what it does, so a statement that calls it costs what calling any
+ * extension's C function costs PostgreSQL (looking the function up at
+ * each executor start, the call, a bytea result): bench/run.sh holds a
+ * get against it, the ceiling of a call, beside SELECT 1.
+ */
+Datum
+numa_pg_client_noop(PG_FUNCTION_ARGS)
+{
+	text	   *key;
+	bytea	   *result;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	key = PG_GETARG_TEXT_PP(0);
+	result = palloc(VARHDRSZ + 16);
+
+	SET_VARSIZE(result, VARHDRSZ + 16);
+	memset(VARDATA(result), (int) (VARSIZE_ANY_EXHDR(key) & 0xff), 16);
+	PG_RETURN_BYTEA_P(result);
 }
