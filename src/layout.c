@@ -124,8 +124,7 @@ numapg_plan_layout(void)
 	 */
 	if (nworkers > 0)
 	{
-		uint32		slots = numapg_state_store_capacity_for((Size) numapg_state_store_size_kb * 1024 +
-															sizeof(NumaPgStateStore));
+		uint32		slots = numapg_state_slots_in((Size) numapg_state_store_size_kb * 1024);
 
 		if ((uint64) slots * NUMAPG_STATE_SLOT_SIZE != (uint64) numapg_state_store_size_kb * 1024)
 			ereport(LOG,
@@ -148,13 +147,13 @@ numapg_plan_layout(void)
 		snprintf(name, sizeof(name), "worker %d state store", w);
 		/*
 		 * numa_pg.state_store_size is the room for entries, rounded down
-		 * to a power of two of slots (logged above); add the header
+		 * to a power of two of slots (logged above); add the header and
+		 * the index (16 bytes a slot)
 		 */
 		layout.workers[w].state_region =
 			plan_region(name, NUMAPG_REGION_STATE_STORE, w, -1,
 					places[w].memory_node,
-					numapg_state_store_size(numapg_state_store_capacity_for((Size) numapg_state_store_size_kb * 1024 +
-																			sizeof(NumaPgStateStore))));
+					numapg_state_store_size(numapg_state_slots_in((Size) numapg_state_store_size_kb * 1024)));
 		snprintf(name, sizeof(name), "worker %d WAL staging", w);
 		layout.workers[w].wal_region =
 			plan_region(name, NUMAPG_REGION_WAL_STAGING, w, -1,

@@ -280,8 +280,23 @@ key_order(const void *a, const void *b, void *arg)
 	return memcmp(x->key, y->key, x->keylen);
 }
 
-/* Keys this far ahead are prefetched while a batch walks its items. */
-#define BATCH_PREFETCH		8
+/*
+ * While a batch walks its items, the index entries of the keys this far
+ * ahead are prefetched, and the slots of those this far ahead.
+ */
+#define BATCH_PREFETCH_INDEX	16
+#define BATCH_PREFETCH_SLOT		8
+
+/* Prefetch for item i of n (items idx[]) what it will need soon after. */
+static inline void
+batch_prefetch(const NumaPgStateStore *store, const NumaPgPutItem *items,
+			   const int *idx, int i, int n)
+{
+	if (i + BATCH_PREFETCH_INDEX < n)
+		numapg_store_prefetch(store, items[idx[i + BATCH_PREFETCH_INDEX]].hash);
+	if (i + BATCH_PREFETCH_SLOT < n)
+		numapg_store_prefetch_slot(store, items[idx[i + BATCH_PREFETCH_SLOT]].hash);
+}
 
 /*
  * Has store room for the keys of items idx[0..n) (the batch's keys for
@@ -301,8 +316,7 @@ has_room(NumaPgStateStore *store, NumaPgPutItem *items, const int *idx, int n)
 	{
 		const NumaPgPutItem *it = &items[idx[i]];
 
-		if (i + BATCH_PREFETCH < n)
-			numapg_store_prefetch(store, items[idx[i + BATCH_PREFETCH]].hash);
+		batch_prefetch(store, items, idx, i, n);
 		if (!numapg_store_contains_hashed(store, it->hash, it->key, it->keylen))
 			fresh[nfresh++] = idx[i];
 	}
@@ -369,8 +383,7 @@ put_part(NumaPgPutItem *items, const int *idx, const int *start,
 			const NumaPgPutItem *it = &items[idx[i]];
 			bool		replaced;
 
-			if (i + BATCH_PREFETCH < start[w + 1])
-				numapg_store_prefetch(store, items[idx[i + BATCH_PREFETCH]].hash);
+			batch_prefetch(store, items, idx, i, start[w + 1]);
 			make_room(ws, it->keylen, it->vallen, out);
 			if (numapg_store_put_hashed(store, it->hash, it->key, it->keylen,
 										it->value, it->vallen,
@@ -431,11 +444,17 @@ numapg_access_put_many(NumaPgPutItem *items, int n, int *full_worker)
 	return result;
 }
 
-/* Prefetch where a key of this hash starts its probe in worker's store. */
+/*
+ * Prefetch where a key of this hash starts its probe in worker's store:
+ * its index entry, or (slot), once that is in, the slot it names.
+ */
 void
-numapg_access_prefetch(int worker, uint64 hash)
+numapg_access_prefetch(int worker, uint64 hash, bool slot)
 {
-	numapg_store_prefetch(numapg_store_of(worker), hash);
+	if (slot)
+		numapg_store_prefetch_slot(numapg_store_of(worker), hash);
+	else
+		numapg_store_prefetch(numapg_store_of(worker), hash);
 }
 
 /*

@@ -49,8 +49,12 @@ PG_FUNCTION_INFO_V1(numapg_sql_state_worker);
 PG_FUNCTION_INFO_V1(numapg_sql_state_get_many);
 PG_FUNCTION_INFO_V1(numapg_sql_state_put_many);
 
-/* A batch get prefetches the slots of the keys this far ahead. */
-#define GET_MANY_PREFETCH	8
+/*
+ * A batch get prefetches the index entries of the keys this far ahead,
+ * and, once those are in, their slots this far ahead.
+ */
+#define GET_MANY_PREFETCH_INDEX	16
+#define GET_MANY_PREFETCH_SLOT	8
 
 /* Check that the pool runs; raise an error with a hint if not. */
 static void
@@ -342,9 +346,9 @@ numapg_sql_state_get_many(PG_FUNCTION_ARGS)
 
 	/*
 	 * Hash and route every key first, then read them in order, each a few
-	 * keys after its slot was prefetched, so that the cache misses of
-	 * several keys overlap.  One buffer holds each value in turn: the
-	 * tuplestore copies it.
+	 * keys after its index entry and then its slot were prefetched, so
+	 * that the cache misses of several keys overlap.  One buffer holds
+	 * each value in turn: the tuplestore copies it.
 	 */
 	hashes = palloc(sizeof(uint64) * Max(n, 1));
 	workers = palloc(sizeof(int) * Max(n, 1));
@@ -354,9 +358,11 @@ numapg_sql_state_get_many(PG_FUNCTION_ARGS)
 
 		hashes[i] = numapg_state_hash(VARDATA_ANY(key), VARSIZE_ANY_EXHDR(key));
 		workers[i] = numapg_worker_for_hash(hashes[i]);
-		if (i < GET_MANY_PREFETCH)
-			numapg_access_prefetch(workers[i], hashes[i]);
+		if (i < GET_MANY_PREFETCH_INDEX)
+			numapg_access_prefetch(workers[i], hashes[i], false);
 	}
+	for (int i = 0; i < n && i < GET_MANY_PREFETCH_SLOT; i++)
+		numapg_access_prefetch(workers[i], hashes[i], true);
 	value = palloc(VARHDRSZ + NUMAPG_STATE_MAX_DATA);
 	for (int i = 0; i < n; i++)
 	{
@@ -365,9 +371,12 @@ numapg_sql_state_get_many(PG_FUNCTION_ARGS)
 		Datum		values[2];
 		bool		nulls[2] = {false, false};
 
-		if (i + GET_MANY_PREFETCH < n)
-			numapg_access_prefetch(workers[i + GET_MANY_PREFETCH],
-								   hashes[i + GET_MANY_PREFETCH]);
+		if (i + GET_MANY_PREFETCH_INDEX < n)
+			numapg_access_prefetch(workers[i + GET_MANY_PREFETCH_INDEX],
+								   hashes[i + GET_MANY_PREFETCH_INDEX], false);
+		if (i + GET_MANY_PREFETCH_SLOT < n)
+			numapg_access_prefetch(workers[i + GET_MANY_PREFETCH_SLOT],
+								   hashes[i + GET_MANY_PREFETCH_SLOT], true);
 		values[0] = keys[i];
 		if (numapg_access_read(workers[i], hashes[i], VARDATA_ANY(key),
 							   VARSIZE_ANY_EXHDR(key), VARDATA(value),

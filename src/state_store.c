@@ -4,22 +4,32 @@
  *		A worker's state store: a fixed-capacity key/value hash table in one
  *		shared-memory region, written by one process at a time.
  *
- * Linear probing over fixed 512-byte slots.  A lookup hashes the key once,
- * then walks the slots from the one the low hash bits name; it compares
- * the stored 64-bit hash before the lengths and the key bytes, so a probe
- * that does not match usually reads one cache line.  Deletion shifts the
- * later members of the probe chain back (no tombstones), so chains never
- * grow with churn.  The fill limit (90% of the slots) keeps chains short
- * and guarantees an empty slot, which ends every probe.
+ * An index in front of packed 512-byte slots (see state_store.h).  A
+ * lookup hashes the key once, then walks the index from the entry the low
+ * hash bits name; an entry holds its slot's number and 32 bits of the
+ * key's hash, so a probe reads a slot only when those bits match (about
+ * once in four billion for another key), and compares the slot's whole
+ * hash, lengths and key bytes then.  The index has two entries per slot
+ * and the fill limit is 90% of the slots, so it is at most 45% full and
+ * its probes are short; deletion shifts the later members of a probe
+ * chain back (no tombstones), so chains never grow with churn.  The
+ * used slots are slots 0 to entries - 1: a new key takes slot "entries",
+ * and a deletion moves the last used slot into the hole.  A store's few
+ * keys therefore lie in its first pages, which matters when its memory
+ * is in 4 kB pages: 20,000 keys in two 64 MB stores touched 32,768 pages
+ * spread over 128 MB, and now about 2,500 pages of slots and 1,024 of
+ * index.
  *
  * Write ordering, for crash safety (see state_store.h):
  *	- insert: fill an empty slot, compute its checksum, then set its state
  *	  to "used" (a release store): until then the slot is still empty.
  *	- update in place: set the state to "busy", rewrite the value and the
  *	  checksum, then set it back to "used".
- *	- delete: each entry shifted back is copied into the hole the same way
- *	  ("busy", copy, "used"); the source is left intact until it is itself
- *	  overwritten or emptied, so a crash leaves at worst an identical copy.
+ *	- delete: the last used slot is copied into the deleted one the same way
+ *	  ("busy", copy, "used"), its index entry repointed, the deleted key's
+ *	  entry removed, and only then the last slot emptied: a crash leaves at
+ *	  worst an identical copy.  The index is never trusted after a crash
+ *	  (recovery reads the slots), so its order of writes does not matter.
  * For crash safety only compiler ordering matters: a killed process's
  * stores are not lost, and other processes read the memory after it died.
  * The fences keep the compiler (and weakly ordered CPUs) from reordering
@@ -27,9 +37,9 @@
  *
  * Reads by other processes while a writer works (numapg_store_read) rely
  * on the same fences: every modification sits between change_begin()
- * (seq made odd, then a release fence, so that no slot store is seen
- * before the odd seq) and change_end() (seq made even by a release store,
- * after every slot store).  A reader that sees the same even seq before
+ * (seq made odd, then a release fence, so that no slot or index store is
+ * seen before the odd seq) and change_end() (seq made even by a release
+ * store, after every slot and index store).  A reader that sees the same even seq before
  * and after its copies (acquire load, copies, acquire fence, load) saw no
  * store of any modification.  The copies race with the writer's stores,
  * which is benign; under ThreadSanitizer both sides are relaxed atomic
@@ -82,15 +92,17 @@ _Static_assert(sizeof(NumaPgStateStore) == 128,
 			   "the store header is two cache lines");
 _Static_assert(NUMAPG_STATE_MAX_KEY <= UINT16_MAX,
 			   "key lengths fit the slot's 16-bit field");
+_Static_assert((uint64_t) NUMAPG_STATE_MAX_CAPACITY * NUMAPG_STATE_INDEX_PER_SLOT - 1 <= UINT32_MAX,
+			   "the index's mask and the slot numbers + 1 fit 32 bits");
 
 
 /* ---- slots ---- */
 
-/* The slot at index idx (no bounds check: idx is always masked). */
+/* Slot number idx (no bounds check: the callers keep idx below capacity). */
 static inline StateSlot *
 slot_at(const NumaPgStateStore *s, uint32_t idx)
 {
-	return (StateSlot *) ((char *) s + sizeof(NumaPgStateStore) +
+	return (StateSlot *) ((char *) s + s->slots_offset +
 						  ((size_t) idx << NUMAPG_STATE_SLOT_SHIFT));
 }
 
@@ -217,41 +229,6 @@ slot_matches(const StateSlot *slot, uint64_t hash, const void *key,
 		(keylen == 0 || memcmp(slot->data, key, keylen) == 0);
 }
 
-/*
- * Index of the slot holding the key, or the index of the empty slot that
- * ends its probe chain; *found says which.
- */
-static inline uint32_t
-find_slot(const NumaPgStateStore *s, uint64_t hash, const void *key,
-		  uint32_t keylen, bool *found)
-{
-	uint32_t	mask = s->mask;
-	uint32_t	idx = (uint32_t) hash & mask;
-
-	/*
-	 * Slots are 512 bytes apart, so the hardware does not fetch the next
-	 * one on its own; ask for it now, in case the chain goes on (it does
-	 * for about half the misses and a quarter of the hits at 50% fill).
-	 */
-	__builtin_prefetch(slot_at(s, (idx + 1) & mask));
-	for (;;)
-	{
-		const StateSlot *slot = slot_at(s, idx);
-
-		if (slot->state == SLOT_EMPTY)
-		{
-			*found = false;
-			return idx;
-		}
-		if (slot_matches(slot, hash, key, keylen))
-		{
-			*found = true;
-			return idx;
-		}
-		idx = (idx + 1) & mask;
-	}
-}
-
 /* Mark a used slot "busy" before rewriting it in place. */
 static inline void
 slot_mark_busy(StateSlot *slot)
@@ -299,6 +276,135 @@ slot_is_valid(const StateSlot *slot, uint8_t state)
 }
 
 
+/* ---- the index ---- */
+
+/* The index's entries, right after the header. */
+static inline uint64_t *
+index_of(const NumaPgStateStore *s)
+{
+	return (uint64_t *) ((char *) s + sizeof(NumaPgStateStore));
+}
+
+/* The entry naming slot for a key of this hash. */
+static inline uint64_t
+entry_make(uint32_t slot, uint64_t hash)
+{
+	return ((uint64_t) (slot + 1) << 32) | (uint32_t) hash;
+}
+
+/* The slot an entry (not 0) names. */
+static inline uint32_t
+entry_slot(uint64_t entry)
+{
+	return (uint32_t) (entry >> 32) - 1;
+}
+
+/* Does an entry (not 0) have the hash bits of a key of this hash? */
+static inline bool
+entry_has_hash(uint64_t entry, uint64_t hash)
+{
+	return (uint32_t) entry == (uint32_t) hash;
+}
+
+/* Where an entry's probe starts. */
+static inline uint32_t
+entry_home(uint64_t entry, uint32_t index_mask)
+{
+	return (uint32_t) entry & index_mask;
+}
+
+/*
+ * Write an index entry.  Readers without the lock load entries atomically,
+ * so the writer stores them atomically (relaxed: a plain 8-byte store).
+ */
+static inline void
+entry_set(uint64_t *entry, uint64_t value)
+{
+	__atomic_store_n(entry, value, __ATOMIC_RELAXED);
+}
+
+/*
+ * Where the key is: the position in the index of its entry, and *slot its
+ * slot, with *found true; or the position of the empty entry that ends its
+ * probe chain, *found false.  For the writer (or under the writers' lock).
+ */
+static inline uint32_t
+find_key(const NumaPgStateStore *s, uint64_t hash, const void *key,
+		 uint32_t keylen, uint32_t *slot, bool *found)
+{
+	const uint64_t *index = index_of(s);
+	uint32_t	mask = s->index_mask;
+	uint32_t	pos = (uint32_t) hash & mask;
+
+	for (;;)
+	{
+		uint64_t	entry = index[pos];
+
+		if (entry == 0)
+		{
+			*found = false;
+			return pos;
+		}
+		if (entry_has_hash(entry, hash) &&
+			slot_matches(slot_at(s, entry_slot(entry)), hash, key, keylen))
+		{
+			*slot = entry_slot(entry);
+			*found = true;
+			return pos;
+		}
+		pos = (pos + 1) & mask;
+	}
+}
+
+/* The position in the index of the entry naming slot (which is used). */
+static uint32_t
+entry_naming(const NumaPgStateStore *s, uint32_t slot)
+{
+	const uint64_t *index = index_of(s);
+	uint32_t	mask = s->index_mask;
+	uint64_t	want = entry_make(slot, slot_at(s, slot)->hash);
+	uint32_t	pos = (uint32_t) want & mask;
+
+	while (index[pos] != want)
+		pos = (pos + 1) & mask;
+	return pos;
+}
+
+/*
+ * Empty the index entry at pos, backward-shift style: walk the probe
+ * chain after the hole, and move back each entry whose home is not
+ * between the hole and where it sits (cyclically), so that every entry
+ * stays reachable from its home without tombstones.
+ */
+static void
+index_remove(NumaPgStateStore *s, uint32_t pos)
+{
+	uint64_t   *index = index_of(s);
+	uint32_t	mask = s->index_mask;
+	uint32_t	hole = pos;
+	uint32_t	j = pos;
+
+	for (;;)
+	{
+		uint64_t	next;
+		uint32_t	home;
+
+		j = (j + 1) & mask;
+		next = index[j];
+		if (next == 0)
+			break;
+		home = entry_home(next, mask);
+		/* distance home->j at least hole->j: home is at or before the hole */
+		if (((j - home) & mask) >= ((j - hole) & mask))
+		{
+			entry_set(&index[hole], next);
+			hole = j;
+		}
+	}
+	entry_set(&index[hole], 0);
+}
+
+
 /* ---- header ---- */
 
 /* Add delta to a counter that other processes may read. */
@@ -330,10 +436,21 @@ max_fill_for(uint32_t capacity)
 	return (uint32_t) (((uint64_t) capacity * 9) / 10);
 }
 
+/* Bytes from the header's start to slot 0: header and index, 64-aligned. */
+static size_t
+slots_offset_for(uint32_t capacity)
+{
+	size_t		end = sizeof(NumaPgStateStore) +
+		(size_t) capacity * NUMAPG_STATE_INDEX_PER_SLOT * sizeof(uint64_t);
+
+	return (end + 63) & ~(size_t) 63;
+}
+
 /*
- * Bytes a store of "capacity" slots takes: the header and the slots.  0 if
- * capacity is not a power of two between NUMAPG_STATE_MIN_CAPACITY and
- * NUMAPG_STATE_MAX_CAPACITY, or does not fit a size_t.
+ * Bytes a store of "capacity" slots takes: the header, the index (16 bytes
+ * a slot) and the slots.  0 if capacity is not a power of two between
+ * NUMAPG_STATE_MIN_CAPACITY and NUMAPG_STATE_MAX_CAPACITY, or does not fit
+ * a size_t.
  */
 size_t
 numapg_state_store_size(uint32_t capacity)
@@ -344,34 +461,67 @@ numapg_state_store_size(uint32_t capacity)
 		return 0;
 #if SIZE_MAX <= UINT32_MAX
 	/* a 32-bit size_t: the largest capacities do not fit */
-	if ((uint64_t) capacity >
-		(SIZE_MAX - sizeof(NumaPgStateStore)) >> NUMAPG_STATE_SLOT_SHIFT)
+	if ((uint64_t) capacity * (NUMAPG_STATE_SLOT_SIZE + NUMAPG_STATE_INDEX_PER_SLOT * 8) + 192 >
+		SIZE_MAX)
 		return 0;
 #endif
-	return sizeof(NumaPgStateStore) +
+	return slots_offset_for(capacity) +
 		((size_t) capacity << NUMAPG_STATE_SLOT_SHIFT);
+}
+
+/* The largest power of two at most n (n at least 1). */
+static uint32_t
+power_of_two_below(uint64_t n)
+{
+	return (uint32_t) 1 << (63 - __builtin_clzll(n));
 }
 
 /*
  * Largest power-of-two slot count whose store fits region_bytes, or 0 if
- * not even NUMAPG_STATE_MIN_CAPACITY fits.  The header takes 128 bytes, so
- * a region of exactly 2^k bytes holds 2^k / 1024 slots, not 2^k / 512:
- * size regions with numapg_state_store_size() to waste nothing.
+ * not even NUMAPG_STATE_MIN_CAPACITY fits.  The header and the index take
+ * 128 bytes and 16 a slot, so a region of exactly 2^k bytes holds 2^k /
+ * 1024 slots, not 2^k / 512: size regions with numapg_state_store_size()
+ * to waste nothing.
  */
 uint32_t
 numapg_state_store_capacity_for(size_t region_bytes)
 {
 	uint64_t	slots;
+	uint32_t	capacity;
 
 	if (region_bytes < sizeof(NumaPgStateStore))
 		return 0;
-	slots = (uint64_t) (region_bytes - sizeof(NumaPgStateStore)) >>
-		NUMAPG_STATE_SLOT_SHIFT;
+	slots = (uint64_t) (region_bytes - sizeof(NumaPgStateStore)) /
+		(NUMAPG_STATE_SLOT_SIZE + NUMAPG_STATE_INDEX_PER_SLOT * sizeof(uint64_t));
 	if (slots < NUMAPG_STATE_MIN_CAPACITY)
 		return 0;
 	if (slots > NUMAPG_STATE_MAX_CAPACITY)
 		slots = NUMAPG_STATE_MAX_CAPACITY;
-	return (uint32_t) 1 << (63 - __builtin_clzll(slots));
+	capacity = power_of_two_below(slots);
+	/* the index's alignment may cost a few bytes more than 16 a slot */
+	while (capacity >= NUMAPG_STATE_MIN_CAPACITY &&
+		   numapg_state_store_size(capacity) > region_bytes)
+		capacity >>= 1;
+	return capacity >= NUMAPG_STATE_MIN_CAPACITY ? capacity : 0;
+}
+
+/*
+ * Slots in slot_bytes of room for slots (numa_pg.state_store_size): the
+ * largest power of two of NUMAPG_STATE_SLOT_SIZE-byte slots that fits,
+ * capped at NUMAPG_STATE_MAX_CAPACITY, or 0 if fewer than
+ * NUMAPG_STATE_MIN_CAPACITY fit.  The store then takes
+ * numapg_state_store_size() of it: the header and the index on top.
+ */
+uint32_t
+numapg_state_slots_in(size_t slot_bytes)
+{
+	uint64_t	slots = (uint64_t) slot_bytes >> NUMAPG_STATE_SLOT_SHIFT;
+
+	if (slots < NUMAPG_STATE_MIN_CAPACITY)
+		return 0;
+	if (slots > NUMAPG_STATE_MAX_CAPACITY)
+		slots = NUMAPG_STATE_MAX_CAPACITY;
+	return power_of_two_below(slots);
 }
 
 /*
@@ -379,8 +529,8 @@ numapg_state_store_capacity_for(size_t region_bytes)
  * Returns false, writing nothing, if the region is too small or s is not
  * 8-byte aligned (64-byte alignment keeps each slot header in one cache
  * line).  The magic number is written last, so a store whose
- * initialisation was cut short does not look valid.  Zeroes every slot,
- * which also faults the pages in.
+ * initialisation was cut short does not look valid.  Zeroes the index and
+ * every slot, which also faults the pages in.
  */
 bool
 numapg_state_store_init(NumaPgStateStore *s, size_t region_bytes)
@@ -396,8 +546,9 @@ numapg_state_store_init(NumaPgStateStore *s, size_t region_bytes)
 	s->version = NUMAPG_STATE_VERSION;
 	s->slot_size = NUMAPG_STATE_SLOT_SIZE;
 	s->capacity = capacity;
-	s->mask = capacity - 1;
+	s->index_mask = capacity * NUMAPG_STATE_INDEX_PER_SLOT - 1;
 	s->max_fill = max_fill_for(capacity);
+	s->slots_offset = slots_offset_for(capacity);
 	__atomic_store_n(&s->magic, NUMAPG_STATE_MAGIC, __ATOMIC_RELEASE);
 	return true;
 }
@@ -406,7 +557,7 @@ numapg_state_store_init(NumaPgStateStore *s, size_t region_bytes)
  * Does the region at s hold a store of this module's layout, with a
  * capacity that init would have chosen for region_bytes?  Check this
  * before numapg_state_foreach_valid() on a region left by a crash: the
- * visitor trusts the header's capacity.
+ * visitor trusts the header's capacity and slots_offset.
  */
 bool
 numapg_state_store_looks_valid(const NumaPgStateStore *s, size_t region_bytes)
@@ -419,8 +570,9 @@ numapg_state_store_looks_valid(const NumaPgStateStore *s, size_t region_bytes)
 		s->version == NUMAPG_STATE_VERSION &&
 		s->slot_size == NUMAPG_STATE_SLOT_SIZE &&
 		s->capacity == capacity &&
-		s->mask == capacity - 1 &&
+		s->index_mask == capacity * NUMAPG_STATE_INDEX_PER_SLOT - 1 &&
 		s->max_fill == max_fill_for(capacity) &&
+		s->slots_offset == slots_offset_for(capacity) &&
 		s->entries <= s->max_fill;
 }
 
@@ -471,7 +623,9 @@ numapg_store_put_hashed(NumaPgStateStore *s, uint64_t hash, const void *key,
 						uint32_t keylen, const void *value, uint32_t vallen,
 						bool *replaced)
 {
-	uint32_t	idx;
+	uint32_t	pos;
+	uint32_t	idx = 0;
+	uint32_t	oldlen;
 	bool		found;
 	StateSlot  *slot;
 
@@ -481,13 +635,12 @@ numapg_store_put_hashed(NumaPgStateStore *s, uint64_t hash, const void *key,
 		vallen > NUMAPG_STATE_MAX_DATA - keylen)
 		return NUMAPG_STORE_TOO_LARGE;
 
-	idx = find_slot(s, hash, key, keylen, &found);
-	slot = slot_at(s, idx);
+	pos = find_key(s, hash, key, keylen, &idx, &found);
 
 	if (found)
 	{
-		uint32_t	oldlen = slot->vallen;
-
+		slot = slot_at(s, idx);
+		oldlen = slot->vallen;
 		change_begin(s);
 		slot_mark_busy(slot);
 		if (vallen > 0)
@@ -509,7 +662,8 @@ numapg_store_put_hashed(NumaPgStateStore *s, uint64_t hash, const void *key,
 		return NUMAPG_STORE_FULL;
 	}
 
-	/* an empty slot: fill it, and only then mark it used */
+	/* the first unused slot: fill it, mark it used, then index it */
+	slot = slot_at(s, (uint32_t) s->entries);
 	change_begin(s);
 	SLOT_SET(slot->hash, hash);
 	SLOT_SET(slot->vallen, vallen);
@@ -521,6 +675,7 @@ numapg_store_put_hashed(NumaPgStateStore *s, uint64_t hash, const void *key,
 		slot_copy_in(slot->data + keylen, value, vallen);
 	SLOT_SET(slot->crc, slot_checksum(slot));
 	slot_publish(slot);
+	entry_set(&index_of(s)[pos], entry_make((uint32_t) s->entries, hash));
 	counter_add(&s->entries, 1);
 	counter_add(&s->bytes_used, (uint64_t) keylen + vallen);
 	counter_add(&s->inserts, 1);
@@ -538,7 +693,7 @@ numapg_store_lookup(NumaPgStateStore *s, const void *key, uint32_t keylen,
 					uint32_t *vallen)
 {
 	uint64_t	hash;
-	uint32_t	idx;
+	uint32_t	idx = 0;
 	bool		found;
 	const StateSlot *slot;
 
@@ -546,7 +701,7 @@ numapg_store_lookup(NumaPgStateStore *s, const void *key, uint32_t keylen,
 	if (keylen > NUMAPG_STATE_MAX_KEY)
 		return NULL;
 	hash = numapg_state_hash(key, keylen);
-	idx = find_slot(s, hash, key, keylen, &found);
+	(void) find_key(s, hash, key, keylen, &idx, &found);
 	if (!found)
 		return NULL;
 	counter_add(&s->hits, 1);
@@ -573,23 +728,44 @@ bool
 numapg_store_contains_hashed(const NumaPgStateStore *s, uint64_t hash,
 							 const void *key, uint32_t keylen)
 {
+	uint32_t	idx;
 	bool		found;
 
 	if (keylen > NUMAPG_STATE_MAX_KEY)
 		return false;
-	(void) find_slot(s, hash, key, keylen, &found);
+	(void) find_key(s, hash, key, keylen, &idx, &found);
 	return found;
 }
 
 /*
- * Ask the CPU to fetch the slot where a key of this hash starts its probe,
- * ahead of a read or a write of it: a caller with many keys (a batch)
- * prefetches a few keys ahead, so that their cache misses overlap.
+ * Ask the CPU to fetch the index entry where a key of this hash starts its
+ * probe, ahead of a read or a write of it: a caller with many keys (a
+ * batch) prefetches a few keys ahead, so that their cache misses overlap;
+ * then, nearer, numapg_store_prefetch_slot() for the slot.
  */
 void
 numapg_store_prefetch(const NumaPgStateStore *s, uint64_t hash)
 {
-	__builtin_prefetch(slot_at(s, (uint32_t) hash & s->mask));
+	__builtin_prefetch(&index_of(s)[(uint32_t) hash & s->index_mask]);
+}
+
+/*
+ * Ask the CPU to fetch the slot that the entry where a key of this hash
+ * starts its probe names, if that entry has the key's hash bits (nearly
+ * always, for a key that is there): the second step of a batch's
+ * prefetching, once numapg_store_prefetch() has brought the entry in.
+ * Reads the entry without the lock, atomically, and only as a hint: a
+ * slot number past the store is not prefetched.
+ */
+void
+numapg_store_prefetch_slot(const NumaPgStateStore *s, uint64_t hash)
+{
+	uint64_t	entry = __atomic_load_n(&index_of(s)[(uint32_t) hash & s->index_mask],
+										__ATOMIC_RELAXED);
+
+	if (entry != 0 && entry_has_hash(entry, hash) &&
+		entry_slot(entry) < s->capacity)
+		__builtin_prefetch(slot_at(s, entry_slot(entry)));
 }
 
 /*
@@ -614,48 +790,58 @@ spin_pause(void)
 }
 
 /*
- * One unvalidated try of numapg_store_read(): probe for the key and copy
- * the value of the slot that seems to hold it.  Every field is loaded
- * once, into a local, and checked before it is used as a length, so a torn
- * slot can make the answer wrong (the caller's seq check catches that) but
- * cannot make it read outside the store or the caller's buffer.  The key
- * is copied before it is compared; the probe ends at an empty slot or
- * after visiting every slot.  Returns OK, NOT_FOUND, or RETRY when what it
- * saw cannot be a consistent store.
+ * One unvalidated try of numapg_store_read(): probe the index for the key
+ * and copy the value of the slot that seems to hold it.  Every entry and
+ * field is loaded once, into a local, and checked before it is used as a
+ * slot number or a length, so a torn store can make the answer wrong (the
+ * caller's seq check catches that) but cannot make it read outside the
+ * store or the caller's buffer.  The key is copied before it is compared;
+ * the probe ends at an empty entry or after visiting every entry.
+ * Returns OK, NOT_FOUND, or RETRY when what it saw cannot be a consistent
+ * store.
  */
 static NumaPgStoreResult
 read_try(const NumaPgStateStore *s, uint64_t hash, const void *key,
 		 uint32_t keylen, void *value, uint32_t *vallen)
 {
-	uint32_t	mask = s->mask;	/* set by init, never changed */
-	uint32_t	idx = (uint32_t) hash & mask;
+	const uint64_t *index = index_of(s);
+	uint32_t	mask = s->index_mask;	/* set by init, never changed */
+	uint32_t	capacity = s->capacity; /* likewise */
+	uint32_t	pos = (uint32_t) hash & mask;
 	unsigned char keycopy[NUMAPG_STATE_MAX_KEY];
 
 	for (uint32_t n = 0; n <= mask; n++)
 	{
-		const StateSlot *slot = slot_at(s, idx);
-		uint8_t		state = __atomic_load_n(&slot->state, __ATOMIC_RELAXED);
+		uint64_t	entry = __atomic_load_n(&index[pos], __ATOMIC_RELAXED);
 
-		if (state == SLOT_EMPTY)
+		if (entry == 0)
 			return NUMAPG_STORE_NOT_FOUND;
-		if (__atomic_load_n(&slot->hash, __ATOMIC_RELAXED) == hash &&
-			__atomic_load_n(&slot->keylen, __ATOMIC_RELAXED) == keylen)
+		if (entry_has_hash(entry, hash))
 		{
-			uint32_t	len = __atomic_load_n(&slot->vallen, __ATOMIC_RELAXED);
+			const StateSlot *slot;
 
-			if (len > NUMAPG_STATE_MAX_DATA - keylen)
-				return NUMAPG_STORE_RETRY;	/* torn: no such length */
-			slot_copy_out(keycopy, slot->data, keylen);
-			if (keylen == 0 || memcmp(keycopy, key, keylen) == 0)
+			if (entry_slot(entry) >= capacity)
+				return NUMAPG_STORE_RETRY;	/* torn: no such slot */
+			slot = slot_at(s, entry_slot(entry));
+			if (__atomic_load_n(&slot->hash, __ATOMIC_RELAXED) == hash &&
+				__atomic_load_n(&slot->keylen, __ATOMIC_RELAXED) == keylen)
 			{
-				slot_copy_out(value, slot->data + keylen, len);
-				*vallen = len;
-				return NUMAPG_STORE_OK;
+				uint32_t	len = __atomic_load_n(&slot->vallen, __ATOMIC_RELAXED);
+
+				if (len > NUMAPG_STATE_MAX_DATA - keylen)
+					return NUMAPG_STORE_RETRY;	/* torn: no such length */
+				slot_copy_out(keycopy, slot->data, keylen);
+				if (keylen == 0 || memcmp(keycopy, key, keylen) == 0)
+				{
+					slot_copy_out(value, slot->data + keylen, len);
+					*vallen = len;
+					return NUMAPG_STORE_OK;
+				}
 			}
 		}
-		idx = (idx + 1) & mask;
+		pos = (pos + 1) & mask;
 	}
-	return NUMAPG_STORE_RETRY;	/* no empty slot seen: not a store at rest */
+	return NUMAPG_STORE_RETRY;	/* no empty entry seen: not a store at rest */
 }
 
 /*
@@ -712,10 +898,9 @@ numapg_store_read_hashed(const NumaPgStateStore *s, uint64_t hash,
 }
 
 /*
- * Remove key: NOT_FOUND if absent.  Backward-shift deletion: walk the
- * probe chain after the hole, and move back each entry whose home slot is
- * not between the hole and where it sits (cyclically), so that every
- * entry stays reachable from its home without tombstones.
+ * Remove key: NOT_FOUND if absent.  The last used slot moves into the
+ * deleted key's slot, so that the used slots stay packed, and the key's
+ * index entry goes, backward-shift style (index_remove()).
  */
 NumaPgStoreResult
 numapg_store_delete(NumaPgStateStore *s, const void *key, uint32_t keylen)
@@ -729,39 +914,31 @@ NumaPgStoreResult
 numapg_store_delete_hashed(NumaPgStateStore *s, uint64_t hash,
 						   const void *key, uint32_t keylen)
 {
-	uint32_t	mask = s->mask;
-	uint32_t	hole;
-	uint32_t	j;
+	uint32_t	pos;
+	uint32_t	hole = 0;
+	uint32_t	last;
 	uint64_t	freed;
 	bool		found;
 
 	if (keylen > NUMAPG_STATE_MAX_KEY)
 		return NUMAPG_STORE_NOT_FOUND;
-	hole = find_slot(s, hash, key, keylen, &found);
+	pos = find_key(s, hash, key, keylen, &hole, &found);
 	if (!found)
 		return NUMAPG_STORE_NOT_FOUND;
 
 	change_begin(s);
 	freed = (uint64_t) keylen + slot_at(s, hole)->vallen;
-	j = hole;
-	for (;;)
+	last = (uint32_t) s->entries - 1;
+	if (hole != last)
 	{
-		const StateSlot *next;
-		uint32_t	home;
+		/* the last slot fills the hole: copied first, its entry repointed */
+		uint32_t	moved = entry_naming(s, last);
 
-		j = (j + 1) & mask;
-		next = slot_at(s, j);
-		if (next->state == SLOT_EMPTY)
-			break;
-		home = (uint32_t) next->hash & mask;
-		/* distance home->j at least hole->j: home is at or before the hole */
-		if (((j - home) & mask) >= ((j - hole) & mask))
-		{
-			slot_move(slot_at(s, hole), next);
-			hole = j;
-		}
+		slot_move(slot_at(s, hole), slot_at(s, last));
+		entry_set(&index_of(s)[moved], entry_make(hole, slot_at(s, hole)->hash));
 	}
-	__atomic_store_n(&slot_at(s, hole)->state, SLOT_EMPTY, __ATOMIC_RELEASE);
+	index_remove(s, pos);
+	__atomic_store_n(&slot_at(s, last)->state, SLOT_EMPTY, __ATOMIC_RELEASE);
 	counter_add(&s->entries, (uint64_t) -1);
 	counter_add(&s->bytes_used, (uint64_t) 0 - freed);
 	counter_add(&s->deletes, 1);

@@ -4,13 +4,20 @@
  *		A worker's state store: a fixed-capacity key/value hash table that
  *		lives in one shared-memory region on the worker's NUMA node.
  *
- * The region starts with a NumaPgStateStore header, followed by "capacity"
- * slots of NUMAPG_STATE_SLOT_SIZE bytes each; capacity is a power of two.
- * The table uses open addressing with linear probing and backward-shift
- * deletion (no tombstones).  A slot holds a small header (the key's 64-bit
- * hash, the key and value lengths, a state byte and a CRC-32C), then the
- * key bytes and the value bytes inline.  Nothing in the region is a
- * pointer, so it may be mapped at a different address in each process.
+ * The region starts with a NumaPgStateStore header, followed by an index
+ * of 2 * capacity 8-byte entries, then "capacity" slots of
+ * NUMAPG_STATE_SLOT_SIZE bytes each, from slots_offset (64-byte aligned);
+ * capacity is a power of two.  The index is a hash table with open
+ * addressing, linear probing and backward-shift deletion (no tombstones):
+ * an entry is 0 (empty) or ((slot + 1) << 32) | the key's hash's low 32
+ * bits, and it is at most 45% full.  The slots are packed: the used ones
+ * are always slots 0 to entries - 1, so that a store with few keys keeps
+ * them in few pages (fewer TLB misses), whatever its size.  A slot holds
+ * a small header (the key's 64-bit hash, the key and value lengths, a
+ * state byte and a CRC-32C), then the key bytes and the value bytes
+ * inline.  Nothing in the region is a pointer, so it may be mapped at a
+ * different address in each process; the index is derived from the
+ * slots, so recovery reads the slots alone.
  *
  * Slot layout (native byte order, offsets in bytes):
  *	  0  uint64 hash	numapg_state_hash() of the key
@@ -29,12 +36,13 @@
  *
  * Reads without the writer's lock (numapg_store_read) are validated seqlock style
  * against the header's seq counter, which every modification makes odd
- * before it writes a slot and even again after (release ordering): a
- * reader loads seq (acquire), probes and copies key and value, then loads
- * seq again after an acquire fence; it trusts what it copied, a hit or a
- * miss, only if seq was even and had not changed.  The whole probe is
- * inside the window, so an entry moved back by a deletion's backward
- * shift, past a reader's position, cannot make a present key look absent.
+ * before it writes a slot or an index entry and even again after (release
+ * ordering): a reader loads seq (acquire), probes the index and copies key
+ * and value, then loads seq again after an acquire fence; it trusts what
+ * it copied, a hit or a miss, only if seq was even and had not changed.
+ * The whole probe is inside the window, so an index entry moved back by a
+ * deletion's backward shift, past a reader's position, or a slot moved by
+ * a deletion, cannot make a present key look absent.
  * A try that does not validate is retried, at most "tries" times; then
  * NUMAPG_STORE_RETRY says to read under the writers' lock instead.  The
  * reader's copies race with the writer's stores, by design: the seq check
@@ -44,10 +52,12 @@
  * there and reports any other; test/unit/stress_state_read.c runs under
  * it in threads mode (test_state_read_tsan).
  *
- * Hash bits: the table uses the low log2(capacity) bits of
- * numapg_state_hash() (at most 31 bits); the router that picks a worker
- * for a key uses the high 32 bits, so the keys routed to one worker still
- * spread evenly over its table.  The hash reads the key in native byte
+ * Hash bits: the index uses the low log2(2 * capacity) bits of
+ * numapg_state_hash() (at most 31 bits) for a key's home, and keeps the
+ * low 32 in its entry, so that a probe rarely reads a slot that is not
+ * the key's; the router that picks a worker for a key uses the high 32
+ * bits, so the keys routed to one worker still spread evenly over its
+ * index.  The hash reads the key in native byte
  * order: values are stable on one machine, not across endiannesses.
  *
  * Crash safety: each operation writes a slot so that at every instant it
@@ -58,8 +68,10 @@
  * numapg_state_foreach_valid() visits into a fresh store.  An operation
  * cut short by a crash loses at most the entry it was writing (an update
  * in place may lose the old value along with the new one); it never
- * yields a torn entry.  An interrupted deletion may leave one entry in two
- * slots, with identical contents, so the visitor may see a key twice:
+ * yields a torn entry.  A deletion moves the last used slot into the
+ * deleted one (busy, copy, used) before it empties the last: interrupted,
+ * it may leave one entry in two slots, with identical contents, so the
+ * visitor may see a key twice:
  * re-inserting with numapg_store_put() makes the last one win, which is
  * the same value.  A store whose seq is even was not interrupted and may
  * be used in place.
@@ -89,14 +101,16 @@
 #define NUMAPG_STATE_MAX_DATA		(NUMAPG_STATE_SLOT_SIZE - NUMAPG_STATE_SLOT_HEADER)
 /* Longest key; keys of length 0 are allowed (the empty key). */
 #define NUMAPG_STATE_MAX_KEY		255
-/* Fewest slots a store has: one entry and one empty slot. */
+/* Fewest slots a store has: room for one entry (the fill limit is 90%). */
 #define NUMAPG_STATE_MIN_CAPACITY	2
-/* Most slots a store has (slot indexes are 32-bit). */
-#define NUMAPG_STATE_MAX_CAPACITY	(UINT32_C(1) << 31)
+/* Most slots a store has (its index's mask and slot numbers are 32-bit). */
+#define NUMAPG_STATE_MAX_CAPACITY	(UINT32_C(1) << 30)
+/* Index entries per slot. */
+#define NUMAPG_STATE_INDEX_PER_SLOT	2
 
 /* In the header, to recognise a region that holds a store. */
 #define NUMAPG_STATE_MAGIC			0x4e505353	/* "NPSS" */
-#define NUMAPG_STATE_VERSION		1
+#define NUMAPG_STATE_VERSION		2
 
 typedef enum NumaPgStoreResult
 {
@@ -133,7 +147,8 @@ typedef struct NumaPgStateStats
 } NumaPgStateStats;
 
 /*
- * The header at the start of the region; the slots follow it.  Fixed-width
+ * The header at the start of the region; the index and the slots follow
+ * it.  Fixed-width
  * fields only, and 128 bytes, so every process sees the same layout.  The
  * counters are written by the one writer at a time (relaxed atomic stores) and may
  * be read by anyone.
@@ -144,7 +159,7 @@ typedef struct NumaPgStateStore
 	uint32_t	version;		/* NUMAPG_STATE_VERSION */
 	uint32_t	slot_size;		/* NUMAPG_STATE_SLOT_SIZE */
 	uint32_t	capacity;		/* slots, a power of two */
-	uint32_t	mask;			/* capacity - 1 */
+	uint32_t	index_mask;		/* index entries - 1 (2 * capacity - 1) */
 	uint32_t	max_fill;		/* most entries accepted */
 	uint64_t	seq;
 	uint64_t	entries;
@@ -155,7 +170,8 @@ typedef struct NumaPgStateStore
 	uint64_t	updates;
 	uint64_t	deletes;
 	uint64_t	full_refusals;
-	uint64_t	reserved[4];	/* zero; pads the header to 128 bytes */
+	uint64_t	slots_offset;	/* bytes from the header to slot 0 */
+	uint64_t	reserved[3];	/* zero; pads the header to 128 bytes */
 } NumaPgStateStore;
 
 /* Called for each valid entry; key and value are not aligned. */
@@ -166,6 +182,7 @@ typedef void (*NumaPgStateVisitor) (void *arg, const void *key,
 
 extern size_t numapg_state_store_size(uint32_t capacity);
 extern uint32_t numapg_state_store_capacity_for(size_t region_bytes);
+extern uint32_t numapg_state_slots_in(size_t slot_bytes);
 extern bool numapg_state_store_init(NumaPgStateStore *s, size_t region_bytes);
 extern bool numapg_state_store_looks_valid(const NumaPgStateStore *s,
 										   size_t region_bytes);
@@ -202,6 +219,8 @@ extern NumaPgStoreResult numapg_store_read_hashed(const NumaPgStateStore *s,
 												  uint32_t *vallen,
 												  int tries);
 extern void numapg_store_prefetch(const NumaPgStateStore *s, uint64_t hash);
+extern void numapg_store_prefetch_slot(const NumaPgStateStore *s,
+									   uint64_t hash);
 extern NumaPgStoreResult numapg_store_delete(NumaPgStateStore *s,
 											 const void *key,
 											 uint32_t keylen);

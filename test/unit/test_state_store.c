@@ -45,11 +45,11 @@ new_store(uint32_t capacity)
 	return mem;
 }
 
-/* Start of slot idx. */
+/* Start of slot idx: the slots follow the header and the index. */
 static unsigned char *
 slot_ptr(const NumaPgStateStore *s, uint32_t idx)
 {
-	return (unsigned char *) s + sizeof(NumaPgStateStore) +
+	return (unsigned char *) s + s->slots_offset +
 		(size_t) idx * NUMAPG_STATE_SLOT_SIZE;
 }
 
@@ -78,35 +78,87 @@ slot_state(const NumaPgStateStore *s, uint32_t idx)
 	return slot_ptr(s, idx)[SLOT_STATE_OFFSET];
 }
 
+/* The index's entries: ((slot + 1) << 32) | low 32 hash bits, 0 empty. */
+static const uint64_t *
+index_entries(const NumaPgStateStore *s)
+{
+	return (const uint64_t *) ((const char *) s + sizeof(NumaPgStateStore));
+}
+
 /*
- * Count violations of the linear-probing invariant: every slot between a
- * used slot's home and the slot itself is occupied.  Also checks that the
- * number of used slots matches the entries counter.
+ * Position in the index of the entry naming the slot that holds key
+ * (which must be there); UINT32_MAX if no entry names it.
+ */
+static uint32_t
+entry_pos(NumaPgStateStore *s, const char *key)
+{
+	uint32_t	len;
+	const void *v = numapg_store_lookup(s, key, strlen(key), &len);
+	uint32_t	slot;
+
+	if (v == NULL)
+		return UINT32_MAX;
+	slot = slot_of_value(s, v, strlen(key));
+	for (uint32_t pos = 0; pos <= s->index_mask; pos++)
+		if (index_entries(s)[pos] != 0 &&
+			(uint32_t) (index_entries(s)[pos] >> 32) - 1 == slot)
+			return pos;
+	return UINT32_MAX;
+}
+
+/*
+ * Count violations of the store's invariants: the used slots are exactly
+ * slots 0 to entries - 1 (packing); every index entry names a used slot
+ * and carries its hash's low 32 bits, and every used slot is named by
+ * exactly one entry; and linear probing's: every entry between an entry's
+ * home and the entry itself is occupied.
  */
 static int
 structure_errors(const NumaPgStateStore *s)
 {
 	NumaPgStateStats st;
-	uint32_t	mask;
-	uint64_t	used = 0;
+	const uint64_t *index = index_entries(s);
+	uint32_t	mask = s->index_mask;
+	uint32_t   *named;
+	uint64_t	indexed = 0;
 	int			errors = 0;
 
 	numapg_state_stats(s, &st);
-	mask = (uint32_t) st.capacity - 1;
+	if (mask != st.capacity * NUMAPG_STATE_INDEX_PER_SLOT - 1)
+		errors++;
 	for (uint32_t i = 0; i < st.capacity; i++)
+		if ((slot_state(s, i) != 0) != (i < st.entries))
+			errors++;
+	named = calloc(st.capacity, sizeof(uint32_t));
+	if (named == NULL)
+		abort();
+	for (uint32_t pos = 0; pos <= mask; pos++)
 	{
-		if (slot_state(s, i) == 0)
+		uint64_t	e = index[pos];
+		uint32_t	slot;
+
+		if (e == 0)
 			continue;
-		used++;
-		for (uint32_t j = (uint32_t) slot_hash(s, i) & mask; j != i;
-			 j = (j + 1) & mask)
-			if (slot_state(s, j) == 0)
+		indexed++;
+		slot = (uint32_t) (e >> 32) - 1;
+		if (slot >= st.entries || (uint32_t) slot_hash(s, slot) != (uint32_t) e)
+		{
+			errors++;
+			continue;
+		}
+		named[slot]++;
+		for (uint32_t j = (uint32_t) e & mask; j != pos; j = (j + 1) & mask)
+			if (index[j] == 0)
 			{
 				errors++;
 				break;
 			}
 	}
-	if (used != st.entries)
+	for (uint32_t i = 0; i < st.entries; i++)
+		if (named[i] != 1)
+			errors++;
+	free(named);
+	if (indexed != st.entries)
 		errors++;
 	return errors;
 }
@@ -253,30 +305,46 @@ test_sizes(void)
 
 	is_int(hdr, 128, "the header is 128 bytes");
 	is_int(NUMAPG_STATE_MAX_DATA, 492, "an entry holds 492 key + value bytes");
-	is_int(numapg_state_store_size(2), 128 + 2 * 512, "size of 2 slots");
-	is_int(size1024, 128 + 1024 * 512, "size of 1024 slots");
+	is_int(numapg_state_store_size(2), 192 + 2 * 512,
+		   "size of 2 slots: the header, 4 index entries padded to 64 bytes, the slots");
+	is_int(size1024, 128 + 1024 * 16 + 1024 * 512,
+		   "size of 1024 slots: the header, 2048 index entries, the slots");
 	is_int(numapg_state_store_size(0), 0, "0 slots: no size");
 	is_int(numapg_state_store_size(1), 0, "1 slot is below the minimum");
 	is_int(numapg_state_store_size(3), 0, "3 slots is not a power of two");
 	is_int(numapg_state_store_size(1000), 0, "1000 slots is not a power of two");
-	is_int(numapg_state_store_size(UINT32_C(1) << 31),
-		   128 + ((uint64_t) 1 << 40), "size of 2^31 slots");
+	is_int(numapg_state_store_size(UINT32_C(1) << 30),
+		   128 + ((uint64_t) 528 << 30), "size of 2^30 slots");
+	is_int(numapg_state_store_size(UINT32_C(1) << 31), 0,
+		   "2^31 slots is above the maximum");
 
 	is_int(numapg_state_store_capacity_for(0), 0, "an empty region holds no slot");
-	is_int(numapg_state_store_capacity_for(hdr + 1023), 0,
+	is_int(numapg_state_store_capacity_for(numapg_state_store_size(2) - 1), 0,
 		   "one byte short of 2 slots holds none");
-	is_int(numapg_state_store_capacity_for(hdr + 1024), 2,
-		   "header + 2 slots holds 2");
+	is_int(numapg_state_store_capacity_for(numapg_state_store_size(2)), 2,
+		   "the size of 2 slots holds 2");
 	is_int(numapg_state_store_capacity_for(size1024), 1024,
 		   "the size of 1024 slots holds 1024");
 	is_int(numapg_state_store_capacity_for(size1024 - 1), 512,
 		   "one byte less holds 512");
-	is_int(numapg_state_store_capacity_for(size1024 + 511 * 512), 1024,
-		   "up to one byte short of 2048 slots still holds 1024");
+	is_int(numapg_state_store_capacity_for(numapg_state_store_size(2048) - 1), 1024,
+		   "one byte short of 2048 slots still holds 1024");
 	is_int(numapg_state_store_capacity_for((size_t) 64 << 20), 65536,
-		   "exactly 64 MB holds 65536 slots (the header costs half)");
-	is_int(numapg_state_store_capacity_for(SIZE_MAX), UINT32_C(1) << 31,
-		   "capacity is capped at 2^31");
+		   "exactly 64 MB holds 65536 slots (header and index cost the rest)");
+	is_int(numapg_state_store_capacity_for(SIZE_MAX), UINT32_C(1) << 30,
+		   "capacity is capped at 2^30");
+
+	is_int(numapg_state_slots_in(0), 0, "no room holds no slot");
+	is_int(numapg_state_slots_in(1023), 0, "room for 1.99 slots holds none");
+	is_int(numapg_state_slots_in(1024), 2, "room for 2 slots holds 2");
+	is_int(numapg_state_slots_in(1000 * 1024), 1024,
+		   "1000 kB of room holds 1024 slots (a power of two, rounded down)");
+	is_int(numapg_state_slots_in((size_t) 64 << 20), 131072,
+		   "64 MB of room holds 131072 slots");
+	is_int(numapg_state_slots_in(SIZE_MAX), UINT32_C(1) << 30,
+		   "  capped at 2^30");
+	is_int(numapg_state_store_capacity_for(numapg_state_store_size(numapg_state_slots_in((size_t) 64 << 20))),
+		   131072, "a region of numapg_state_store_size() of them holds them all");
 
 	is_int(numapg_state_max_value(0), 492, "max value for the empty key");
 	is_int(numapg_state_max_value(16), 476, "max value for a 16-byte key");
@@ -313,9 +381,12 @@ test_sizes(void)
 	s->magic ^= 1;
 	ok(!numapg_state_store_looks_valid(s, size1024), "not with a bad magic");
 	s->magic ^= 1;
-	s->mask = 511;
-	ok(!numapg_state_store_looks_valid(s, size1024), "not with a bad mask");
-	s->mask = 1023;
+	s->index_mask = 1023;
+	ok(!numapg_state_store_looks_valid(s, size1024), "not with a bad index mask");
+	s->index_mask = 2047;
+	s->slots_offset += 64;
+	ok(!numapg_state_store_looks_valid(s, size1024), "not with a bad slots offset");
+	s->slots_offset -= 64;
 	ok(numapg_state_store_looks_valid(s, size1024), "valid again once repaired");
 	free(mem);
 
@@ -326,7 +397,7 @@ test_sizes(void)
 	ok(numapg_store_put(s, "b", 1, "2", 1, NULL) == NUMAPG_STORE_FULL,
 	   "  and refuses a second");
 	ok(numapg_store_lookup(s, "b", 1, NULL) == NULL,
-	   "  a miss in a full store ends at the empty slot");
+	   "  a miss in a full store ends at an empty index entry");
 	free(s);
 }
 
@@ -449,9 +520,9 @@ test_full(void)
 	free(s);
 }
 
-/* Keys whose low hash bits say home slot "home" in a table of cap slots. */
+/* Keys whose low hash bits say home "home" in an index of n entries. */
 static int
-keys_with_home(uint32_t cap, uint32_t home, int want, char keys[][16],
+keys_with_home(uint32_t n_entries, uint32_t home, int want, char keys[][16],
 			   uint32_t *counter)
 {
 	int			n = 0;
@@ -459,7 +530,7 @@ keys_with_home(uint32_t cap, uint32_t home, int want, char keys[][16],
 	while (n < want)
 	{
 		snprintf(keys[n], 16, "c%u", (*counter)++);
-		if ((numapg_state_hash(keys[n], strlen(keys[n])) & (cap - 1)) == home)
+		if ((numapg_state_hash(keys[n], strlen(keys[n])) & (n_entries - 1)) == home)
 			n++;
 	}
 	return n;
@@ -468,30 +539,27 @@ keys_with_home(uint32_t cap, uint32_t home, int want, char keys[][16],
 static void
 test_collisions(void)
 {
-	NumaPgStateStore *s = new_store(64);
-	char		at62[12][16];
-	char		at63[3][16];
+	NumaPgStateStore *s = new_store(64);	/* an index of 128 entries */
+	char		at126[12][16];
+	char		at127[3][16];
 	char		at0[3][16];
 	char		at5[2][16];
 	uint32_t	counter = 0;
-	uint32_t	len;
 	bool		all = true;
 	bool		wrapped = false;
-	uint32_t	idx;
-	const void *v;
 
-	keys_with_home(64, 62, 12, at62, &counter);
-	keys_with_home(64, 63, 3, at63, &counter);
-	keys_with_home(64, 0, 3, at0, &counter);
-	keys_with_home(64, 5, 2, at5, &counter);
+	keys_with_home(128, 126, 12, at126, &counter);
+	keys_with_home(128, 127, 3, at127, &counter);
+	keys_with_home(128, 0, 3, at0, &counter);
+	keys_with_home(128, 5, 2, at5, &counter);
 
-	/* interleave homes so chains mix: 62, 62, 63, 0, 62, ... */
+	/* interleave homes so chains mix: 126, 126, 127, 0, 126, ... */
 	for (int i = 0; i < 12; i++)
 	{
-		numapg_store_put(s, at62[i], strlen(at62[i]), at62[i], strlen(at62[i]), NULL);
+		numapg_store_put(s, at126[i], strlen(at126[i]), at126[i], strlen(at126[i]), NULL);
 		if (i < 3)
 		{
-			numapg_store_put(s, at63[i], strlen(at63[i]), at63[i], strlen(at63[i]), NULL);
+			numapg_store_put(s, at127[i], strlen(at127[i]), at127[i], strlen(at127[i]), NULL);
 			numapg_store_put(s, at0[i], strlen(at0[i]), at0[i], strlen(at0[i]), NULL);
 		}
 		if (i < 2)
@@ -499,40 +567,41 @@ test_collisions(void)
 	}
 	for (int i = 0; i < 12; i++)
 	{
-		all &= has_value(s, at62[i], strlen(at62[i]), at62[i], strlen(at62[i]));
-		v = numapg_store_lookup(s, at62[i], strlen(at62[i]), &len);
-		idx = slot_of_value(s, v, strlen(at62[i]));
-		if (idx < 62)
+		all &= has_value(s, at126[i], strlen(at126[i]), at126[i], strlen(at126[i]));
+		if (entry_pos(s, at126[i]) < 126)
 			wrapped = true;
 	}
-	ok(all, "12 keys with home slot 62 of 64 are all found");
-	ok(wrapped, "  their probe chain wraps past the end of the table");
-	is_int(structure_errors(s), 0, "the probe invariant holds");
-	v = numapg_store_lookup(s, at5[1], strlen(at5[1]), &len);
-	ok(v != NULL && slot_of_value(s, v, strlen(at5[1])) > 5,
-	   "a key of home 5 was pushed along by the wrapped chain");
+	ok(all, "12 keys with home 126 of 128 index entries are all found");
+	ok(wrapped, "  their probe chain wraps past the end of the index");
+	is_int(structure_errors(s), 0, "the invariants hold");
+	{
+		uint32_t	pos = entry_pos(s, at5[1]);
+
+		ok(pos != UINT32_MAX && pos > 5,
+		   "a key of home 5 was pushed along by the wrapped chain");
+	}
 
 	/* delete in the middle of the chain, on both sides of the wrap */
-	ok(numapg_store_delete(s, at62[1], strlen(at62[1])) == NUMAPG_STORE_OK &&
+	ok(numapg_store_delete(s, at126[1], strlen(at126[1])) == NUMAPG_STORE_OK &&
 	   numapg_store_delete(s, at0[0], strlen(at0[0])) == NUMAPG_STORE_OK &&
-	   numapg_store_delete(s, at62[6], strlen(at62[6])) == NUMAPG_STORE_OK,
+	   numapg_store_delete(s, at126[6], strlen(at126[6])) == NUMAPG_STORE_OK,
 	   "delete three keys inside the chain");
-	is_int(structure_errors(s), 0, "the probe invariant still holds");
+	is_int(structure_errors(s), 0, "the invariants still hold");
 	all = true;
 	for (int i = 0; i < 12; i++)
 		if (i != 1 && i != 6)
-			all &= has_value(s, at62[i], strlen(at62[i]), at62[i], strlen(at62[i]));
+			all &= has_value(s, at126[i], strlen(at126[i]), at126[i], strlen(at126[i]));
 	for (int i = 0; i < 3; i++)
 	{
-		all &= has_value(s, at63[i], strlen(at63[i]), at63[i], strlen(at63[i]));
+		all &= has_value(s, at127[i], strlen(at127[i]), at127[i], strlen(at127[i]));
 		if (i != 0)
 			all &= has_value(s, at0[i], strlen(at0[i]), at0[i], strlen(at0[i]));
 	}
 	for (int i = 0; i < 2; i++)
 		all &= has_value(s, at5[i], strlen(at5[i]), at5[i], strlen(at5[i]));
 	ok(all, "every later key of the chain is still found");
-	ok(numapg_store_lookup(s, at62[1], strlen(at62[1]), NULL) == NULL &&
-	   numapg_store_lookup(s, at62[6], strlen(at62[6]), NULL) == NULL &&
+	ok(numapg_store_lookup(s, at126[1], strlen(at126[1]), NULL) == NULL &&
+	   numapg_store_lookup(s, at126[6], strlen(at126[6]), NULL) == NULL &&
 	   numapg_store_lookup(s, at0[0], strlen(at0[0]), NULL) == NULL,
 	   "the deleted keys are gone");
 
@@ -541,16 +610,65 @@ test_collisions(void)
 	for (int i = 0; i < 12; i++)
 		if (i != 1 && i != 6)
 		{
-			all &= numapg_store_delete(s, at62[i], strlen(at62[i])) == NUMAPG_STORE_OK;
+			all &= numapg_store_delete(s, at126[i], strlen(at126[i])) == NUMAPG_STORE_OK;
 			all &= structure_errors(s) == 0;
 		}
-	all &= has_value(s, at63[2], strlen(at63[2]), at63[2], strlen(at63[2]));
+	all &= has_value(s, at127[2], strlen(at127[2]), at127[2], strlen(at127[2]));
 	all &= has_value(s, at0[2], strlen(at0[2]), at0[2], strlen(at0[2]));
 	all &= has_value(s, at5[1], strlen(at5[1]), at5[1], strlen(at5[1]));
 	ok(all, "deleting the chain's head repeatedly keeps the rest reachable");
-	v = numapg_store_lookup(s, at0[2], strlen(at0[2]), &len);
-	ok(v != NULL && slot_of_value(s, v, strlen(at0[2])) <= 4,
-	   "  and shifts keys back across the wrap toward their home");
+	ok(entry_pos(s, at0[2]) <= 4,
+	   "  and shifts entries back across the wrap toward their home");
+	free(s);
+}
+
+/*
+ * Packing: the used slots are the first ones whatever is deleted, and a
+ * deletion moves the last slot into the hole with its value intact.
+ */
+static void
+test_packing(void)
+{
+	NumaPgStateStore *s = new_store(64);
+	char		key[16];
+	char		val[32];
+	uint32_t	len;
+	const void *v;
+	bool		all = true;
+
+	for (int i = 0; i < 40; i++)
+	{
+		snprintf(key, sizeof(key), "p%d", i);
+		snprintf(val, sizeof(val), "value %d", i);
+		numapg_store_put(s, key, strlen(key), val, strlen(val), NULL);
+	}
+	v = numapg_store_lookup(s, "p0", 2, &len);
+	is_int(slot_of_value(s, v, 2), 0, "the first key takes slot 0");
+	v = numapg_store_lookup(s, "p39", 3, &len);
+	is_int(slot_of_value(s, v, 3), 39, "the 40th key takes slot 39");
+	ok(numapg_store_delete(s, "p3", 2) == NUMAPG_STORE_OK, "delete the key of slot 3");
+	v = numapg_store_lookup(s, "p39", 3, &len);
+	ok(v != NULL && slot_of_value(s, v, 3) == 3 && len == 8 && memcmp(v, "value 39", 8) == 0,
+	   "  the last key moved into slot 3, with its value");
+	is_int(slot_state(s, 39), 0, "  and slot 39 is empty");
+	ok(numapg_store_delete(s, "p38", 3) == NUMAPG_STORE_OK, "delete the key of the last slot");
+	is_int(slot_state(s, 38), 0, "  its slot is emptied, nothing moved");
+	is_int(structure_errors(s), 0, "the invariants hold");
+	for (int i = 0; i < 40; i += 2)
+	{
+		snprintf(key, sizeof(key), "p%d", i);
+		numapg_store_delete(s, key, strlen(key));
+		all &= structure_errors(s) == 0;
+	}
+	ok(all, "deleting every other key keeps the used slots packed");
+	all = true;
+	for (int i = 1; i < 38; i += 2)
+	{
+		snprintf(key, sizeof(key), "p%d", i);
+		snprintf(val, sizeof(val), "value %d", i);
+		all &= i == 3 || has_value(s, key, strlen(key), val, strlen(val));
+	}
+	ok(all, "  and every other key keeps its value");
 	free(s);
 }
 
@@ -1119,6 +1237,7 @@ main(int argc, char **argv)
 	test_basics();
 	test_full();
 	test_collisions();
+	test_packing();
 	test_direct_read();
 	random_test(4096, 5000, 200000, 10000);
 	random_test(64, 100, 50000, 500);
