@@ -267,7 +267,7 @@ bench_hotpaths() {
 			\\o $OUT/hotpaths.txt
 			\\pset format aligned
 			\\pset tuples_only off
-			\\qecho 'Round 1 of bench/run.sh''s hot paths, as doc/benchmarks.md's query shows them:'
+			\\qecho 'Round 1 of bench/run.sh''s hot paths, as doc/benchmarks.md''s query shows them:'
 			\\qecho 'SELECT ... FROM numa_bench_state($STATE_ENTRIES, $STATE_OPS), numa_bench_wal($WAL_RECORDS), numa_bench_queue($QUEUE_MESSAGES)'
 			SELECT benchmark, implementation AS impl, placement, cpu, peer_cpu AS peer, memory_node AS mem, ops,
 			       round(ns_per_op::numeric, 1) AS ns_per_op, round(ops_per_s::numeric) AS ops_per_s,

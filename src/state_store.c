@@ -7,18 +7,21 @@
  * An index in front of packed 512-byte slots (see state_store.h).  A
  * lookup hashes the key once, then walks the index from the entry the low
  * hash bits name; an entry holds its slot's number and 32 bits of the
- * key's hash, so a probe reads a slot only when those bits match (about
- * once in four billion for another key), and compares the slot's whole
- * hash, lengths and key bytes then.  The index has two entries per slot
- * and the fill limit is 90% of the slots, so it is at most 45% full and
- * its probes are short; deletion shifts the later members of a probe
- * chain back (no tombstones), so chains never grow with churn.  The
- * used slots are slots 0 to entries - 1: a new key takes slot "entries",
+ * key's hash, so a probe reads a slot only when those bits match (for
+ * another key of the same chain, once in 2^14 at 131,072 slots: the low
+ * bits beyond the home's), and compares the slot's whole hash, lengths
+ * and key bytes then.  The entry keeps the low bits, not others, so that
+ * a deletion finds each entry's home without reading its slot.  The index
+ * has two entries per slot and the fill limit is 90% of the slots, so it
+ * is at most 45% full and its probes are short; deletion shifts the later
+ * members of a probe chain back (no tombstones), so chains never grow
+ * with churn.  The used slots are slots 0 to entries - 1: a new key takes
+ * slot "entries",
  * and a deletion moves the last used slot into the hole.  A store's few
  * keys therefore lie in its first pages, which matters when its memory
- * is in 4 kB pages: 20,000 keys in two 64 MB stores touched 32,768 pages
- * spread over 128 MB, and now about 2,500 pages of slots and 1,024 of
- * index.
+ * is in 4 kB pages: 20,000 keys in two 64 MB stores were in about 14,000
+ * of their 32,768 pages, and are now in about 2,500 pages of slots and
+ * 1,024 of index.
  *
  * Write ordering, for crash safety (see state_store.h):
  *	- insert: fill an empty slot, compute its checksum, then set its state
@@ -199,11 +202,42 @@ slot_copy_in(unsigned char *dst, const void *src, size_t n)
 	memcpy(dst, src, n);
 }
 
-/* Copy n bytes out of a slot: memcpy. */
+/*
+ * Copy n bytes out of a slot (at most NUMAPG_STATE_MAX_DATA): in 16-byte
+ * pieces, the last one overlapping the one before, so that nothing
+ * outside either range is touched.  Not memcpy: for a length it knows to
+ * be small, gcc emits "rep movsq", which on recent Intel CPUs takes tens
+ * of cycles to start and holds up the loads after it (the lock-free read
+ * of 10,000 keys took 85 ns a key built -fPIC, as PostgreSQL builds
+ * extensions, against 32 ns with these moves).
+ */
 static inline void
 slot_copy_out(void *dst, const unsigned char *src, size_t n)
 {
-	memcpy(dst, src, n);
+	unsigned char *to = dst;
+
+	if (n >= 16)
+	{
+		for (size_t i = 0; i + 16 < n; i += 16)
+			memcpy(to + i, src + i, 16);
+		memcpy(to + n - 16, src + n - 16, 16);
+	}
+	else if (n >= 8)
+	{
+		memcpy(to, src, 8);
+		memcpy(to + n - 8, src + n - 8, 8);
+	}
+	else if (n >= 4)
+	{
+		memcpy(to, src, 4);
+		memcpy(to + n - 4, src + n - 4, 4);
+	}
+	else if (n > 0)
+	{
+		to[0] = src[0];
+		to[n / 2] = src[n / 2];
+		to[n - 1] = src[n - 1];
+	}
 }
 #endif
 
