@@ -211,6 +211,23 @@ finish(int worker, const StagingOutcome *outcome)
 }
 
 /*
+ * Take worker's store lock (exclusive) for a put of the key of this hash,
+ * and start the key's two cache misses early: its index entry before the
+ * lock, so that fetching it overlaps taking the lock, and the slot that
+ * entry names once the lock is held, so that fetching it overlaps making
+ * room in the staging buffer.  (20,000 puts in one statement: 8.2 to 9.4
+ * ms against 8.9 to 10.2 without.  A delete does not: it measured 3 to 6%
+ * slower with it, its last slot being the other miss.)
+ */
+static inline void
+lock_for_put(NumaPgStateStore *store, int worker, uint64 hash)
+{
+	numapg_store_prefetch(store, hash);
+	LWLockAcquire(store_lock(worker), LW_EXCLUSIVE);
+	numapg_store_prefetch_slot(store, hash);
+}
+
+/*
  * Set key to value in worker's store (hash is the key's
  * numapg_state_hash(), which routed it there), and stage the change's WAL
  * record: OK, FULL (a new key and the store holds its most entries) or
@@ -228,7 +245,7 @@ numapg_access_put(int worker, uint64 hash, const char *key, int keylen,
 
 	if ((uint32) vallen > numapg_state_max_value(keylen))
 		return NUMAPG_STORE_TOO_LARGE;
-	LWLockAcquire(store_lock(worker), LW_EXCLUSIVE);
+	lock_for_put(store, worker, hash);
 	make_room(ws, keylen, vallen, &outcome);
 	result = numapg_store_put_hashed(store, hash, key, keylen, value, vallen,
 									 &replaced);
