@@ -1182,6 +1182,52 @@ test_killed_writer(int rounds)
 }
 
 /*
+ * The read copies key and value out of the slot piece by piece, with a
+ * case for each range of lengths: every value length (with a 1-byte key)
+ * and every key length (with a 1-byte value) reads back exactly, and the
+ * bytes of the caller's buffer after the value are left as they were.
+ */
+static void
+test_read_copy_lengths(void)
+{
+	NumaPgStateStore *s = new_store(4);
+	unsigned char want[NUMAPG_STATE_MAX_DATA];
+	unsigned char got[NUMAPG_STATE_MAX_DATA];
+	unsigned char key[NUMAPG_STATE_MAX_KEY];
+	bool		values_ok = true;
+	bool		keys_ok = true;
+	bool		tail_ok = true;
+	uint32_t	len;
+
+	for (uint32_t i = 0; i < sizeof(want); i++)
+		want[i] = (unsigned char) (i * 7 + 1);
+	for (uint32_t i = 0; i < sizeof(key); i++)
+		key[i] = (unsigned char) (i * 13 + 5);
+	for (uint32_t n = 0; n <= numapg_state_max_value(1); n++)
+	{
+		memset(got, 0xee, sizeof(got));
+		values_ok &= numapg_store_put(s, "v", 1, want, n, NULL) == NUMAPG_STORE_OK &&
+			numapg_store_read(s, "v", 1, got, &len, 1) == NUMAPG_STORE_OK &&
+			len == n && memcmp(got, want, n) == 0;
+		for (uint32_t i = n; i < sizeof(got); i++)
+			tail_ok &= got[i] == 0xee;
+	}
+	numapg_store_delete(s, "v", 1);
+	for (uint32_t k = 1; k <= NUMAPG_STATE_MAX_KEY; k++)
+	{
+		keys_ok &= numapg_store_put(s, key, k, "x", 1, NULL) == NUMAPG_STORE_OK &&
+			numapg_store_read(s, key, k, got, &len, 1) == NUMAPG_STORE_OK &&
+			len == 1 && got[0] == 'x' &&
+			(k == 1 || numapg_store_read(s, key, k - 1, got, &len, 1) == NUMAPG_STORE_NOT_FOUND);
+		numapg_store_delete(s, key, k);
+	}
+	ok(values_ok, "direct read: every value length from 0 to 491 reads back exactly");
+	ok(tail_ok, "  and the caller's buffer past the value is untouched");
+	ok(keys_ok, "  every key length from 1 to 255 is found, and its prefix one byte shorter is not");
+	free(s);
+}
+
+/*
  * numapg_store_read(), alone: what it answers at rest, and that it gives
  * up (RETRY, for the caller to ask the owner) while seq says that a
  * modification is under way, after the tries it was given.  Its races are
@@ -1225,6 +1271,8 @@ test_direct_read(void)
 	   numapg_store_read(s, "alpha", 5, val, &len, 1) == NUMAPG_STORE_NOT_FOUND,
 	   "  a deleted key reads as absent");
 	free(s);
+
+	test_read_copy_lengths();
 }
 
 int
