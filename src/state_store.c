@@ -470,14 +470,25 @@ max_fill_for(uint32_t capacity)
 	return (uint32_t) (((uint64_t) capacity * 9) / 10);
 }
 
+/* Bytes a slot costs: itself and its index entries. */
+#define BYTES_PER_SLOT \
+	(NUMAPG_STATE_SLOT_SIZE + NUMAPG_STATE_INDEX_PER_SLOT * sizeof(uint64_t))
+
+/* The index's mask for a capacity: its entries less one. */
+static uint32_t
+index_mask_for(uint32_t capacity)
+{
+	return capacity * NUMAPG_STATE_INDEX_PER_SLOT - 1;
+}
+
 /* Bytes from the header's start to slot 0: header and index, 64-aligned. */
-static size_t
+static uint64_t
 slots_offset_for(uint32_t capacity)
 {
-	size_t		end = sizeof(NumaPgStateStore) +
-		(size_t) capacity * NUMAPG_STATE_INDEX_PER_SLOT * sizeof(uint64_t);
+	uint64_t	end = sizeof(NumaPgStateStore) +
+		(uint64_t) capacity * NUMAPG_STATE_INDEX_PER_SLOT * sizeof(uint64_t);
 
-	return (end + 63) & ~(size_t) 63;
+	return (end + 63) & ~(uint64_t) 63;
 }
 
 /*
@@ -489,18 +500,20 @@ slots_offset_for(uint32_t capacity)
 size_t
 numapg_state_store_size(uint32_t capacity)
 {
+	uint64_t	bytes;
+
 	if (capacity < NUMAPG_STATE_MIN_CAPACITY ||
 		capacity > NUMAPG_STATE_MAX_CAPACITY ||
 		(capacity & (capacity - 1)) != 0)
 		return 0;
+	bytes = slots_offset_for(capacity) +
+		((uint64_t) capacity << NUMAPG_STATE_SLOT_SHIFT);
 #if SIZE_MAX <= UINT32_MAX
 	/* a 32-bit size_t: the largest capacities do not fit */
-	if ((uint64_t) capacity * (NUMAPG_STATE_SLOT_SIZE + NUMAPG_STATE_INDEX_PER_SLOT * 8) + 192 >
-		SIZE_MAX)
+	if (bytes > SIZE_MAX)
 		return 0;
 #endif
-	return slots_offset_for(capacity) +
-		((size_t) capacity << NUMAPG_STATE_SLOT_SHIFT);
+	return (size_t) bytes;
 }
 
 /* The largest power of two at most n (n at least 1). */
@@ -525,8 +538,7 @@ numapg_state_store_capacity_for(size_t region_bytes)
 
 	if (region_bytes < sizeof(NumaPgStateStore))
 		return 0;
-	slots = (uint64_t) (region_bytes - sizeof(NumaPgStateStore)) /
-		(NUMAPG_STATE_SLOT_SIZE + NUMAPG_STATE_INDEX_PER_SLOT * sizeof(uint64_t));
+	slots = (uint64_t) (region_bytes - sizeof(NumaPgStateStore)) / BYTES_PER_SLOT;
 	if (slots < NUMAPG_STATE_MIN_CAPACITY)
 		return 0;
 	if (slots > NUMAPG_STATE_MAX_CAPACITY)
@@ -580,7 +592,7 @@ numapg_state_store_init(NumaPgStateStore *s, size_t region_bytes)
 	s->version = NUMAPG_STATE_VERSION;
 	s->slot_size = NUMAPG_STATE_SLOT_SIZE;
 	s->capacity = capacity;
-	s->index_mask = capacity * NUMAPG_STATE_INDEX_PER_SLOT - 1;
+	s->index_mask = index_mask_for(capacity);
 	s->max_fill = max_fill_for(capacity);
 	s->slots_offset = slots_offset_for(capacity);
 	__atomic_store_n(&s->magic, NUMAPG_STATE_MAGIC, __ATOMIC_RELEASE);
@@ -604,7 +616,7 @@ numapg_state_store_looks_valid(const NumaPgStateStore *s, size_t region_bytes)
 		s->version == NUMAPG_STATE_VERSION &&
 		s->slot_size == NUMAPG_STATE_SLOT_SIZE &&
 		s->capacity == capacity &&
-		s->index_mask == capacity * NUMAPG_STATE_INDEX_PER_SLOT - 1 &&
+		s->index_mask == index_mask_for(capacity) &&
 		s->max_fill == max_fill_for(capacity) &&
 		s->slots_offset == slots_offset_for(capacity) &&
 		s->entries <= s->max_fill;
