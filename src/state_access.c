@@ -298,8 +298,9 @@ key_order(const void *a, const void *b, void *arg)
 }
 
 /*
- * While a batch walks its items, the index entries of the keys this far
- * ahead are prefetched, and the slots of those this far ahead.
+ * While a batch walks its keys (a put's items, a get's keys), the index
+ * entries of the keys this far ahead are prefetched, and the slots of
+ * those this far ahead.
  */
 #define BATCH_PREFETCH_INDEX	16
 #define BATCH_PREFETCH_SLOT		8
@@ -462,16 +463,31 @@ numapg_access_put_many(NumaPgPutItem *items, int n, int *full_worker)
 }
 
 /*
- * Prefetch where a key of this hash starts its probe in worker's store:
- * its index entry, or (slot), once that is in, the slot it names.
+ * For a batch get about to read key i of n (keys routed to workers[],
+ * hashed to hashes[]): prefetch the index entry of the key
+ * BATCH_PREFETCH_INDEX ahead, and the slot of the one BATCH_PREFETCH_SLOT
+ * ahead, whose entry came in earlier.  i may be negative, for the first
+ * keys (numapg_access_prefetch_first()).
  */
 void
-numapg_access_prefetch(int worker, uint64 hash, bool slot)
+numapg_access_prefetch_ahead(const int *workers, const uint64 *hashes,
+							 int i, int n)
 {
-	if (slot)
-		numapg_store_prefetch_slot(numapg_store_of(worker), hash);
-	else
-		numapg_store_prefetch(numapg_store_of(worker), hash);
+	int			entry = i + BATCH_PREFETCH_INDEX;
+	int			slot = i + BATCH_PREFETCH_SLOT;
+
+	if (entry >= 0 && entry < n)
+		numapg_store_prefetch(numapg_store_of(workers[entry]), hashes[entry]);
+	if (slot >= 0 && slot < n)
+		numapg_store_prefetch_slot(numapg_store_of(workers[slot]), hashes[slot]);
+}
+
+/* Before a batch get reads its first key: what the keys before it would. */
+void
+numapg_access_prefetch_first(const int *workers, const uint64 *hashes, int n)
+{
+	for (int i = -BATCH_PREFETCH_INDEX; i < 0; i++)
+		numapg_access_prefetch_ahead(workers, hashes, i, n);
 }
 
 /*

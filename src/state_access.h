@@ -40,7 +40,10 @@ extern bool numapg_owner_can_run(int worker);
 extern NumaPgStoreResult numapg_access_read(int worker, uint64 hash,
 											const char *key, int keylen,
 											char *value, uint32 *vallen);
-extern void numapg_access_prefetch(int worker, uint64 hash, bool slot);
+extern void numapg_access_prefetch_ahead(const int *workers,
+										 const uint64 *hashes, int i, int n);
+extern void numapg_access_prefetch_first(const int *workers,
+										 const uint64 *hashes, int n);
 extern NumaPgStoreResult numapg_access_lookup(int worker, const char *key,
 											  int keylen, char *value,
 											  uint32 *vallen);

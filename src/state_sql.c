@@ -49,13 +49,6 @@ PG_FUNCTION_INFO_V1(numapg_sql_state_worker);
 PG_FUNCTION_INFO_V1(numapg_sql_state_get_many);
 PG_FUNCTION_INFO_V1(numapg_sql_state_put_many);
 
-/*
- * A batch get prefetches the index entries of the keys this far ahead,
- * and, once those are in, their slots this far ahead.
- */
-#define GET_MANY_PREFETCH_INDEX	16
-#define GET_MANY_PREFETCH_SLOT	8
-
 /* Check that the pool runs; raise an error with a hint if not. */
 static void
 require_pool(void)
@@ -358,11 +351,8 @@ numapg_sql_state_get_many(PG_FUNCTION_ARGS)
 
 		hashes[i] = numapg_state_hash(VARDATA_ANY(key), VARSIZE_ANY_EXHDR(key));
 		workers[i] = numapg_worker_for_hash(hashes[i]);
-		if (i < GET_MANY_PREFETCH_INDEX)
-			numapg_access_prefetch(workers[i], hashes[i], false);
 	}
-	for (int i = 0; i < n && i < GET_MANY_PREFETCH_SLOT; i++)
-		numapg_access_prefetch(workers[i], hashes[i], true);
+	numapg_access_prefetch_first(workers, hashes, n);
 	value = palloc(VARHDRSZ + NUMAPG_STATE_MAX_DATA);
 	for (int i = 0; i < n; i++)
 	{
@@ -371,12 +361,7 @@ numapg_sql_state_get_many(PG_FUNCTION_ARGS)
 		Datum		values[2];
 		bool		nulls[2] = {false, false};
 
-		if (i + GET_MANY_PREFETCH_INDEX < n)
-			numapg_access_prefetch(workers[i + GET_MANY_PREFETCH_INDEX],
-								   hashes[i + GET_MANY_PREFETCH_INDEX], false);
-		if (i + GET_MANY_PREFETCH_SLOT < n)
-			numapg_access_prefetch(workers[i + GET_MANY_PREFETCH_SLOT],
-								   hashes[i + GET_MANY_PREFETCH_SLOT], true);
+		numapg_access_prefetch_ahead(workers, hashes, i, n);
 		values[0] = keys[i];
 		if (numapg_access_read(workers[i], hashes[i], VARDATA_ANY(key),
 							   VARSIZE_ANY_EXHDR(key), VARDATA(value),
