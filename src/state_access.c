@@ -105,6 +105,38 @@ store_lock(int worker)
 }
 
 /*
+ * How a writer that finds its store's lock taken waits: it tries again up
+ * to STORE_LOCK_TRIES times, STORE_LOCK_PAUSES spin-wait hints apart (a
+ * few microseconds in all), before it queues and sleeps in
+ * LWLockAcquire().  A writer holds the lock for well under a microsecond,
+ * and a sleep costs a futex wait, a wake-up by the releaser and two
+ * context switches: with two backends putting keys in one statement each,
+ * LWLockAcquire() alone made them slower together than one alone (400,000
+ * puts: 490 to 550 ms each, against 210 to 280 ms for one).
+ */
+#define STORE_LOCK_TRIES	32
+#define STORE_LOCK_PAUSES	8
+
+/*
+ * Take worker's store lock, exclusive, as a writer: spinning a bounded
+ * while before sleeping (above).
+ */
+static void
+lock_store(int worker)
+{
+	LWLock	   *lock = store_lock(worker);
+
+	for (int i = 0; i < STORE_LOCK_TRIES; i++)
+	{
+		if (LWLockConditionalAcquire(lock, LW_EXCLUSIVE))
+			return;
+		for (int j = 0; j < STORE_LOCK_PAUSES; j++)
+			pg_spin_delay();
+	}
+	LWLockAcquire(lock, LW_EXCLUSIVE);
+}
+
+/*
  * Read key's value (hash is its numapg_state_hash(), which routed it to
  * worker) from worker's store into value (room for NUMAPG_STATE_MAX_DATA
  * bytes): OK or NOT_FOUND.  Without a lock, unless writers kept changing
@@ -223,7 +255,7 @@ static inline void
 lock_for_put(NumaPgStateStore *store, int worker, uint64 hash)
 {
 	numapg_store_prefetch(store, hash);
-	LWLockAcquire(store_lock(worker), LW_EXCLUSIVE);
+	lock_store(worker);
 	numapg_store_prefetch_slot(store, hash);
 }
 
@@ -269,7 +301,7 @@ numapg_access_delete(int worker, uint64 hash, const char *key, int keylen)
 	StagingOutcome outcome = {false, InvalidXLogRecPtr};
 	NumaPgStoreResult result;
 
-	LWLockAcquire(store_lock(worker), LW_EXCLUSIVE);
+	lock_store(worker);
 	make_room(ws, keylen, 0, &outcome);
 	result = numapg_store_delete_hashed(store, hash, key, keylen);
 	if (result == NUMAPG_STORE_OK)
@@ -372,7 +404,7 @@ put_part(NumaPgPutItem *items, const int *idx, const int *start,
 	{
 		if (start[w] == start[w + 1])
 			continue;
-		LWLockAcquire(store_lock(w), LW_EXCLUSIVE);
+		lock_store(w);
 		nlocked++;
 		if (!has_room(numapg_store_of(w), items, idx + start[w],
 					  start[w + 1] - start[w]))
@@ -503,7 +535,7 @@ numapg_access_flush(int worker, bool *wrote)
 	XLogRecPtr	lsn;
 	XLogRecPtr	last;
 
-	LWLockAcquire(store_lock(worker), LW_EXCLUSIVE);
+	lock_store(worker);
 	lsn = numapg_wal_write_batch(ws);
 	last = ws->last_flush_lsn;
 	LWLockRelease(store_lock(worker));
