@@ -680,14 +680,22 @@ declare -A STATESQL_SCRIPT=(
 	[SELECT 1]="SELECT 1;"
 	[SELECT the key]="SELECT 'b' || :k;"
 	[a no-op C function]="SELECT numa_pg_client_noop('b' || :k);"
+	[a no-op C function as put]="SELECT numa_pg_client_noop_put('b' || :k, $STATESQL_V16);"
+	[a no-op C function as delete]="SELECT numa_pg_client_noop_delete('b' || :k);"
 )
 # "SELECT the key" is the statements' own work without the call: what is
 # left of SELECT 1's TPS once the key is built; "a no-op C function"
 # (test/client) adds a call of an extension's function that takes the key
 # and returns 16 bytes, without numa_pg: the most any extension's one-call
-# statement can reach, and what is left is numa_pg's own cost
+# statement can reach, and what is left is numa_pg's own cost; "as put"
+# and "as delete" are the same with numa_state_put()'s and
+# numa_state_delete()'s arguments and results (STATESQL_NOOP: each
+# operation's no-op)
 STATESQL_SCRIPT_ORDER=("get, numa_pg" "get, unlogged table" "get, logged table" "put, numa_pg"
-	"put, unlogged table" "put, logged table" "SELECT 1" "SELECT the key" "a no-op C function")
+	"put, unlogged table" "put, logged table" "SELECT 1" "SELECT the key" "a no-op C function"
+	"a no-op C function as put" "a no-op C function as delete")
+declare -A STATESQL_NOOP=([get]="a no-op C function" [put]="a no-op C function as put"
+	[delete]="a no-op C function as delete")
 STATESQL_DELETE_ORDER=("delete, numa_pg" "delete, unlogged table" "delete, logged table")
 STATESQL_CLIENTS="1 2 $(( $(nproc) * 4 ))"
 
@@ -767,7 +775,7 @@ bench_statesql_round() {
 			ratio "statesql w=$w pgbench $op, $clients client(s): numa_pg / logged table TPS" "${T[$op, numa_pg]}" "${T[$op, logged table]}"
 			ratio "statesql w=$w pgbench $op, $clients client(s): numa_pg / SELECT 1 TPS" "${T[$op, numa_pg]}" "${T[SELECT 1]}"
 			ratio "statesql w=$w pgbench $op, $clients client(s): numa_pg / SELECT the key TPS" "${T[$op, numa_pg]}" "${T[SELECT the key]}"
-			ratio "statesql w=$w pgbench $op, $clients client(s): numa_pg / a no-op C function TPS" "${T[$op, numa_pg]}" "${T[a no-op C function]}"
+			ratio "statesql w=$w pgbench $op, $clients client(s): numa_pg / the no-op of its call TPS" "${T[$op, numa_pg]}" "${T[${STATESQL_NOOP[$op]}]}"
 		done
 	done
 	load "$r"
@@ -1022,9 +1030,10 @@ why_queue() {
 # it compares are in the statesql section above (per call in us, per
 # statement in ms, TPS); what a one-call statement costs at best is the
 # SELECT 1 row of the same clients, and what an extension's call costs at
-# best the no-op C function's row, both printed for a pgbench target
+# best the row of the no-op C function of the same call, both printed for
+# a pgbench target
 why_statesql() {
-	local name=$1 prefix w clients noop one ours
+	local name=$1 prefix w clients op noop one ours
 	printf '      why: see the statesql figures above; on %s CPUs, pgbench clients, the workers and the
 ' "$(nproc)"
 	printf '      server share the CPUs, and a one-call statement cannot beat SELECT 1 (parse, bind, execute).
@@ -1038,13 +1047,15 @@ why_statesql() {
 	w=${w%% *}
 	clients=${prefix##*, }
 	clients=${clients%% *}
-	noop=$(median statesql "w=$w, pgbench -M prepared, $clients client(s): a no-op C function" tps)
+	op=${prefix#statesql w=$w pgbench }
+	op=${op%%,*}
+	noop=$(median statesql "w=$w, pgbench -M prepared, $clients client(s): ${STATESQL_NOOP[$op]}" tps)
 	one=$(median statesql "w=$w, pgbench -M prepared, $clients client(s): SELECT 1" tps)
-	ours=$(target_median "$prefix numa_pg / a no-op C function TPS")
+	ours=$(target_median "$prefix numa_pg / the no-op of its call TPS")
 	[ -n "$noop" ] && [ -n "$one" ] && [ -n "$ours" ] || return 0
 	awk -v noop="$noop" -v one="$one" -v ours="$ours" 'BEGIN {
-		printf "      A statement that calls a C function of another extension that does nothing (the\n"
-		printf "      no-op row) ran at %.0f TPS against SELECT 1 %.0f (%.2f of it, medians); numa_pg at\n", noop, one, noop / one
+		printf "      A statement that makes the same call to a C function of another extension that does\n"
+		printf "      nothing (its no-op row) ran at %.0f TPS against SELECT 1 %.0f (%.2f of it, medians); numa_pg at\n", noop, one, noop / one
 		printf "      %.2f of the no-op (median of the rounds'"'"' ratios) is what numa_pg'"'"'s own code costs.\n", ours
 	}'
 }

@@ -5,7 +5,7 @@
 \set ON_ERROR_STOP true
 \ir lib/setup.sql
 BEGIN;
-SELECT plan(17);
+SELECT plan(21);
 
 CREATE EXTENSION numa_pg_client;
 
@@ -35,5 +35,11 @@ SELECT ok((SELECT get_ns > 0 AND put_ns > 0 FROM numa_pg_client_state_bench(1000
 SELECT numa_state_delete('sql-1');
 SELECT is(numa_pg_client_noop('abc'), '\x03030303030303030303030303030303'::bytea,
           'the benchmarks'' no-op C function returns 16 bytes of the key''s length');
+SELECT lives_ok($$SELECT numa_pg_client_noop_put('noop-key', '\x01')$$, 'the no-op put runs');
+SELECT is(numa_state_get('noop-key'), NULL, '  and stores nothing');
+SELECT lives_ok($$SELECT numa_state_put('noop-key', '\x02')$$, 'with the key put through SQL,');
+SELECT is((SELECT numa_pg_client_noop_delete('noop-key')::text || ' ' || numa_state_get('noop-key')::text),
+          'true \x02', '  the no-op delete returns true and removes nothing');
+SELECT numa_state_delete('noop-key');
 SELECT * FROM finish();
 ROLLBACK;

@@ -64,3 +64,16 @@ CREATE FUNCTION numa_pg_client_noop(key text)
 RETURNS bytea
 AS 'MODULE_PATHNAME', 'numa_pg_client_noop'
 LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+
+-- the same for numa_state_put() and numa_state_delete(): their signatures,
+-- declared as they are, doing nothing (a put stores nothing, a delete
+-- returns whether its key is not empty)
+CREATE FUNCTION numa_pg_client_noop_put(key text, value bytea)
+RETURNS void
+AS 'MODULE_PATHNAME', 'numa_pg_client_noop_put'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+
+CREATE FUNCTION numa_pg_client_noop_delete(key text)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'numa_pg_client_noop_delete'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;

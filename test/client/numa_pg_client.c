@@ -6,8 +6,11 @@
  *		interleaved, ask the kernel where the blocks are, free them; get,
  *		put and delete keys of the state stores, and time a get.  Also
  *		numa_pg_client_resident(), a check of numa_pg's reports that does
- *		not use numa_pg's code, and numa_pg_client_noop(), the cost of
- *		calling an extension's C function, for the benchmarks.
+ *		not use numa_pg's code, and the no-ops numa_pg_client_noop(),
+ *		numa_pg_client_noop_put() and numa_pg_client_noop_delete(), the
+ *		cost of calling an extension's C function as numa_state_get(),
+ *		numa_state_put() and numa_state_delete() are called, for the
+ *		benchmarks.
  *
  * IDENTIFICATION
  *	  test/client/numa_pg_client.c
@@ -55,6 +58,8 @@ PG_FUNCTION_INFO_V1(numa_pg_client_state_get);
 PG_FUNCTION_INFO_V1(numa_pg_client_state_delete);
 PG_FUNCTION_INFO_V1(numa_pg_client_state_bench);
 PG_FUNCTION_INFO_V1(numa_pg_client_noop);
+PG_FUNCTION_INFO_V1(numa_pg_client_noop_put);
+PG_FUNCTION_INFO_V1(numa_pg_client_noop_delete);
 
 /* The node the kernel has the page of ptr on (-1 if it cannot say). */
 static int
@@ -387,7 +392,8 @@ numa_pg_client_state_bench(PG_FUNCTION_ARGS)
  * what it does, so a statement that calls it costs what calling any
  * extension's C function costs PostgreSQL (looking the function up at
  * each executor start, the call, a bytea result): bench/run.sh holds a
- * get against it, the ceiling of a call, beside SELECT 1.
+ * get against it, the ceiling of a call, beside SELECT 1.  The two below
+ * do the same for a put and a delete.
  */
 Datum
 numa_pg_client_noop(PG_FUNCTION_ARGS)
@@ -403,4 +409,30 @@ numa_pg_client_noop(PG_FUNCTION_ARGS)
 	SET_VARSIZE(result, VARHDRSZ + 16);
 	memset(VARDATA(result), (int) (VARSIZE_ANY_EXHDR(key) & 0xff), 16);
 	PG_RETURN_BYTEA_P(result);
+}
+
+/*
+ * numa_pg_client_noop_put(key text, value bytea) returns void: reads its
+ * arguments as numa_state_put() does, and stores nothing anywhere.
+ */
+Datum
+numa_pg_client_noop_put(PG_FUNCTION_ARGS)
+{
+	if (!PG_ARGISNULL(0))
+		(void) PG_GETARG_TEXT_PP(0);
+	if (!PG_ARGISNULL(1))
+		(void) PG_GETARG_BYTEA_PP(1);
+	PG_RETURN_VOID();
+}
+
+/*
+ * numa_pg_client_noop_delete(key text) returns boolean: whether the key
+ * is not empty (NULL for a NULL key), and removes nothing.
+ */
+Datum
+numa_pg_client_noop_delete(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	PG_RETURN_BOOL(VARSIZE_ANY_EXHDR(PG_GETARG_TEXT_PP(0)) > 0);
 }
