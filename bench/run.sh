@@ -36,7 +36,7 @@
 #               10,000 keys against single calls; the C API's get against
 #               the store's in-process lookup; pgbench -M prepared with 1,
 #               2 and nproc x 4 clients, get, put and delete against the
-#               tables and SELECT 1
+#               tables, SELECT 1 and a no-op C function of the same call
 #
 # Every figure is measured ROUNDS times (6), pgbench in PGBENCH_ROUNDS paired
 # rounds (10 of 10 s; an even number, as it alternates which configuration runs
