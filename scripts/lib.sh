@@ -186,6 +186,8 @@ fi
 
 NUMAPG_WORK=""
 NUMAPG_CLUSTERS=()
+# process groups started in the background (set -m), stopped by cleanup
+NUMAPG_BACKGROUND=()
 
 # A private scratch directory, removed on exit (kept if NUMAPG_KEEP=1).
 make_workdir() {
@@ -198,7 +200,10 @@ make_workdir() {
 }
 
 cleanup() {
-	local rc=$? name
+	local rc=$? name pgid
+	for pgid in "${NUMAPG_BACKGROUND[@]}"; do
+		kill -TERM -- "-$pgid" 2>/dev/null && wait "$pgid" 2>/dev/null
+	done
 	for name in "${NUMAPG_CLUSTERS[@]}"; do
 		cluster_stop "$name" >/dev/null 2>&1
 	done

@@ -32,9 +32,10 @@
 #              guests with emulated NUMA nodes (test/numa-vm/README.md);
 #              if QEMU cannot run, these fail and say so
 #
-# Versions: unit and package run on Debian's PostgreSQL $PG_MAJOR; the guests on it
-# and on 18 (GUEST_VERSIONS; the release build of ../shared/postgresql,
-# skipped, and the summary says so, where it is not found); the
+# Versions: unit and package run on Debian's PostgreSQL $PG_MAJOR; the guests
+# 2node and memoryless on the release build of 18 of ../shared/postgresql
+# and 4node on $PG_MAJOR (NUMAPG_GUESTS=all: every topology on both), in the
+# background while the server steps run; the
 # steps from regress to server run on it and then on every other version:
 # each build found in ../shared/postgresql (extracted once into a cache,
 # see shared_builds in lib.sh) and each installation named in
@@ -217,10 +218,103 @@ declare -A VERSION_BUILD=()
 pg_select "$PG_MAJOR" "$PG_SYSTEM_CONFIG"
 BUILD_DIR=$NUMAPG_SRC
 build_and_install || die "build failed"
+VERSION_BUILD[$PG_MAJOR]=$NUMAPG_SRC
 step cycles scripts/check_cycles.sh
 step unit prove test/unit/bin/test_*
 # before the server suites, which then run on what the package step put back
 step package prove -e bash test/package/*.sh
+
+# build_version LABEL: numa_pg built and installed for a version other than
+# Debian's, in a copy of this tree (VERSION_BUILD); status 1 (and
+# build@LABEL: FAILED) if that failed
+build_version() {
+	local label=$1 dir=$NUMAPG_WORK/build/$1
+	[ -n "${VERSION_BUILD[$label]:-}" ] && return 0
+	pg_select "$label" "${VERSION_CONFIG[$label]}"
+	if ! { copy_tree "$dir" && build_and_install_in "$dir" all; }; then
+		FAILED+=("build@$label")
+		RESULTS+=("build@$label: FAILED")
+		VERSION_BUILD[$label]=failed
+		return 1
+	fi
+	VERSION_BUILD[$label]=$dir
+}
+
+# The QEMU guests with emulated NUMA nodes (test/numa-vm/): each topology on
+# one version, Debian's PostgreSQL and the 18 build between them (18 for the
+# suite that compares with PostgreSQL's NUMA views; the unit tests run in
+# the guest on Debian's), so that a run stays well inside CI's 90 minutes:
+# each guest takes 5 to 13 minutes of emulation.  NUMAPG_GUESTS=all runs
+# every topology on both.  A version not found (no ../shared) gives its
+# topologies to Debian's PostgreSQL, and the summary says so.  The guests
+# boot this machine's / under an overlay and install there the build made
+# for the version (run.sh gets PG_CONFIG and NUMAPG_VM_BUILD).
+GUEST_TOPOLOGIES="2node 4node memoryless"
+if [ "${NUMAPG_GUESTS:-}" = all ]; then
+	GUEST_PLAN=""
+	for label in "$PG_MAJOR" 18; do
+		for name in $GUEST_TOPOLOGIES; do GUEST_PLAN+=" $name:$label"; done
+	done
+else
+	GUEST_PLAN="2node:18 4node:$PG_MAJOR memoryless:18"
+fi
+GUEST_RUNS=()
+GUEST_NOTES=()
+GUEST_TIMES=()
+for entry in $GUEST_PLAN; do
+	name=numa-${entry%%:*} label=${entry#*:}
+	if [ -z "${VERSION_CONFIG[$label]:-}" ]; then
+		GUEST_NOTES+=("$name: PostgreSQL $label not found, runs on $PG_MAJOR")
+		label=$PG_MAJOR
+	fi
+	if [ -n "${NUMAPG_STEPS:-}" ] && [[ " $NUMAPG_STEPS " != *" $name "* ]]; then
+		SKIPPED+=("$name@$label")
+	elif ! version_selected "$label"; then
+		SKIPPED_VERSIONS+=("$name@$label")
+	elif [[ " ${GUEST_RUNS[*]} " != *" $name:$label "* ]]; then
+		GUEST_RUNS+=("$name:$label")
+	fi
+done
+
+# run_guests: the guests one after the other, in the background while the
+# server suites run here (a guest needs about one of the two CPUs, the
+# server suites less than the other); the output goes to guests.log, shown
+# after the server suites, and each result to guests.results
+run_guests() {
+	local entry name label t0 result
+	for entry in "${GUEST_RUNS[@]}"; do
+		name=${entry%%:*} label=${entry#*:} t0=$SECONDS
+		say "$name@$label"
+		pg_select "$label" "${VERSION_CONFIG[$label]}"
+		# beside the server suites a guest runs slower than alone
+		if NUMAPG_VM_BUILD=${VERSION_BUILD[$label]} NUMAPG_VM_TIMEOUT=${NUMAPG_VM_TIMEOUT:-2400} \
+			test/numa-vm/run.sh "${name#numa-}"; then
+			result=ok
+		else
+			result=FAILED
+		fi
+		echo "$result $name@$label $((SECONDS - t0))" >>"$NUMAPG_WORK/guests.results"
+	done
+}
+GUESTS_PID=""
+GUESTS_START=$SECONDS
+: >"$NUMAPG_WORK/guests.results"
+if [ ${#GUEST_RUNS[@]} -gt 0 ]; then
+	# the guests' versions are built first, so that nothing is built or
+	# installed into what a running guest reads
+	guest_runs=()
+	for entry in "${GUEST_RUNS[@]}"; do
+		build_version "${entry#*:}" && guest_runs+=("$entry")
+	done
+	GUEST_RUNS=("${guest_runs[@]}")
+	say "guests: ${GUEST_RUNS[*]}, in the background (their output follows the server suites)"
+	# a process group of their own, which cleanup stops if this run ends first
+	set -m
+	run_guests >"$NUMAPG_WORK/guests.log" 2>&1 </dev/null &
+	GUESTS_PID=$!
+	set +m
+	NUMAPG_BACKGROUND+=("$GUESTS_PID")
+fi
 
 for label in "${VERSIONS[@]}"; do
 	if ! version_selected "$label"; then
@@ -228,54 +322,44 @@ for label in "${VERSIONS[@]}"; do
 		continue
 	fi
 	t0=$SECONDS
-	pg_select "$label" "${VERSION_CONFIG[$label]}"
 	if [ "$label" != "$PG_MAJOR" ]; then
-		BUILD_DIR=$NUMAPG_WORK/build/$label
-		if ! { copy_tree "$BUILD_DIR" && build_and_install_in "$BUILD_DIR" all; }; then
-			FAILED+=("build@$label")
-			RESULTS+=("build@$label: FAILED")
-			continue
-		fi
-	else
-		BUILD_DIR=$NUMAPG_SRC
+		build_version "$label" || continue
+		[ "${VERSION_BUILD[$label]}" = failed ] && continue
 	fi
-	VERSION_BUILD[$label]=$BUILD_DIR
+	pg_select "$label" "${VERSION_CONFIG[$label]}"
+	BUILD_DIR=${VERSION_BUILD[$label]}
 	server_steps
 	VERSION_TIMES+=("$label: $((SECONDS - t0)) s")
 done
 
-# the same tests inside QEMU guests with emulated NUMA nodes, on Debian's
-# PostgreSQL and on 18 (the guests boot this machine's / under an overlay,
-# and install there the build made above for the version: run.sh passes
-# PG_CONFIG and NUMAPG_VM_BUILD on to them)
-GUEST_VERSIONS="$PG_MAJOR 18"
-GUEST_STEPS="numa-2node numa-4node numa-memoryless"
-GUEST_SKIPPED=()
-GUEST_TIMES=()
-for label in $GUEST_VERSIONS; do
-	if [ -z "${VERSION_CONFIG[$label]:-}" ]; then
-		for name in $GUEST_STEPS; do GUEST_SKIPPED+=("$name@$label"); done
-		continue
-	fi
-	# not selected (NUMAPG_VERSIONS: listed as skipped already), or its
-	# build failed (build@LABEL: FAILED)
-	[ -n "${VERSION_BUILD[$label]:-}" ] || continue
-	t0=$SECONDS
-	pg_select "$label" "${VERSION_CONFIG[$label]}"
-	BUILD_DIR=${VERSION_BUILD[$label]}
-	export NUMAPG_VM_BUILD=$BUILD_DIR
-	for name in $GUEST_STEPS; do
-		step "$name" test/numa-vm/run.sh "${name#numa-}"
+if [ -n "$GUESTS_PID" ]; then
+	say "waiting for the guests"
+	wait "$GUESTS_PID"
+	cat "$NUMAPG_WORK/guests.log"
+	while read -r result name seconds; do
+		if [ "$result" = ok ]; then
+			PASSED+=("$name")
+			RESULTS+=("$name: ok ($seconds s)")
+		else
+			FAILED+=("$name")
+			RESULTS+=("$name: FAILED ($seconds s)")
+		fi
+	done <"$NUMAPG_WORK/guests.results"
+	# a guest that did not report (the background run died) fails
+	for entry in "${GUEST_RUNS[@]}"; do
+		name=${entry%%:*}@${entry#*:}
+		grep -q " $name " "$NUMAPG_WORK/guests.results" ||
+			{ FAILED+=("$name"); RESULTS+=("$name: FAILED (no result)"); }
 	done
-	GUEST_TIMES+=("$label: $((SECONDS - t0)) s")
-done
+	GUEST_TIMES=("$((SECONDS - GUESTS_START)) s from their start, beside the server suites")
+fi
 
 say "summary"
 printf '%s\n' "${RESULTS[@]}"
 echo "failed: ${FAILED[*]:-none}"
 [ ${#SKIPPED[@]} -gt 0 ] && echo "skipped (NUMAPG_STEPS): ${SKIPPED[*]}"
 [ ${#SKIPPED_VERSIONS[@]} -gt 0 ] && echo "skipped (NUMAPG_VERSIONS): ${SKIPPED_VERSIONS[*]}"
-[ ${#GUEST_SKIPPED[@]} -gt 0 ] && echo "skipped (PostgreSQL not found): ${GUEST_SKIPPED[*]}"
+[ ${#GUEST_NOTES[@]} -gt 0 ] && printf '%s\n' "${GUEST_NOTES[@]}"
 missing=()
 for label in $KNOWN_VERSIONS; do
 	[ -n "${VERSION_CONFIG[$label]:-}" ] || missing+=("$label")
@@ -287,7 +371,6 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 times=$(printf '%s, ' "${VERSION_TIMES[@]}")
 echo "time per version (build and server steps): ${times%, }; whole run: $((SECONDS - RUN_START)) s"
-times=$(printf '%s, ' "${GUEST_TIMES[@]}")
-[ ${#GUEST_TIMES[@]} -gt 0 ] && echo "time of the guests per version: ${times%, }"
+[ ${#GUEST_TIMES[@]} -gt 0 ] && echo "time of the guests: ${GUEST_TIMES[*]}"
 echo "${#PASSED[@]} passed, ${#FAILED[@]} failed"
 [ ${#FAILED[@]} -eq 0 ]
